@@ -1,0 +1,222 @@
+"""Reading one native record field by field, rejecting it by field name.
+
+``Fields`` wraps a native JSON object; each accessor returns a typed value or
+raises ``Invalid(field, message)``, which the batch loop turns into a
+``Rejection``. Messages quote a value only through ``_show``, which is meant
+for codes and labels, never for the personal fields.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from adapters import _clock
+
+T = TypeVar("T")
+_MISSING = object()
+# Counts are stored as 32-bit integers.
+_MAX_COUNT = 2**31 - 1
+
+
+class Invalid(Exception):
+    """One field of a native record that cannot be translated."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+class Fields:
+    """Typed access to one native JSON object; ``path`` prefixes field names."""
+
+    def __init__(self, data: Mapping[str, object], path: str = "") -> None:
+        self._data = data
+        self._path = path
+
+    def name(self, key: str) -> str:
+        return f"{self._path}{key}"
+
+    def invalid(self, key: str, message: str) -> Invalid:
+        return Invalid(self.name(key), message)
+
+    def get(self, key: str) -> object:
+        """The value, ``None`` when absent."""
+        return self._data.get(key)
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def required(self, key: str) -> object:
+        value = self._data.get(key, _MISSING)
+        if value is _MISSING or value is None:
+            raise self.invalid(key, "is required")
+        return value
+
+    # ------------------------------------------------------------ scalars
+
+    def text(self, key: str) -> str:
+        """A non-empty string, stripped."""
+        value = self.required(key)
+        if not isinstance(value, str):
+            raise self.invalid(key, "must be a string")
+        text = value.strip()
+        if not text:
+            raise self.invalid(key, "must not be empty")
+        return text
+
+    def opt_text(self, key: str) -> str | None:
+        """A string, or ``None`` when absent, null or blank."""
+        value = self._data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.invalid(key, "must be a string or null")
+        return value.strip() or None
+
+    def ident(self, key: str) -> str:
+        """A platform id: a non-empty string, or an integer written as one."""
+        value = self.required(key)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.invalid(key, "must be a string or an integer id")
+        text = str(value).strip()
+        if not text:
+            raise self.invalid(key, "must not be empty")
+        return text
+
+    def opt_ident(self, key: str) -> str | None:
+        value = self._data.get(key)
+        if value is None or value == "":
+            return None
+        return self.ident(key)
+
+    def count(self, key: str) -> int:
+        """A non-negative integer (a JSON number without fraction, not a string)."""
+        value = self.required(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.invalid(key, "must be an integer")
+        if value < 0:
+            raise self.invalid(key, "must not be negative")
+        if value > _MAX_COUNT:
+            raise self.invalid(key, f"is too large (at most {_MAX_COUNT})")
+        return value
+
+    def amount(self, key: str) -> float:
+        """A non-negative finite number."""
+        value = self.required(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.invalid(key, "must be a number")
+        number = float(value)
+        if not math.isfinite(number) or number < 0:
+            raise self.invalid(key, "must be a non-negative number")
+        return number
+
+    def flag(self, key: str) -> bool:
+        """A delete flag: true/false or 1/0 ("1"/"0"); absent means false."""
+        value = self._data.get(key)
+        if value is None:
+            return False
+        if isinstance(value, bool):
+            return value
+        if value in (0, 1, "0", "1"):
+            return value in (1, "1")
+        raise self.invalid(key, f"must be 0 or 1, not {_show(value)}")
+
+    def choice(self, key: str, mapping: Mapping[str, T]) -> T:
+        """A code out of a closed list; integers are read as their digits."""
+        value = self.required(key)
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.invalid(key, "must be a string")
+        found = mapping.get(str(value).strip())
+        if found is None:
+            allowed = ", ".join(mapping)
+            raise self.invalid(key, f"unknown value {_show(value)} (expected one of {allowed})")
+        return found
+
+    def label(self, key: str, translate: Callable[[str | None], T]) -> T:
+        """An open label: unknown, blank or null ones mean OTHER, other types reject."""
+        if key not in self._data:
+            raise self.invalid(key, "is required")
+        return translate(self.opt_text(key))
+
+    # ------------------------------------------------------------ nested
+
+    def obj(self, key: str) -> Fields:
+        value = self.required(key)
+        if not isinstance(value, dict):
+            raise self.invalid(key, "must be an object")
+        return Fields(value, f"{self.name(key)}.")
+
+    def opt_obj(self, key: str) -> Fields | None:
+        if self._data.get(key) is None:
+            return None
+        return self.obj(key)
+
+    def objects(self, key: str, *, optional: bool = True) -> list[Fields]:
+        """A list of objects; absent or null is an empty list when ``optional``."""
+        value = self._data.get(key)
+        if value is None and optional:
+            return []
+        if not isinstance(value, list):
+            raise self.invalid(key, "must be a list")
+        items = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise Invalid(f"{self.name(key)}[{i}]", "must be an object")
+            items.append(Fields(item, f"{self.name(key)}[{i}]."))
+        return items
+
+    # ------------------------------------------------------------ clocks
+
+    def _string_time(
+        self, key: str, parse: Callable[[str], dt.datetime | None], what: str
+    ) -> dt.datetime:
+        value = self.required(key)
+        if not isinstance(value, str):
+            raise self.invalid(key, f"must be {what}")
+        parsed = parse(value)
+        if parsed is None:
+            raise self.invalid(key, f"is not {what}: {_show(value)}")
+        return parsed
+
+    def beijing(self, key: str) -> dt.datetime:
+        return self._string_time(key, _clock.beijing_local, "a time 'yyyy-MM-dd HH:mm:ss'")
+
+    def opt_beijing(self, key: str) -> dt.datetime | None:
+        value = self._data.get(key)
+        if value is None or (isinstance(value, str) and value.strip() in _clock.BEIJING_UNSET):
+            return None
+        return self.beijing(key)
+
+    def epoch_ms(self, key: str) -> dt.datetime:
+        value = self.required(key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.invalid(key, "must be epoch milliseconds (an integer)")
+        parsed = _clock.epoch_millis(value)
+        if parsed is None:
+            raise self.invalid(key, f"is not epoch milliseconds: {_show(value)}")
+        return parsed
+
+    def iso(self, key: str) -> dt.datetime:
+        return self._string_time(key, _clock.iso_aware, "an ISO-8601 time with offset")
+
+    def opt_iso(self, key: str) -> dt.datetime | None:
+        value = self._data.get(key)
+        if value is None or value == "":
+            return None
+        return self.iso(key)
+
+    def date(self, key: str) -> dt.date:
+        value = self.required(key)
+        parsed = _clock.local_date(value) if isinstance(value, str) else None
+        if parsed is None:
+            raise self.invalid(key, f"is not a date 'yyyy-MM-dd': {_show(value)}")
+        return parsed

@@ -1,0 +1,1 @@
+"""The Liaoning volunteer-service data hub."""

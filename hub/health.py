@@ -1,0 +1,35 @@
+"""Source health, as the API shows it.
+
+NEVER_SYNCED until a source delivered anything; FAILING when its last sync
+or push failed after its last success; STALE when nothing arrived for
+``[health] stale_after_hours`` (default 24); otherwise HEALTHY.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Any
+
+from hub.config import Config
+from hub.models import SourceHealth
+
+DEFAULT_STALE_AFTER_HOURS = 24.0
+
+
+def stale_after(config: Config) -> dt.timedelta:
+    hours = config.section("health").get("stale_after_hours", DEFAULT_STALE_AFTER_HOURS)
+    return dt.timedelta(hours=float(hours))
+
+
+def source_health(row: Mapping[str, Any], now: dt.datetime, config: Config) -> SourceHealth:
+    received = row["last_received_at"]
+    failed = row["last_failure_at"]
+    succeeded = row["last_success_at"]
+    if received is None and failed is None:
+        return SourceHealth.NEVER_SYNCED
+    if failed is not None and (succeeded is None or failed > succeeded):
+        return SourceHealth.FAILING
+    if received is None or now - received > stale_after(config):
+        return SourceHealth.STALE
+    return SourceHealth.HEALTHY

@@ -1,0 +1,1 @@
+"""HTTP endpoints of the hub, one module per endpoint family."""

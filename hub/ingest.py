@@ -1,0 +1,177 @@
+"""One delivery in: native bytes → adapter → store, in one transaction.
+
+Pushes (``POST /ingest/{code}``) and pull pages (``hub sync``) both come
+through ``ingest``. A delivery is one transaction: its accepted records, its
+batch row, the dead letters of its rejected records and the source's counters
+are stored together or not at all, so that a platform's re-send after a
+failure lands cleanly.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+
+import asyncpg
+
+import adapters
+from hub.errors import AdapterError, DatabaseError, IngestError
+from hub.models import Rejection
+from hub.places import load_places
+from hub.privacy import scrub_text, scrub_value
+from hub.report import RecordError, Report
+from hub.sql import deadletters as dq
+from hub.sql import write as q
+from hub.store_write import apply_batch
+
+__all__ = ["RecordError", "Report", "ingest", "keep_bad_body", "store_rejections"]
+
+log = logging.getLogger("hub.ingest")
+
+VIAS = ("push", "pull", "replay", "seed")
+
+
+async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str = "push") -> Report:
+    """Translate and store one native body of ``source_code``.
+
+    Raises ``IngestError`` (status 404) for a code the hub has no adapter for,
+    ``AdapterError`` for a body that is not the platform's envelope (after
+    keeping it, scrubbed, as a dead letter), and ``DatabaseError`` when the
+    store fails (nothing of the delivery is then kept).
+    """
+    if via not in VIAS:
+        raise ValueError(f"via must be one of {VIAS}")
+    adapter = adapters.REGISTRY.get(source_code)
+    if adapter is None:
+        raise IngestError(f"no source is called {source_code!r}", 404)
+    batch_id = uuid.uuid4()
+    try:
+        batch = adapter.parse(body, load_places())
+    except AdapterError as exc:
+        reason = scrub_text(str(exc))
+        try:
+            async with pool.acquire() as conn, conn.transaction():
+                await keep_bad_body(conn, source_code, body, reason, batch_id)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as db_exc:
+            raise _database_error(db_exc) from db_exc
+        log.info("%s: unreadable %s body kept as a dead letter (%s)", source_code, via, reason)
+        raise
+    try:
+        async with pool.acquire() as conn, conn.transaction():
+            report = await apply_batch(conn, batch, via=via, batch_id=batch_id)
+            await record_batch(conn, source_code, report, via=via, body=body)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        await _note_failure(pool, source_code, exc)
+        raise _database_error(exc) from exc
+    log.debug(
+        "%s: %s batch %s: %d received, %d accepted, %d duplicates, %d rejected",
+        source_code, via, batch_id, report.received, report.accepted, report.duplicates,
+        report.rejected,
+    )
+    return report
+
+
+async def record_batch(
+    conn: asyncpg.Connection, source_code: str, report: Report, *, via: str, body: bytes
+) -> None:
+    """The batch row, its dead letters and the source's counters (same transaction)."""
+    await conn.execute(
+        q.INSERT_BATCH, report.batch_id, source_code, via, report.received, report.accepted,
+        report.duplicates, report.rejected,
+    )
+    if via == "replay":
+        # Not an arrival, and its rejections were counted when they arrived.
+        await conn.execute(q.RECORD_REPLAY, source_code, report.accepted)
+        return
+    if report.rejections:
+        await store_rejections(conn, source_code, report.batch_id, report.rejections, body)
+    failed = report.received > 0 and report.rejected == report.received
+    reason = f"all {report.received} records of batch {report.batch_id} were rejected"
+    await conn.execute(
+        q.RECORD_DELIVERY, source_code, report.accepted, report.rejected, failed,
+        reason if failed else None,
+    )
+
+
+async def store_rejections(
+    conn: asyncpg.Connection,
+    source_code: str,
+    batch_id: uuid.UUID,
+    rejections: tuple[Rejection, ...],
+    body: bytes | None,
+) -> list[int]:
+    """Keep the rejected records, raw and scrubbed; returns the letters' ids.
+
+    The store's own rejections (scope, unknown region) carry no raw form: the
+    native record is then taken from the body by its index.
+    """
+    natives = _native_records(body, rejections) if body is not None else None
+    raws: list[str | None] = []
+    for r in rejections:
+        raw = r.raw
+        if raw is None and natives is not None and 0 <= r.index < len(natives):
+            raw = natives[r.index]
+        raws.append(None if raw is None else json.dumps(scrub_value(raw), ensure_ascii=False))
+    rows = await conn.fetch(
+        dq.INSERT_DEAD_LETTERS, source_code, batch_id,
+        [r.index for r in rejections],
+        [None if r.source_id is None else scrub_text(r.source_id) for r in rejections],
+        [r.field for r in rejections],
+        [scrub_text(r.message) for r in rejections],
+        raws,
+        [None] * len(rejections),
+    )
+    return [r["id"] for r in rows]
+
+
+async def keep_bad_body(
+    conn: asyncpg.Connection, source_code: str, body: bytes, reason: str, batch_id: uuid.UUID
+) -> int:
+    """Keep a body that is not the platform's envelope, as scrubbed text."""
+    text = scrub_text(body.decode("utf-8", errors="replace"))
+    rows = await conn.fetch(
+        dq.INSERT_DEAD_LETTERS, source_code, batch_id, [None], [None], ["body"], [reason],
+        [None], [text],
+    )
+    await conn.execute(q.RECORD_BAD_DELIVERY, source_code, reason)
+    letter: int = rows[0]["id"]
+    return letter
+
+
+def _native_records(body: bytes, rejections: tuple[Rejection, ...]) -> list[object] | None:
+    """The body's list of native records, when a rejection needs it.
+
+    Platforms name their list differently (records, data, items, events); the
+    one list in the envelope long enough for every index is it.
+    """
+    if all(r.raw is not None for r in rejections):
+        return None
+    try:
+        envelope = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(envelope, dict):
+        return None
+    needed = max(r.index for r in rejections) + 1
+    lists = [v for v in envelope.values() if isinstance(v, list) and len(v) >= needed]
+    return lists[0] if len(lists) == 1 else None
+
+
+async def _note_failure(pool: asyncpg.Pool, source_code: str, exc: BaseException) -> None:
+    try:
+        async with pool.acquire() as conn:
+            await conn.execute(q.RECORD_FAILURE, source_code, _describe(exc))
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+        log.warning("%s: could not record a failed delivery", source_code)
+
+
+def _database_error(exc: BaseException) -> DatabaseError:
+    return DatabaseError(f"the hub could not store the delivery ({_describe(exc)})")
+
+
+def _describe(exc: BaseException) -> str:
+    # Never the server's message: it can quote a row's values.
+    state = getattr(exc, "sqlstate", None)
+    return f"database error {state}" if state else f"database error ({type(exc).__name__})"
+

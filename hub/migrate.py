@@ -1,0 +1,82 @@
+"""Versioned SQL migrations, applied in order, each in its own transaction.
+
+Files are ``hub/migrations/NNNN_name.sql``. ``schema_migrations`` records what
+ran. A database that records a version this hub does not ship was migrated by
+a newer hub: we refuse to touch it rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import asyncpg
+
+from hub import sql
+from hub.errors import MigrationError
+
+_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
+# Any constant works; it serialises concurrent migrators (several workers).
+_LOCK_KEY = 210000
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def shipped() -> list[Migration]:
+    found = []
+    for entry in resources.files("hub.migrations").iterdir():
+        match = _NAME.match(entry.name)
+        if match:
+            found.append(Migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
+    found.sort(key=lambda m: m.version)
+    versions = [m.version for m in found]
+    if len(set(versions)) != len(versions):
+        raise MigrationError("two migrations share a version number")
+    return found
+
+
+async def migrate(conn: asyncpg.Connection) -> list[Migration]:
+    """Apply what is missing; returns the migrations applied now."""
+    migrations = shipped()
+    latest = migrations[-1].version if migrations else 0
+    applied: list[Migration] = []
+    await conn.execute(sql.CREATE_MIGRATIONS_TABLE)
+    await conn.execute(sql.LOCK_MIGRATIONS, _LOCK_KEY)
+    try:
+        done = {r["version"] for r in await conn.fetch(sql.APPLIED_MIGRATIONS)}
+        newer = sorted(v for v in done if v > latest)
+        if newer:
+            raise MigrationError(
+                f"this database was migrated by a newer hub (schema version {newer[-1]}, "
+                f"this hub knows up to {latest}); upgrade the hub instead"
+            )
+        for migration in migrations:
+            if migration.version in done:
+                continue
+            async with conn.transaction():
+                await conn.execute(migration.sql)
+                await conn.execute(sql.RECORD_MIGRATION, migration.version, migration.name)
+            applied.append(migration)
+    finally:
+        await conn.execute(sql.UNLOCK_MIGRATIONS, _LOCK_KEY)
+    return applied
+
+
+async def current_version(conn: asyncpg.Connection) -> int:
+    """The newest applied version, 0 for an empty database."""
+    exists = await conn.fetchval(sql.MIGRATIONS_TABLE_EXISTS)
+    if not exists:
+        return 0
+    value = await conn.fetchval(sql.LATEST_MIGRATION)
+    return int(value or 0)
+
+
+def latest_shipped() -> int:
+    migrations = shipped()
+    return migrations[-1].version if migrations else 0

@@ -1,0 +1,156 @@
+"""The in-memory ``Places`` the hub hands to adapters.
+
+Built once from the shipped reference data (``hub/data``): regions down to
+county level, plus the names of towns and villages so that a record citing
+only a 9- or 12-digit code still gets a readable region name.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+
+from hub import regions as _regions
+from hub.models import Region, RegionLevel
+
+# Longest first; the shortened forms stand beside the full name, never replace it.
+_SUFFIXES = ("蒙古族自治县", "满族自治县", "自治县", "新区", "区", "县", "市")
+_PROVINCE_PREFIXES = ("辽宁省", "辽宁")
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_name(name: str) -> str:
+    """Fold full-width forms and drop all whitespace (people type both)."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", name))
+
+
+def short_forms(name: str) -> set[str]:
+    """Names people use for a region besides its full name.
+
+    铁西区 → 铁西; 本溪满族自治县 → 本溪, 本溪县; 沈北新区 → 沈北. Only the
+    longest suffix is taken off, and a one-character remainder is not kept
+    (义县 stays 义县).
+    """
+    for suffix in _SUFFIXES:
+        if name.endswith(suffix):
+            stem = name[: -len(suffix)]
+            if len(stem) < 2:
+                return set()
+            return {stem, stem + "县"} if suffix.endswith("自治县") else {stem}
+    return set()
+
+
+class ReferencePlaces:
+    """Region look-ups over the reference data; no I/O after construction."""
+
+    def __init__(
+        self,
+        known: Iterable[Region],
+        towns: Mapping[str, str] | None = None,
+        villages: Mapping[str, str] | None = None,
+    ) -> None:
+        self._known = {r.code: r for r in known}
+        self._towns = dict(towns or {})
+        self._villages = dict(villages or {})
+        # name key -> codes, in two tiers: full names first, shortened names second.
+        self._full: dict[str, set[str]] = {}
+        self._short: dict[str, set[str]] = {}
+        self._index()
+
+    # ------------------------------------------------------------ Places protocol
+
+    def region(self, code: str) -> Region | None:
+        """See ``hub.models.Places.region``; also accepts zero-padded codes."""
+        canon = _regions.canonical_code(code)
+        if canon is None or not _regions.in_province(canon):
+            return None
+        if len(canon) == 6:
+            return self._known.get(canon)
+        county = self._known.get(canon[:6])
+        if county is None or county.level is not RegionLevel.COUNTY:
+            return None
+        if len(canon) == 9:
+            return Region(canon, self._towns.get(canon, canon), RegionLevel.TOWN, county.code)
+        return Region(canon, self._villages.get(canon, canon), RegionLevel.VILLAGE, canon[:9])
+
+    def county_by_name(self, name: str, within: str) -> Region | None:
+        """See ``hub.models.Places.county_by_name``.
+
+        Also resolves a city's name when ``within`` is the province (沈阳市 →
+        210100). A full name (铁西区, 沈阳市铁西区) wins over a shortened one
+        (铁西); a name matching two regions inside ``within`` resolves to None.
+        """
+        scope = _regions.canonical_code(within)
+        if scope is None or scope not in self._known:
+            return None
+        key = normalize_name(name)
+        for prefix in _PROVINCE_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                key = key[len(prefix) :]
+                break
+        if not key:
+            return None
+        for tier in (self._full, self._short):
+            hits = {c for c in tier.get(key, ()) if _regions.is_within(c, scope)}
+            if len(hits) == 1:
+                return self._known[hits.pop()]
+            if hits:
+                return None
+        return None
+
+    # ------------------------------------------------------------ extras
+
+    def lineage(self, code: str) -> list[Region]:
+        """The region and all above it, province first; [] if ``region`` knows none.
+
+        The store inserts these in order so a new village's town exists first.
+        """
+        out: list[Region] = []
+        region = self.region(code)
+        while region is not None:
+            out.append(region)
+            region = None if region.parent_code is None else self.region(region.parent_code)
+        out.reverse()
+        return out
+
+    def _index(self) -> None:
+        for r in self._known.values():
+            if r.level is RegionLevel.CITY:
+                self._add(self._full, r.name, r.code)
+                for short in short_forms(r.name):
+                    self._add(self._short, short, r.code)
+            elif r.level is RegionLevel.COUNTY and r.parent_code in self._known:
+                self._index_county(r, self._known[r.parent_code])
+
+    def _index_county(self, county: Region, city: Region) -> None:
+        city_full = {city.name}
+        city_short = short_forms(city.name)
+        county_short = short_forms(county.name)
+        for prefix in {"", *city_full, *city_short}:
+            self._add(self._full, prefix + county.name, county.code)
+            for short in county_short:
+                self._add(self._short, prefix + short, county.code)
+
+    @staticmethod
+    def _add(index: dict[str, set[str]], key: str, code: str) -> None:
+        index.setdefault(key, set()).add(code)
+
+
+def _read_places() -> tuple[dict[str, str], dict[str, str]]:
+    path = _regions.DATA_DIR / "places_liaoning.json"
+    if not path.is_file():
+        return {}, {}
+    data = json.loads(path.read_text("utf-8"))
+    towns = {str(k): str(v) for k, v in data.get("towns", {}).items()}
+    villages = {str(k): str(v) for k, v in data.get("villages", {}).items()}
+    return towns, villages
+
+
+@functools.cache
+def load_places() -> ReferencePlaces:
+    """The hub's one ``Places``, built on first use from the shipped data."""
+    towns, villages = _read_places()
+    return ReferencePlaces(_regions.reference_regions(), towns, villages)

@@ -1,0 +1,29 @@
+"""All of the hub's SQL, as named constants (in the manner of asyncpg's
+``introspection.py``): ``$n`` placeholders only, never text built from values.
+
+One module per concern: ``migrations``, ``reference`` (regions, sources),
+``read`` (the API's pages and loaders), ``write`` (ingest upserts),
+``deadletters``, ``stats``. Optional filters are written as
+``($n::type is null or ...)``; connections run with
+``plan_cache_mode = force_custom_plan`` so the planner sees which are unset.
+"""
+
+from hub.sql.migrations import (
+    APPLIED_MIGRATIONS,
+    CREATE_MIGRATIONS_TABLE,
+    LATEST_MIGRATION,
+    LOCK_MIGRATIONS,
+    MIGRATIONS_TABLE_EXISTS,
+    RECORD_MIGRATION,
+    UNLOCK_MIGRATIONS,
+)
+
+__all__ = [
+    "APPLIED_MIGRATIONS",
+    "CREATE_MIGRATIONS_TABLE",
+    "LATEST_MIGRATION",
+    "LOCK_MIGRATIONS",
+    "MIGRATIONS_TABLE_EXISTS",
+    "RECORD_MIGRATION",
+    "UNLOCK_MIGRATIONS",
+]

@@ -1,0 +1,260 @@
+"""SQL of the write path: set-wise upserts of one batch, one statement per kind.
+
+Every upsert takes parallel arrays (``unnest``) already reduced to one row per
+``(source, source_id)`` and sorted by ``source_id`` (two batches locking the
+same rows in the same order cannot deadlock). It writes only when the
+incoming version is newer and returns the rows it wrote: a key missing from
+the result was a duplicate. The last parameter, ``keep_existing``, turns the
+statement into "insert if absent" for side records (inferred teams ...).
+"""
+
+# The source's id and scope, once per batch.
+SOURCE_BY_CODE = "select id, scope_code from sources where code = $1"
+
+# Serialise what two concurrent transactions could each miss of the other:
+# a provincial mirror and its city copy (shared for city wishes, exclusive for
+# mirrors), and a pink code and its blue cards (per source). Key 1 is ours.
+LOCK_MIRRORS_SHARED = "select pg_advisory_xact_lock_shared(2101, 1)"
+LOCK_MIRRORS_EXCLUSIVE = "select pg_advisory_xact_lock(2101, 1)"
+LOCK_CARDS = "select pg_advisory_xact_lock(2102, $1::int)"
+
+# Towns and villages named by records, parents first; a region whose county
+# the hub does not know is left out (its records are then rejected).
+INSERT_RECORD_REGIONS = """
+insert into regions (code, name, level, parent_code)
+select u.code, u.name, u.level, u.parent_code
+from unnest($1::text[], $2::text[], $3::text[], $4::text[])
+     with ordinality as u(code, name, level, parent_code, n)
+where exists (select 1 from regions c where c.code = left(u.code, 6))
+order by u.n
+on conflict (code) do nothing
+"""
+
+KNOWN_REGIONS = "select code from regions where code = any($1::text[])"
+
+UPSERT_STATIONS = """
+insert into stations as t (source, source_id, version, deleted, name, level,
+                           region_code, city_code, county_code, parent_ref)
+select $1::smallint, u.* from unnest(
+    $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[]) as u
+on conflict (source, source_id) do update
+   set version = excluded.version, received_at = now(), deleted = excluded.deleted,
+       name = excluded.name, level = excluded.level, region_code = excluded.region_code,
+       city_code = excluded.city_code, county_code = excluded.county_code,
+       parent_ref = excluded.parent_ref
+ where not $11::boolean and excluded.version > t.version
+returning t.source_id, (t.xmax = 0) as inserted
+"""
+
+# An inferred team (known only from being named elsewhere) never overwrites a
+# row, and any real version replaces an inferred row whatever its number.
+UPSERT_TEAMS = """
+insert into teams as t (source, source_id, version, deleted, inferred, name, category,
+                        region_code, city_code, county_code, station_ref, member_count)
+select $1::smallint, u.* from unnest(
+    $2::text[], $3::bigint[], $4::boolean[], $5::boolean[], $6::text[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::integer[]) as u
+on conflict (source, source_id) do update
+   set version = excluded.version, received_at = now(), deleted = excluded.deleted,
+       inferred = false, name = excluded.name, category = excluded.category,
+       region_code = excluded.region_code, city_code = excluded.city_code,
+       county_code = excluded.county_code, station_ref = excluded.station_ref,
+       member_count = excluded.member_count
+ where not $13::boolean and not excluded.inferred
+       and (excluded.version > t.version or t.inferred)
+returning t.source_id, (t.xmax = 0) as inserted
+"""
+
+UPSERT_ACTIVITIES = """
+insert into activities as t (source, source_id, version, deleted, title, category,
+                             region_code, city_code, county_code, station_ref, team_ref,
+                             date, sessions, volunteer_attendances, beneficiaries,
+                             volunteer_hours)
+select $1::smallint, u.* from unnest(
+    $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[],
+    $7::text[], $8::text[], $9::text[], $10::text[], $11::text[],
+    $12::date[], $13::integer[], $14::integer[], $15::integer[],
+    $16::double precision[]) as u
+on conflict (source, source_id) do update
+   set version = excluded.version, received_at = now(), deleted = excluded.deleted,
+       title = excluded.title, category = excluded.category,
+       region_code = excluded.region_code, city_code = excluded.city_code,
+       county_code = excluded.county_code, station_ref = excluded.station_ref,
+       team_ref = excluded.team_ref, date = excluded.date, sessions = excluded.sessions,
+       volunteer_attendances = excluded.volunteer_attendances,
+       beneficiaries = excluded.beneficiaries, volunteer_hours = excluded.volunteer_hours
+ where not $17::boolean and excluded.version > t.version
+returning t.source_id, (t.xmax = 0) as inserted
+"""
+
+# A mirror (origin "<code>:<id>") is shadowed as soon as the hub holds the
+# city copy it names, deleted or not: the city platform's truth counts.
+UPSERT_WISHES = """
+insert into wishes as t (source, source_id, version, deleted, origin, title, kind, category,
+                         beneficiary_group, beneficiary_name, status, region_code,
+                         city_code, county_code, station_ref, submitted_at, claimed_at,
+                         fulfilled_at, handling_level, claims_from_cards, own_status,
+                         own_at, first_open_at, first_seen_at, shadowed)
+select $1::smallint, u.*,
+       u.origin is not null and exists (
+           select 1 from wishes c join sources s on s.id = c.source
+            where s.code = split_part(u.origin, ':', 1)
+              and c.source_id = substr(u.origin, strpos(u.origin, ':') + 1))
+from unnest(
+    $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[],
+    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
+    $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::timestamptz[],
+    $18::timestamptz[], $19::text[], $20::boolean[], $21::text[],
+    $22::timestamptz[], $23::timestamptz[], $24::timestamptz[])
+    as u(source_id, version, deleted, origin, title, kind, category,
+         beneficiary_group, beneficiary_name, status, region_code,
+         city_code, county_code, station_ref, submitted_at, claimed_at,
+         fulfilled_at, handling_level, claims_from_cards, own_status,
+         own_at, first_open_at, first_seen_at)
+on conflict (source, source_id) do update
+   set version = excluded.version, received_at = now(), deleted = excluded.deleted,
+       origin = excluded.origin, shadowed = excluded.shadowed, title = excluded.title,
+       kind = excluded.kind, category = excluded.category,
+       beneficiary_group = excluded.beneficiary_group,
+       beneficiary_name = excluded.beneficiary_name, status = excluded.status,
+       region_code = excluded.region_code, city_code = excluded.city_code,
+       county_code = excluded.county_code, station_ref = excluded.station_ref,
+       submitted_at = excluded.submitted_at, claimed_at = excluded.claimed_at,
+       fulfilled_at = excluded.fulfilled_at, handling_level = excluded.handling_level,
+       claims_from_cards = excluded.claims_from_cards, own_status = excluded.own_status,
+       own_at = excluded.own_at
+ where not $25::boolean and excluded.version > t.version
+returning t.id, t.source_id, (t.xmax = 0) as inserted
+"""
+
+# City copies just stored: their mirrors ("<code>:<id>") stop counting.
+SHADOW_MIRRORS = """
+update wishes set shadowed = true where origin = any($1::text[]) and not shadowed
+"""
+
+DELETE_CLAIMS = "delete from claims where wish_id = any($1::bigint[])"
+
+INSERT_CLAIMS = """
+insert into claims (wish_id, ordinal, claimant_kind, claimant_name, team_ref, claimed_at)
+select * from unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[],
+                     $6::timestamptz[])
+"""
+
+UPSERT_CLAIM_CARDS = """
+insert into claim_cards as t (source, source_id, version, deleted, wish_ref, claimant_kind,
+                              claimant_name, fulfilled, at)
+select $1::smallint, u.* from unnest(
+    $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[],
+    $8::boolean[], $9::timestamptz[]) as u
+on conflict (source, source_id) do update
+   set version = excluded.version, received_at = now(), deleted = excluded.deleted,
+       wish_ref = excluded.wish_ref, claimant_kind = excluded.claimant_kind,
+       claimant_name = excluded.claimant_name, fulfilled = excluded.fulfilled,
+       at = excluded.at
+ where not $10::boolean and excluded.version > t.version
+returning t.source_id, (t.xmax = 0) as inserted
+"""
+
+# Every version of a pink the batch carried, newest or not, moves the
+# earliest open / earliest seen times (葫芦岛's submission time).
+WIDEN_PINK_TIMES = """
+update wishes w
+   set first_open_at = least(w.first_open_at, u.open_at),
+       first_seen_at = least(w.first_seen_at, u.seen_at)
+  from unnest($2::text[], $3::timestamptz[], $4::timestamptz[]) as u(source_id, open_at, seen_at)
+ where w.source = $1::smallint and w.source_id = u.source_id and w.claims_from_cards
+   and (w.first_open_at is distinct from least(w.first_open_at, u.open_at)
+        or w.first_seen_at is distinct from least(w.first_seen_at, u.seen_at))
+"""
+
+# A pink's status, times and claims from its own state and its live cards.
+DERIVE_CARD_WISHES = """
+with agg as (
+    select w.id,
+           count(c.id) as n,
+           coalesce(bool_and(c.fulfilled), false) as all_done,
+           min(c.at) as first_at,
+           max(c.at) as last_at
+      from wishes w
+      left join claim_cards c on c.source = w.source and c.wish_ref = w.source_id
+                             and not c.deleted
+     where w.source = $1::smallint and w.source_id = any($2::text[]) and w.claims_from_cards
+     group by w.id
+)
+update wishes w
+   set status = case
+           when w.own_status = 'CANCELLED' then 'CANCELLED'
+           when w.own_status = 'FULFILLED' then 'FULFILLED'
+           when a.n > 0 and a.all_done then 'FULFILLED'
+           when a.n > 0 then 'CLAIMED'
+           else 'OPEN' end,
+       claimed_at = a.first_at,
+       fulfilled_at = case
+           when w.own_status = 'CANCELLED' then null
+           when w.own_status = 'FULFILLED' then w.own_at
+           when a.n > 0 and a.all_done then a.last_at end,
+       submitted_at = coalesce(w.first_open_at, w.first_seen_at, w.submitted_at)
+  from agg a
+ where w.id = a.id
+returning w.id
+"""
+
+REPLACE_CARD_CLAIMS = """
+insert into claims (wish_id, ordinal, claimant_kind, claimant_name, team_ref, claimed_at)
+select w.id,
+       row_number() over (partition by w.id order by c.at, c.source_id),
+       c.claimant_kind, c.claimant_name, null, c.at
+  from wishes w
+  join claim_cards c on c.source = w.source and c.wish_ref = w.source_id and not c.deleted
+ where w.id = any($1::bigint[])
+"""
+
+# The batch row and the source's counters, after the records.
+INSERT_BATCH = """
+insert into batches (id, source, via, received, accepted, duplicates, rejected)
+select $1, s.id, $3, $4, $5, $6, $7 from sources s where s.code = $2
+"""
+
+# A delivery whose records were stored (some may have been rejected). $4 says
+# it failed all the same (every record rejected), with $5 the reason.
+RECORD_DELIVERY = """
+update sources
+   set last_received_at = now(),
+       last_success_at = case when $4::boolean then last_success_at else now() end,
+       last_failure_at = case when $4::boolean then now() else last_failure_at end,
+       last_failure = case when $4::boolean then $5 else last_failure end,
+       records_accepted = records_accepted + $2,
+       records_rejected = records_rejected + $3
+ where code = $1
+"""
+
+# Dead letters that now land count as accepted records.
+RECORD_REPLAY = """
+update sources set records_accepted = records_accepted + $2 where code = $1
+"""
+
+# A delivery that could not be read at all (not the platform's envelope).
+RECORD_BAD_DELIVERY = """
+update sources
+   set last_received_at = now(), last_failure_at = now(), last_failure = $2
+ where code = $1
+"""
+
+# A delivery that failed in the hub itself (database): the platform re-sends.
+RECORD_FAILURE = """
+update sources set last_failure_at = now(), last_failure = $2 where code = $1
+"""
+
+# Blue cards whose pink code the hub does not hold.
+ORPHAN_CARDS = """
+select s.code as source, c.source_id, c.wish_ref, c.claimant_kind, c.fulfilled, c.at,
+       c.received_at
+  from claim_cards c
+  join sources s on s.id = c.source
+ where not c.deleted
+   and ($1::text is null or s.code = $1)
+   and not exists (select 1 from wishes w where w.source = c.source
+                                            and w.source_id = c.wish_ref)
+ order by c.received_at, c.id
+"""

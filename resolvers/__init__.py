@@ -1,0 +1,1 @@
+"""Per-request context, DataLoaders and the thin functions behind Query fields."""

@@ -1,0 +1,106 @@
+"""DataLoaders, made per request: each relation of a list costs one statement.
+
+A loader batches every key asked for in one tick of the event loop into one
+``= any($1)`` query, and caches per request, so a page of 100 wishes with
+their regions, stations, sources and claims costs a handful of statements
+whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
+
+import asyncpg
+from aiodataloader import DataLoader
+
+from hub import read
+from hub.models import Activity, Claim, Region, Station, Team, Wish
+from hub.sql import read as q
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class _ByKey(DataLoader, Generic[K, V]):  # type: ignore[misc]
+    """Loads rows by key with one query; missing keys give None."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sql: str,
+        build: Callable[[asyncpg.Record], V],
+        key: Callable[[V], K],
+    ) -> None:
+        super().__init__()
+        self._pool = pool
+        self._sql = sql
+        self._build = build
+        self._key = key
+
+    async def batch_load_fn(self, keys: Sequence[K]) -> list[V | None]:
+        rows = await self._pool.fetch(self._sql, list(keys))
+        found = {self._key(v): v for v in map(self._build, rows)}
+        return [found.get(k) for k in keys]
+
+
+class _ManyByKey(DataLoader, Generic[K, V]):  # type: ignore[misc]
+    """Loads lists by key with one query; a key with no rows gives []."""
+
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sql: str,
+        build: Callable[[asyncpg.Record], V],
+        key: Callable[[V], K],
+    ) -> None:
+        super().__init__()
+        self._pool = pool
+        self._sql = sql
+        self._build = build
+        self._key = key
+
+    async def batch_load_fn(self, keys: Sequence[K]) -> list[list[V]]:
+        rows = await self._pool.fetch(self._sql, list(keys))
+        groups: dict[K, list[V]] = defaultdict(list)
+        for value in map(self._build, rows):
+            groups[self._key(value)].append(value)
+        return [groups.get(k, []) for k in keys]
+
+
+class Loaders:
+    """Every loader of one request."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.region: _ByKey[str, Region] = _ByKey(
+            pool, q.REGIONS_BY_CODE, read.region_from_row, lambda r: r.code
+        )
+        self.region_children: _ManyByKey[str, Region] = _ManyByKey(
+            pool, q.REGION_CHILDREN, read.region_from_row, _parent_code
+        )
+        self.station: _ByKey[int, Station] = _ByKey(
+            pool, q.STATIONS_BY_ID, read.station_from_row, lambda s: s.id
+        )
+        self.team: _ByKey[int, Team] = _ByKey(
+            pool, q.TEAMS_BY_ID, read.team_from_row, lambda t: t.id
+        )
+        self.wish: _ByKey[int, Wish] = _ByKey(
+            pool, q.WISHES_BY_ID, read.wish_from_row, lambda w: w.id
+        )
+        self.activity: _ByKey[int, Activity] = _ByKey(
+            pool, q.ACTIVITIES_BY_ID, read.activity_from_row, lambda a: a.id
+        )
+        self.claims: _ManyByKey[int, Claim] = _ManyByKey(
+            pool, q.CLAIMS_BY_WISH, read.claim_from_row, lambda c: c.wish_id
+        )
+
+
+def _parent_code(region: Region) -> str:
+    assert region.parent_code is not None
+    return region.parent_code
+
+
+def load_optional(loader: DataLoader, key: Any) -> Awaitable[Any] | None:
+    """``loader.load(key)`` when there is a key; GraphQL then awaits it."""
+    return None if key is None else loader.load(key)

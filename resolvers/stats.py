@@ -1,0 +1,98 @@
+"""Statistics resolvers: translate GraphQL filters, call ``hub.stats``, wrap results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from hub import stats as hub_stats
+from hub.errors import QueryError
+from hub.models import RegionLevel
+from hub.places import load_places
+from resolvers.context import Context
+from schema import stats as s
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
+
+def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
+    if f is None:
+        return hub_stats.StatsFilter()
+    if f.region_code is not None and load_places().region(f.region_code) is None:
+        raise QueryError(f"`regionCode` {f.region_code!r} is not a division code of 辽宁")
+    if f.from_ is not None and f.to is not None and f.from_ > f.to:
+        raise QueryError("`from` must not be after `to`")
+    return hub_stats.StatsFilter(
+        region_code=f.region_code,
+        from_=f.from_,
+        to=f.to,
+        category=f.category,
+        beneficiary_group=f.beneficiary_group,
+        source_code=f.source_code,
+    )
+
+
+def wrap(result: Any, flt: hub_stats.StatsFilter) -> s.Stats:
+    w, a = result.wishes, result.activities
+    return s.Stats(
+        wishes=s.WishStats(
+            submitted=w.submitted,
+            open=w.open,
+            claimed=w.claimed,
+            fulfilled=w.fulfilled,
+            cancelled=w.cancelled,
+            fulfillment_rate=w.fulfillment_rate,
+            median_hours_to_claim=w.median_hours_to_claim,
+            median_hours_to_fulfill=w.median_hours_to_fulfill,
+            _filter=flt,
+            _overdue_default=w.overdue,
+        ),
+        activities=s.ActivityStats(
+            activities=a.activities,
+            sessions=a.sessions,
+            volunteer_attendances=a.volunteer_attendances,
+            beneficiaries=a.beneficiaries,
+            volunteer_hours=a.volunteer_hours,
+        ),
+        teams=result.teams,
+        team_members=result.team_members,
+        stations=result.stations,
+    )
+
+
+async def stats(ctx: Context, f: s.StatsFilter | None) -> s.Stats:
+    flt = hub_filter(f)
+    async with ctx.pool.acquire() as conn:
+        return wrap(await hub_stats.stats(conn, flt), flt)
+
+
+async def stats_by_region(
+    ctx: Context, f: s.StatsFilter | None, level: RegionLevel
+) -> list[s.RegionStats]:
+    flt = hub_filter(f)
+    async with ctx.pool.acquire() as conn:
+        rows = await hub_stats.stats_by_region(conn, flt, level)
+    regions = await ctx.loaders.region.load_many([code for code, _ in rows])
+    return [
+        s.RegionStats(region=region, stats=wrap(result, flt))
+        for region, (_, result) in zip(regions, rows, strict=True)
+        if region is not None
+    ]
+
+
+async def stats_series(ctx: Context, f: s.StatsFilter | None, granularity: Any) -> list[s.SeriesPoint]:
+    flt = hub_filter(f)
+    async with ctx.pool.acquire() as conn:
+        rows = await hub_stats.stats_series(conn, flt, granularity.value)
+    return [s.SeriesPoint(start=day, stats=wrap(result, flt)) for day, result in rows]
+
+
+async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
+    if days < 0:
+        raise QueryError("`days` must not be negative")
+    if days == 30:
+        return wish_stats._overdue_default
+    today = dt.datetime.now(BEIJING).date()
+    async with ctx.pool.acquire() as conn:
+        value: int = await hub_stats.overdue(conn, wish_stats._filter, days, today)
+    return value

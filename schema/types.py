@@ -1,0 +1,308 @@
+"""GraphQL object types. They carry the names of ``hub.models``.
+
+Resolvers receive the canonical read-side objects (``hub.models.Wish`` ...)
+as their root: plain fields are attributes of those already-loaded objects
+(sync, no resolver call beyond graphql-core's attribute read), and only
+relations go through the per-request DataLoaders. ``Private`` fields declare
+the attributes of the model that relations use, so that ``self`` is typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import strawberry
+from strawberry.types import Info
+
+from hub import ids, models
+from schema.enums import (
+    BeneficiaryGroup,
+    ClaimantKind,
+    RegionLevel,
+    ServiceCategory,
+    SourceHealth,
+    StationLevel,
+    WishCategory,
+    WishKind,
+    WishStatus,
+)
+
+if TYPE_CHECKING:
+    from resolvers.context import Context
+
+    CtxInfo = Info[Context, None]
+else:
+    CtxInfo = Info
+
+
+_ID_DOC = "全局唯一标识，可用于 node(id:) 查询 / Global id, usable with node(id:)."
+
+
+def _id_field(type_name: str, key: str = "id") -> Any:
+    """The ``id`` field of a node type: its global id, from the model's key."""
+
+    def resolve(root: strawberry.Parent[Any]) -> strawberry.ID:
+        return strawberry.ID(ids.encode_id(type_name, getattr(root, key)))
+
+    return strawberry.field(resolver=resolve, description=_ID_DOC)
+
+
+@strawberry.interface(description="有全局标识的对象 / An object with a global id.")
+class Node:
+    id: strawberry.ID = strawberry.field(description=_ID_DOC)
+
+
+@strawberry.type(description="分页信息 / Relay page information.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+# ---------------------------------------------------------------- regions
+
+
+@strawberry.type(
+    description="行政区划 (GB/T 2260) / An administrative division: province 210000, "
+    "city 210100, county 210106; towns and villages use 9- and 12-digit codes."
+)
+class Region(Node):
+    id: strawberry.ID = _id_field("Region", "code")
+    code: str = strawberry.field(description="区划代码 / GB/T 2260 code.")
+    name: str = strawberry.field(description="名称 / Name, e.g. 沈阳市.")
+    level: RegionLevel = strawberry.field(description="层级 / Level.")
+    parent_code: strawberry.Private[str | None]
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, models.Region)
+
+    @strawberry.field(description="上级区划 / The division above; null for the province.")
+    async def parent(self, info: CtxInfo) -> Region | None:
+        if self.parent_code is None:
+            return None
+        return await info.context.loaders.region.load(self.parent_code)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="下级区划 / The divisions directly below.")
+    async def children(self, info: CtxInfo) -> list[Region]:
+        return await info.context.loaders.region_children.load(self.code)  # type: ignore[no-any-return]
+
+
+# ---------------------------------------------------------------- sources
+
+
+@strawberry.type(
+    description="数据来源平台 / A city or provincial platform that feeds the hub through an adapter."
+)
+class Source(Node):
+    id: strawberry.ID = _id_field("Source")
+    code: str = strawberry.field(description="平台代码 / shengjing | fengxiang | wenhuayun | huludao.")
+    name: str = strawberry.field(description="平台名称 / 盛京使者 | 枫乡 | 辽宁文化云 | 葫芦岛微心愿.")
+    health: SourceHealth = strawberry.field(description="接入状态 / Health of the feed.")
+    last_received_at: dt.datetime | None = strawberry.field(
+        description="最近一次收到数据的时间 / When the hub last received a record from it."
+    )
+    records_accepted: int = strawberry.field(description="累计接收记录数 / Records accepted.")
+    records_rejected: int = strawberry.field(description="累计拒收记录数 / Records rejected.")
+    scope_code: strawberry.Private[str]
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, models.Source)
+
+    @strawberry.field(description="可写入的区划 / The only region this source may write.")
+    async def scope(self, info: CtxInfo) -> Region:
+        return await info.context.loaders.region.load(self.scope_code)  # type: ignore[no-any-return]
+
+
+async def _source_of(info: CtxInfo, source_pk: int) -> models.Source:
+    return (await info.context.sources())[source_pk]
+
+
+# ---------------------------------------------------------------- stations
+
+
+@strawberry.type(
+    description="新时代文明实践 中心 (县) / 所 (乡镇) / 站 (村、社区) / 点 — "
+    "A New-Era Civilization Practice centre, institute, station or point."
+)
+class Station(Node):
+    id: strawberry.ID = _id_field("Station")
+    name: str = strawberry.field(description="名称 / Name.")
+    level: StationLevel = strawberry.field(description="层级 / Level.")
+    source_id: str = strawberry.field(description="来源平台上的编号 / Id on its platform.")
+    region_code: strawberry.Private[str]
+    parent_id: strawberry.Private[int | None]
+    source_pk: strawberry.Private[int]
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, models.Station)
+
+    @strawberry.field(description="所在区划 / Where it is.")
+    async def region(self, info: CtxInfo) -> Region:
+        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="上级阵地 / The station above it.")
+    async def parent(self, info: CtxInfo) -> Station | None:
+        if self.parent_id is None:
+            return None
+        return await info.context.loaders.station.load(self.parent_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="来源平台 / The platform it came from.")
+    async def source(self, info: CtxInfo) -> Source:
+        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- teams
+
+
+@strawberry.type(description="志愿服务队伍 / A volunteer team.")
+class Team(Node):
+    id: strawberry.ID = _id_field("Team")
+    name: str = strawberry.field(description="队伍名称 / Name.")
+    category: ServiceCategory = strawberry.field(description="服务领域 / Field of service.")
+    member_count: int = strawberry.field(description="注册队员数 / Registered members.")
+    source_id: str = strawberry.field(description="来源平台上的编号 / Id on its platform.")
+    region_code: strawberry.Private[str]
+    station_id: strawberry.Private[int | None]
+    source_pk: strawberry.Private[int]
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, models.Team)
+
+    @strawberry.field(description="所在区划 / Where it is.")
+    async def region(self, info: CtxInfo) -> Region:
+        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="所属阵地 / The station it belongs to.")
+    async def station(self, info: CtxInfo) -> Station | None:
+        if self.station_id is None:
+            return None
+        return await info.context.loaders.station.load(self.station_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="来源平台 / The platform it came from.")
+    async def source(self, info: CtxInfo) -> Source:
+        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- wishes
+
+
+@strawberry.type(description="认领 / A claim on a wish by a team, volunteer, enterprise or organisation.")
+class Claim:
+    claimant_kind: ClaimantKind = strawberry.field(description="认领方类型 / Who claimed.")
+    claimant_name: str = strawberry.field(description="认领方名称 / Claimant's name.")
+    claimed_at: dt.datetime = strawberry.field(description="认领时间 / When.")
+    team_id: strawberry.Private[int | None]
+
+    @strawberry.field(description="认领队伍（平台认得的队伍）/ The claiming team, when the hub knows it.")
+    async def team(self, info: CtxInfo) -> Team | None:
+        if self.team_id is None:
+            return None
+        return await info.context.loaders.team.load(self.team_id)  # type: ignore[no-any-return]
+
+
+@strawberry.type(
+    description="微心愿 / A micro-wish: posted by a person in difficulty, claimed (认领), "
+    "fulfilled (圆梦)."
+)
+class Wish(Node):
+    id: strawberry.ID = _id_field("Wish")
+    title: str = strawberry.field(description="心愿标题 / Title.")
+    kind: WishKind = strawberry.field(description="实物或服务 / Goods or a service.")
+    category: WishCategory = strawberry.field(description="心愿类别 / Category.")
+    beneficiary_group: BeneficiaryGroup = strawberry.field(
+        description="服务对象类别 / Who it is for."
+    )
+    beneficiary_name: str | None = strawberry.field(
+        description="服务对象姓名，始终脱敏（李某某）/ Always masked; contact data is never "
+        "part of the schema."
+    )
+    status: WishStatus = strawberry.field(description="状态 / Status.")
+    submitted_at: dt.datetime = strawberry.field(description="提交时间 / Submitted.")
+    claimed_at: dt.datetime | None = strawberry.field(description="认领时间 / First claimed.")
+    fulfilled_at: dt.datetime | None = strawberry.field(description="圆梦时间 / Fulfilled.")
+    handling_level: RegionLevel = strawberry.field(
+        description="当前负责层级：默认县级，上报后为市级或省级 / The level now responsible: "
+        "COUNTY by default, CITY or PROVINCE after escalation."
+    )
+    source_id: str = strawberry.field(description="来源平台上的编号 / Id on its platform.")
+    region_code: strawberry.Private[str]
+    station_id: strawberry.Private[int | None]
+    source_pk: strawberry.Private[int]
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, models.Wish)
+
+    @strawberry.field(description="所在区划 / Where the beneficiary lives.")
+    async def region(self, info: CtxInfo) -> Region:
+        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="收集心愿的阵地 / The station that collected it.")
+    async def station(self, info: CtxInfo) -> Station | None:
+        if self.station_id is None:
+            return None
+        return await info.context.loaders.station.load(self.station_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="认领记录 / Claims, oldest first.")
+    async def claims(self, info: CtxInfo) -> list[Claim]:
+        return await info.context.loaders.claims.load(self.id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="来源平台 / The platform it came from.")
+    async def source(self, info: CtxInfo) -> Source:
+        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+
+
+# ---------------------------------------------------------------- activities
+
+
+@strawberry.type(
+    description="志愿服务活动及其场次、人次、时长 / A volunteer service activity and its counts."
+)
+class Activity(Node):
+    id: strawberry.ID = _id_field("Activity")
+    title: str = strawberry.field(description="活动名称 / Title.")
+    category: ServiceCategory = strawberry.field(description="服务领域 / Field of service.")
+    date: dt.date = strawberry.field(description="活动日期 / Date.")
+    sessions: int = strawberry.field(description="场次 / Sessions.")
+    volunteer_attendances: int = strawberry.field(
+        description="志愿者参与人次 / Volunteer attendances."
+    )
+    beneficiaries: int = strawberry.field(description="受惠群众人次 / People served.")
+    volunteer_hours: float = strawberry.field(description="服务时长（小时）/ Service hours.")
+    source_id: str = strawberry.field(description="来源平台上的编号 / Id on its platform.")
+    region_code: strawberry.Private[str]
+    station_id: strawberry.Private[int | None]
+    team_id: strawberry.Private[int | None]
+    source_pk: strawberry.Private[int]
+
+    @classmethod
+    def is_type_of(cls, obj: object, info: Info) -> bool:
+        return isinstance(obj, models.Activity)
+
+    @strawberry.field(description="所在区划 / Where it took place.")
+    async def region(self, info: CtxInfo) -> Region:
+        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="所属阵地 / The station that held it.")
+    async def station(self, info: CtxInfo) -> Station | None:
+        if self.station_id is None:
+            return None
+        return await info.context.loaders.station.load(self.station_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="组织队伍 / The team that served.")
+    async def team(self, info: CtxInfo) -> Team | None:
+        if self.team_id is None:
+            return None
+        return await info.context.loaders.team.load(self.team_id)  # type: ignore[no-any-return]
+
+    @strawberry.field(description="来源平台 / The platform it came from.")
+    async def source(self, info: CtxInfo) -> Source:
+        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+
+
