@@ -95,7 +95,9 @@ async def connect(url: str) -> asyncpg.Connection:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
 
 
-async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool:
+async def create_pool(
+    url: str, *, min_size: int = 2, max_size: int = 10, init: Any = None
+) -> asyncpg.Pool:
     try:
         pool = await asyncpg.create_pool(
             url,
@@ -105,6 +107,7 @@ async def create_pool(url: str, *, min_size: int = 2, max_size: int = 10) -> asy
             # The default reset costs a round trip per release; our code never
             # leaves session state behind (no LISTEN, no temp tables, no SET).
             reset=_no_reset,
+            init=init,
             timeout=10,
         )
     except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError,

@@ -1,0 +1,123 @@
+"""``POST /ingest/{code}``: platforms push their native bodies here.
+
+The rules are fixed by ``shared/platforms/README.md``: a bearer token names
+the source (401 when unknown), ``X-Hub-Signature-256`` is an HMAC-SHA256 of
+the raw body with the source's secret (401 when missing or wrong, compared in
+constant time), a body over ``[ingest] max_body_bytes`` (default 10 MiB) is
+413, a body that is not the platform's envelope 400 (and kept as a dead
+letter), otherwise 200 with the delivery's report.
+
+Checks run cheapest first, and the body is read only once the headers pass:
+a stranger cannot make the hub buffer 10 MiB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+import adapters
+from hub.config import Config
+from hub.errors import AdapterError, ConfigError, DatabaseError, IngestError
+from hub.ingest import ingest
+from hub.privacy import scrub_text
+
+log = logging.getLogger("hub.http.ingest")
+
+DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
+_SIGNATURE_PREFIX = "sha256="
+
+
+def max_body_bytes(config: Config) -> int:
+    value = config.section("ingest").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigError("[ingest] max_body_bytes must be a positive integer")
+    return value
+
+
+async def ingest_endpoint(request: Request) -> Response:
+    code = request.path_params["code"]
+    if code not in adapters.REGISTRY:
+        return _error(404, f"no source is called {code!r}")
+    config: Config = request.app.state.config
+    source = config.sources.get(code)
+    token = _bearer(request.headers.get("authorization"))
+    if (
+        source is None
+        or not source.token
+        or not source.secret
+        or token is None
+        or not hmac.compare_digest(token.encode(), source.token.encode())
+    ):
+        log.warning("%s: push refused: unknown token", code)
+        return _error(401, "unknown token for this source")
+    signature = request.headers.get("x-hub-signature-256", "")
+    if not signature.startswith(_SIGNATURE_PREFIX):
+        return _error(401, "missing X-Hub-Signature-256: sha256=<hex>")
+
+    limit = max_body_bytes(config)
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return _too_large(limit) if declared.isdigit() else _error(400, "bad Content-Length")
+    body = await _read_body(request, limit)
+    if body is None:
+        return _too_large(limit)
+
+    expected = hmac.new(source.secret.encode(), body, hashlib.sha256).hexdigest()
+    given = signature[len(_SIGNATURE_PREFIX):].strip().lower()
+    if not hmac.compare_digest(expected.encode(), given.encode("ascii", "replace")):
+        log.warning("%s: push refused: signature does not match", code)
+        return _error(401, "X-Hub-Signature-256 does not match the body")
+
+    try:
+        report = await ingest(request.app.state.pool, code, body, via="push")
+    except AdapterError as exc:
+        return _error(400, scrub_text(str(exc)), kept=True)
+    except IngestError as exc:
+        return _error(exc.status, str(exc))
+    except DatabaseError as exc:
+        log.error("%s: push failed: %s", code, exc)
+        return _error(503, "the hub could not store this delivery now; send it again later")
+    return JSONResponse(report.to_json())
+
+
+async def _read_body(request: Request, limit: int) -> bytes | None:
+    """The body, or None as soon as it grows past ``limit`` (Content-Length may lie)."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                return None
+            chunks.append(chunk)
+    except ClientDisconnect:
+        return b""
+    return b"".join(chunks)
+
+
+def _bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _too_large(limit: int) -> Response:
+    return _error(413, f"body is larger than {limit} bytes")
+
+
+def _error(status: int, message: str, *, kept: bool = False) -> Response:
+    body: dict[str, object] = {"error": message}
+    if kept:
+        body["deadLetter"] = True
+    return JSONResponse(body, status_code=status)
+
+
+routes: list[Route] = [Route("/ingest/{code}", ingest_endpoint, methods=["POST"])]
