@@ -176,9 +176,7 @@ class Fields:
 
     # ------------------------------------------------------------ clocks
 
-    def _string_time(
-        self, key: str, parse: Callable[[str], dt.datetime | None], what: str
-    ) -> dt.datetime:
+    def _string_time(self, key: str, parse: Callable[[str], dt.datetime | None], what: str) -> dt.datetime:
         value = self.required(key)
         if not isinstance(value, str):
             raise self.invalid(key, f"must be {what}")

@@ -23,9 +23,7 @@ def in_scope(code: str, scope_code: str) -> bool:
     return code.startswith(scope_prefix(scope_code))
 
 
-def region_by_code(
-    fields: Fields, key: str, places: Places, scope_code: str, *, digits: tuple[int, ...]
-) -> Region:
+def region_by_code(fields: Fields, key: str, places: Places, scope_code: str, *, digits: tuple[int, ...]) -> Region:
     """The region a division code names; outside the scope or unknown rejects."""
     code = fields.ident(key)
     if not _DIVISION_CODE.fullmatch(code) or len(code) not in digits:
@@ -39,17 +37,11 @@ def region_by_code(
     return region
 
 
-def county_by_name(
-    fields: Fields, key: str, places: Places, scope_code: str, scope_name: str
-) -> Region:
+def county_by_name(fields: Fields, key: str, places: Places, scope_code: str, scope_name: str) -> Region:
     """The county-level region a person typed the name of, inside the scope."""
     name = fields.text(key)
     region = places.county_by_name(name, scope_code)
-    if (
-        region is None
-        or region.level is not RegionLevel.COUNTY
-        or not in_scope(region.code, scope_code)
-    ):
+    if region is None or region.level is not RegionLevel.COUNTY or not in_scope(region.code, scope_code):
         shown = name if len(name) <= 20 else name[:20] + "..."
         raise Invalid(fields.name(key), f"{shown!r} is not a district or county of {scope_name}")
     return region

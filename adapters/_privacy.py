@@ -39,11 +39,7 @@ def redact_text(text: str, names: Iterable[str] = ()) -> str:
 def without_contacts(value: object) -> object:
     """A deep copy of a JSON value without contact keys, numbers blanked in text."""
     if isinstance(value, dict):
-        return {
-            k: without_contacts(v)
-            for k, v in value.items()
-            if not (isinstance(k, str) and is_contact_key(k))
-        }
+        return {k: without_contacts(v) for k, v in value.items() if not (isinstance(k, str) and is_contact_key(k))}
     if isinstance(value, list):
         return [without_contacts(v) for v in value]
     if isinstance(value, str):

@@ -129,9 +129,7 @@ def _order(fields: Fields, places: Places) -> Translation:
         kind=fields.choice("demand_type", _KIND),
         category=demand.label("tag", _labels.wish_category),
         beneficiary_group=(
-            _labels.beneficiary_group(None)
-            if person is None
-            else person.label("group", _labels.beneficiary_group)
+            _labels.beneficiary_group(None) if person is None else person.label("group", _labels.beneficiary_group)
         ),
         beneficiary_name=None if name is None else mask_name(name),
         status=_STAGE[stage],
@@ -160,9 +158,7 @@ def _first(events: Mapping[str, list[dt.datetime]], stages: AbstractSet[str]) ->
     return min(times, default=None)
 
 
-def _inferred_team(
-    team: Fields, team_ref: str, name: str, places: Places, village: Region
-) -> TeamRecord:
+def _inferred_team(team: Fields, team_ref: str, name: str, places: Places, village: Region) -> TeamRecord:
     return TeamRecord(
         meta=RecordMeta(_INFO.code, team_ref, version=0),
         name=name,

@@ -93,9 +93,7 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
     meta = _meta(fields, "xyId")
     submitted_at = fields.beijing("createTime")
     claim_time = fields.opt_beijing("claimTime")
-    claims = tuple(
-        _claim(claimer, claim_time or submitted_at) for claimer in fields.objects("claimers")
-    )
+    claims = tuple(_claim(claimer, claim_time or submitted_at) for claimer in fields.objects("claimers"))
     name = fields.opt_text("objName")
     return WishRecord(
         meta=meta,

@@ -198,9 +198,7 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
     meta = _meta(fields, "wish_id")
     submitted_at = fields.iso("submit_time")
     claim_time = fields.opt_iso("claim_time")
-    claims = tuple(
-        _claim(claimer, claim_time or submitted_at) for claimer in fields.objects("claimers")
-    )
+    claims = tuple(_claim(claimer, claim_time or submitted_at) for claimer in fields.objects("claimers"))
     name = fields.opt_text("target_name")
     return WishRecord(
         meta=meta,

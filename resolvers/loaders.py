@@ -9,8 +9,8 @@ whatever its size.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Generic, TypeVar
 
 import asyncpg
 from aiodataloader import DataLoader
@@ -23,7 +23,7 @@ K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 
 
-class _ByKey(DataLoader, Generic[K, V]):  # type: ignore[misc]
+class _ByKey(DataLoader[K, V | None], Generic[K, V]):
     """Loads rows by key with one query; missing keys give None."""
 
     def __init__(
@@ -45,7 +45,7 @@ class _ByKey(DataLoader, Generic[K, V]):  # type: ignore[misc]
         return [found.get(k) for k in keys]
 
 
-class _ManyByKey(DataLoader, Generic[K, V]):  # type: ignore[misc]
+class _ManyByKey(DataLoader[K, list[V]], Generic[K, V]):
     """Loads lists by key with one query; a key with no rows gives []."""
 
     def __init__(
@@ -101,6 +101,3 @@ def _parent_code(region: Region) -> str:
     return region.parent_code
 
 
-def load_optional(loader: DataLoader, key: Any) -> Awaitable[Any] | None:
-    """``loader.load(key)`` when there is a key; GraphQL then awaits it."""
-    return None if key is None else loader.load(key)

@@ -22,7 +22,8 @@ async def node(ctx: Context, global_id: str) -> Any:
     if type_name == "Region":
         return await ctx.loaders.region.load(key)
     if type_name == "Source":
-        return (await ctx.sources()).get(_int(key))
+        number = _int(key)
+        return None if number is None else (await ctx.sources()).get(number)
     loader = _NODE_LOADERS.get(type_name)
     if loader is None:
         return None

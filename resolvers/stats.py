@@ -74,7 +74,7 @@ async def stats_by_region(
         rows = await hub_stats.stats_by_region(conn, flt, level)
     regions = await ctx.loaders.region.load_many([code for code, _ in rows])
     return [
-        s.RegionStats(region=region, stats=wrap(result, flt))
+        s.RegionStats(region=region, stats=wrap(result, flt))  # type: ignore[arg-type]
         for region, (_, result) in zip(regions, rows, strict=True)
         if region is not None
     ]

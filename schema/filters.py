@@ -8,8 +8,8 @@ from enum import Enum
 import strawberry
 
 from hub import read
-from hub.places import load_places
 from hub.errors import QueryError
+from hub.places import load_places
 from schema.enums import (
     BeneficiaryGroup,
     RegionLevel,

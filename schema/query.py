@@ -8,6 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub import ids, read
+from resolvers import queries
 from schema import connections as c
 from schema.enums import RegionLevel
 from schema.filters import (
@@ -23,7 +24,6 @@ from schema.filters import (
 )
 from schema.stats import Granularity, RegionStats, SeriesPoint, Stats, StatsFilter
 from schema.types import Node, Region, Source, Wish
-from resolvers import queries
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -40,11 +40,11 @@ _AFTER_DOC = "上一页的 endCursor / The endCursor of the previous page."
 class Query:
     @strawberry.field(description="按全局标识取对象 / Any object by its global id.")
     async def node(self, info: CtxInfo, id: strawberry.ID) -> Node | None:
-        return await queries.node(info.context, id)  # type: ignore[no-any-return]
+        return await queries.node(info.context, id)
 
     @strawberry.field(description="按区划代码取区划 / A region by its code.")
     async def region(self, info: CtxInfo, code: str) -> Region | None:
-        return await info.context.loaders.region.load(code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(code)
 
     @strawberry.field(
         description="区划列表，按代码排序 / Regions, by code; filter by level and parent."
@@ -52,11 +52,11 @@ class Query:
     async def regions(
         self, info: CtxInfo, level: RegionLevel | None = None, parent_code: str | None = None
     ) -> list[Region]:
-        return await queries.regions(info.context, level, parent_code)  # type: ignore[return-value]
+        return await queries.regions(info.context, level, parent_code)
 
     @strawberry.field(description="数据来源平台 / The platforms that feed the hub.")
     async def sources(self, info: CtxInfo) -> list[Source]:
-        return await queries.sources(info.context)  # type: ignore[return-value]
+        return await queries.sources(info.context)
 
     @strawberry.field(description="按全局标识取心愿 / A wish by its global id.")
     async def wish(self, info: CtxInfo, id: strawberry.ID) -> Wish | None:

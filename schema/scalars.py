@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
@@ -35,7 +36,6 @@ def _parse_datetime(value: object) -> dt.datetime:
 
 
 DateTime = strawberry.scalar(
-    dt.datetime,
     name="DateTime",
     description="ISO-8601 时间，带时区偏移（以北京时间 +08:00 输出）/ ISO-8601 date-time with "
     "offset, served in Beijing time, e.g. 2022-03-14T09:30:00+08:00.",
@@ -43,4 +43,4 @@ DateTime = strawberry.scalar(
     parse_value=_parse_datetime,
 )
 
-SCALAR_OVERRIDES = {dt.datetime: DateTime}
+SCALAR_MAP: dict[object, ScalarDefinition] = {dt.datetime: DateTime}

@@ -8,11 +8,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.schema.config import StrawberryConfig
 
 from hub.errors import HubError
 from schema import types
 from schema.query import Query
-from schema.scalars import SCALAR_OVERRIDES
+from schema.scalars import SCALAR_MAP
 
 log = logging.getLogger("hub.graphql")
 
@@ -34,7 +35,7 @@ def build_schema() -> strawberry.Schema:
     return HubSchema(
         query=Query,
         types=[types.Region, types.Source, types.Station, types.Team, types.Wish, types.Activity],
-        scalar_overrides=SCALAR_OVERRIDES,  # type: ignore[arg-type]
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             # Unexpected exceptions (a database error, a bug) reach clients as a
             # plain "internal error": no SQL, stack trace or file path.

@@ -83,11 +83,11 @@ class Region(Node):
     async def parent(self, info: CtxInfo) -> Region | None:
         if self.parent_code is None:
             return None
-        return await info.context.loaders.region.load(self.parent_code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(self.parent_code)
 
     @strawberry.field(description="下级区划 / The divisions directly below.")
     async def children(self, info: CtxInfo) -> list[Region]:
-        return await info.context.loaders.region_children.load(self.code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region_children.load(self.code)
 
 
 # ---------------------------------------------------------------- sources
@@ -114,7 +114,7 @@ class Source(Node):
 
     @strawberry.field(description="可写入的区划 / The only region this source may write.")
     async def scope(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.scope_code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(self.scope_code)
 
 
 async def _source_of(info: CtxInfo, source_pk: int) -> models.Source:
@@ -143,17 +143,17 @@ class Station(Node):
 
     @strawberry.field(description="所在区划 / Where it is.")
     async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(self.region_code)
 
     @strawberry.field(description="上级阵地 / The station above it.")
     async def parent(self, info: CtxInfo) -> Station | None:
         if self.parent_id is None:
             return None
-        return await info.context.loaders.station.load(self.parent_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.station.load(self.parent_id)
 
     @strawberry.field(description="来源平台 / The platform it came from.")
     async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+        return await _source_of(info, self.source_pk)
 
 
 # ---------------------------------------------------------------- teams
@@ -176,17 +176,17 @@ class Team(Node):
 
     @strawberry.field(description="所在区划 / Where it is.")
     async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(self.region_code)
 
     @strawberry.field(description="所属阵地 / The station it belongs to.")
     async def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
-        return await info.context.loaders.station.load(self.station_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.station.load(self.station_id)
 
     @strawberry.field(description="来源平台 / The platform it came from.")
     async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+        return await _source_of(info, self.source_pk)
 
 
 # ---------------------------------------------------------------- wishes
@@ -203,7 +203,7 @@ class Claim:
     async def team(self, info: CtxInfo) -> Team | None:
         if self.team_id is None:
             return None
-        return await info.context.loaders.team.load(self.team_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.team.load(self.team_id)
 
 
 @strawberry.type(
@@ -241,21 +241,21 @@ class Wish(Node):
 
     @strawberry.field(description="所在区划 / Where the beneficiary lives.")
     async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(self.region_code)
 
     @strawberry.field(description="收集心愿的阵地 / The station that collected it.")
     async def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
-        return await info.context.loaders.station.load(self.station_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.station.load(self.station_id)
 
     @strawberry.field(description="认领记录 / Claims, oldest first.")
     async def claims(self, info: CtxInfo) -> list[Claim]:
-        return await info.context.loaders.claims.load(self.id)  # type: ignore[no-any-return]
+        return await info.context.loaders.claims.load(self.id)  # type: ignore[arg-type]
 
     @strawberry.field(description="来源平台 / The platform it came from.")
     async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+        return await _source_of(info, self.source_pk)
 
 
 # ---------------------------------------------------------------- activities
@@ -287,22 +287,22 @@ class Activity(Node):
 
     @strawberry.field(description="所在区划 / Where it took place.")
     async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)  # type: ignore[no-any-return]
+        return await info.context.loaders.region.load(self.region_code)
 
     @strawberry.field(description="所属阵地 / The station that held it.")
     async def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
-        return await info.context.loaders.station.load(self.station_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.station.load(self.station_id)
 
     @strawberry.field(description="组织队伍 / The team that served.")
     async def team(self, info: CtxInfo) -> Team | None:
         if self.team_id is None:
             return None
-        return await info.context.loaders.team.load(self.team_id)  # type: ignore[no-any-return]
+        return await info.context.loaders.team.load(self.team_id)
 
     @strawberry.field(description="来源平台 / The platform it came from.")
     async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)  # type: ignore[return-value]
+        return await _source_of(info, self.source_pk)
 
 

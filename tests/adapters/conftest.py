@@ -43,9 +43,7 @@ class Kit:
     @staticmethod
     def parsed(batch: Batch) -> dict[str, Parsed]:
         """Translated items by source id."""
-        return {
-            item.record.meta.source_id: item for item in batch.items if isinstance(item, Parsed)
-        }
+        return {item.record.meta.source_id: item for item in batch.items if isinstance(item, Parsed)}
 
     @staticmethod
     def rejected(batch: Batch) -> dict[str | None, Rejection]:

@@ -75,9 +75,7 @@ def test_document_example(places: Places, kit: Kit) -> None:
     assert w.claimed_at == utc(2022, 3, 6, 0, 0)
     assert w.fulfilled_at == utc(2022, 3, 13, 9, 45)
     assert w.submitted_at.utcoffset() is not None
-    assert w.claims == (
-        ClaimIn(ClaimantKind.ORGANIZATION, "霁虹街道办事处", utc(2022, 3, 6, 0, 0), None),
-    )
+    assert w.claims == (ClaimIn(ClaimantKind.ORGANIZATION, "霁虹街道办事处", utc(2022, 3, 6, 0, 0), None),)
     assert w.meta.version == int(utc(2022, 3, 13, 9, 45, 2).timestamp()) * 1_000_000
     assert not w.claims_from_cards
 
@@ -172,9 +170,7 @@ def test_every_status_code(places: Places, kit: Kit) -> None:
     records = native["records"]
     assert isinstance(records, list)
     codes = {"0": "PENDING", "1": "OPEN", "2": "CLAIMED", "3": "FULFILLED", "9": "CANCELLED"}
-    batch = ADAPTER.parse(
-        kit.body({"records": [dict(records[0], status=code) for code in codes]}), places
-    )
+    batch = ADAPTER.parse(kit.body({"records": [dict(records[0], status=code) for code in codes]}), places)
     assert [wish(item).status.value for item in batch.items] == list(codes.values())
 
 

@@ -162,9 +162,7 @@ def test_variants(places: Places, kit: Kit) -> None:
 
 def test_versions_follow_updated_at(places: Places, kit: Kit) -> None:
     batch = ADAPTER.parse(kit.fixture("wenhuayun/variants.json"), places)
-    versions = {
-        item.record.meta.source_id: item.record.meta.version for item in kit.parsed(batch).values()
-    }
+    versions = {item.record.meta.source_id: item.record.meta.version for item in kit.parsed(batch).values()}
     # 2022-03-13T18:00+08:00 is later than 2022-03-06T10:00+08:00.
     assert versions["WHY-WS-600002"] > versions["WHY-WS-600001"] > versions["WHY-ST-0001"]
     same_instant = kit.fixture_json("wenhuayun/example.json")
@@ -185,9 +183,7 @@ def test_push_and_pull_pages(places: Places, kit: Kit) -> None:
     teams = ADAPTER.parse_page(page, places, "teams")
     team = record_of(kit.parsed(teams)["WHY-TM-0103"])
     assert isinstance(team, TeamRecord) and team.category is ServiceCategory.LEGAL
-    assert [r.field for r in ADAPTER.parse(page, places).items if hasattr(r, "field")] == [
-        "entity"
-    ]
+    assert [r.field for r in ADAPTER.parse(page, places).items if hasattr(r, "field")] == ["entity"]
 
 
 def test_busy_is_a_fault_with_its_code(places: Places, kit: Kit) -> None:
