@@ -64,6 +64,11 @@ def mask_key(record: dict[str, object], key: str, names: list[str]) -> None:
         del record[key]
 
 
+def names_organisation(kind: object, organisation_kinds: frozenset[str]) -> bool:
+    """Whether a claimer's kind says it is no person (anything unreadable may be one)."""
+    return isinstance(kind, str) and kind.strip() in organisation_kinds
+
+
 def scrubbed_copy(raw: Mapping[str, object]) -> dict[str, object]:
     copied = without_contacts(dict(raw))
     assert isinstance(copied, dict)

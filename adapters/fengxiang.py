@@ -190,11 +190,7 @@ def _village(fields: Fields, places: Places) -> Region:
     return region_by_code(fields, "village_code", places, _INFO.scope_code, digits=(12,))
 
 
-_id = id_reader("order_no", "act_id")
-
-
-def _source_id(native: Mapping[str, object]) -> str | None:
-    return _id(native)
+_source_id = id_reader("order_no", "act_id")
 
 
 def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:

@@ -24,7 +24,7 @@ from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._names import mask_name
 from adapters._places import county_by_name
-from adapters._privacy import mask_key, replace_names, scrubbed_copy
+from adapters._privacy import mask_key, names_organisation, replace_names, scrubbed_copy
 from hub.models import (
     Batch,
     ClaimantKind,
@@ -124,7 +124,7 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     clean = scrubbed_copy(native)
     mask_key(clean, "name", names)
     by = clean.get("by")
-    if isinstance(by, dict) and by.get("kind") not in _NON_PERSON_CLAIMERS:
+    if isinstance(by, dict) and not names_organisation(by.get("kind"), _NON_PERSON_CLAIMERS):
         mask_key(by, "name", names)
     return replace_names(clean, names), names
 

@@ -23,7 +23,7 @@ from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._names import mask_name
 from adapters._places import county_by_name
-from adapters._privacy import mask_key, replace_names, scrubbed_copy
+from adapters._privacy import mask_key, names_organisation, replace_names, scrubbed_copy
 from hub.errors import AdapterError
 from hub.models import (
     Batch,
@@ -133,11 +133,7 @@ def _team(fields: Fields, places: Places) -> TeamRecord:
     )
 
 
-_id = id_reader("xyId", "dwId")
-
-
-def _source_id(native: Mapping[str, object]) -> str | None:
-    return _id(native)
+_source_id = id_reader("xyId", "dwId")
 
 
 def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
@@ -149,7 +145,7 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     claimers = clean.get("claimers")
     if isinstance(claimers, list):
         for claimer in claimers:
-            if isinstance(claimer, dict) and claimer.get("type") not in _NON_PERSON_CLAIMERS:
+            if isinstance(claimer, dict) and not names_organisation(claimer.get("type"), _NON_PERSON_CLAIMERS):
                 mask_key(claimer, "name", names)
     return replace_names(clean, names), names
 

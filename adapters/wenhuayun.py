@@ -31,7 +31,7 @@ from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._names import mask_name
 from adapters._places import region_by_code
-from adapters._privacy import mask_key, redact_text, replace_names, scrubbed_copy
+from adapters._privacy import mask_key, names_organisation, redact_text, replace_names, scrubbed_copy
 from hub.errors import AdapterError
 from hub.models import (
     ActivityRecord,
@@ -247,7 +247,7 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     claimers = clean.get("claimers")
     if isinstance(claimers, list):
         for claimer in claimers:
-            if isinstance(claimer, dict) and claimer.get("kind") not in _NON_PERSON_CLAIMERS:
+            if isinstance(claimer, dict) and not names_organisation(claimer.get("kind"), _NON_PERSON_CLAIMERS):
                 mask_key(claimer, "name", names)
     return replace_names(clean, names), names
 

@@ -28,6 +28,9 @@ _COMMANDS = (
     "demo",
     "schema",
     "sync",
+    "deadletters",
+    "replay",
+    "orphans",
 )
 
 

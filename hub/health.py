@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.config import Config
+from hub.errors import ConfigError
 from hub.models import SourceHealth
 
 DEFAULT_STALE_AFTER_HOURS = 24.0
@@ -19,10 +20,19 @@ DEFAULT_STALE_AFTER_HOURS = 24.0
 
 def stale_after(config: Config) -> dt.timedelta:
     hours = config.section("health").get("stale_after_hours", DEFAULT_STALE_AFTER_HOURS)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+        raise ConfigError("[health] stale_after_hours must be a positive number")
     return dt.timedelta(hours=float(hours))
 
 
 def source_health(row: Mapping[str, Any], now: dt.datetime, config: Config) -> SourceHealth:
+    """Health from a ``sources`` row (``last_received_at``, ``last_success_at``,
+    ``last_failure_at``); pure, so the API and tests can pass any ``now``.
+
+    A delivery that could not be read, a pull that failed, a delivery whose
+    every record was rejected and a store failure all set ``last_failure_at``;
+    every stored delivery sets ``last_success_at`` and ``last_received_at``.
+    """
     received = row["last_received_at"]
     failed = row["last_failure_at"]
     succeeded = row["last_success_at"]

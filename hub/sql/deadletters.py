@@ -31,9 +31,9 @@ select d.id, s.code as source, d.source as source_pk, d.record_index, d.source_i
  where not d.resolved
    and ($1::text is null or s.code = $1)
    and ($2::bigint is null or d.id = $2)
-   and d.id > $3
+   and d.id > $3 and d.id <= $4
  order by d.id
- limit $4
+ limit $5
    for update of d skip locked
 """
 
@@ -48,3 +48,5 @@ update dead_letters d
   from unnest($1::bigint[], $2::text[], $3::text[]) as u(id, field, reason)
  where d.id = u.id
 """
+
+LAST_LETTER = "select max(id) from dead_letters"

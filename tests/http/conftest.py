@@ -85,13 +85,15 @@ def wenhuayun_items(wishes: int, teams: int = 10, stations: int = 10) -> list[di
             "entity": "wish", "wish_id": f"WS-{i:04d}", "title": f"想要一个新书包{i}",
             "wish_type": "学习用品", "goods_or_service": "实物", "target_group": "留守儿童",
             "target_name": "张某某", "division_code": CITY_COUNTIES[i % 6],
-            "station_id": f"ST-{i % stations}", "state": "已认领",
+            "station_id": f"ST-{i % stations}" if stations else None,
+            "state": "已认领" if teams else "待认领",
             "submit_time": f"2022-03-{day:02d}T{i % 24:02d}:00:00+08:00",
-            "claim_time": f"2022-03-{day:02d}T23:30:00+08:00", "done_time": None,
+            "claim_time": f"2022-03-{day:02d}T23:30:00+08:00" if teams else None,
+            "done_time": None,
             "claimers": [
                 {"kind": "队伍", "name": f"爱心志愿服务队{i % teams}", "team_id": f"T-{i % teams}"},
                 {"kind": "志愿者", "name": "李某某", "team_id": None},
-            ],
+            ] if teams else [],
             "origin": None, "updated_at": "2022-03-28T08:00:00+08:00", "deleted": False,
         })
     return items

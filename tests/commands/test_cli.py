@@ -1,0 +1,92 @@
+"""The ``hub`` command as a person runs it: subprocesses, real databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import asyncpg
+import pytest
+
+from hub import db, migrate
+
+
+def _hub(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hub.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        check=False,
+    )
+
+
+def test_unreachable_database_is_one_clear_line_and_exit_2() -> None:
+    result = _hub("migrate", env={"DATABASE_URL": "postgresql://hub:secret@127.0.0.1:1/hub"})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "cannot connect to PostgreSQL" in lines[0]
+    assert "secret" not in lines[0]  # the password is not echoed
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_database_url_is_one_clear_line_and_exit_2() -> None:
+    result = _hub("migrate", env={"DATABASE_URL": "not a url"})
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+async def test_migrate_is_idempotent_and_refuses_a_newer_database(database_url: str) -> None:
+    # A scratch database on the same server, so the session's stays untouched.
+    server = db.with_database(database_url, "postgres")
+    name = "hub_cli_migrate_test"
+    admin = await db.connect(server)
+    try:
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+        await admin.execute(f'create database "{name}"')
+    finally:
+        await admin.close()
+    url = db.with_database(database_url, name)
+    try:
+        first = _hub("migrate", env={"DATABASE_URL": url})
+        assert first.returncode == 0, first.stderr
+        assert "applied 0001_init" in first.stdout
+        second = _hub("migrate", env={"DATABASE_URL": url})
+        assert second.returncode == 0, second.stderr
+        assert "nothing to do" in second.stdout
+
+        conn = await asyncpg.connect(url)
+        try:
+            await conn.execute(
+                "insert into schema_migrations (version, name) values ($1, 'from_the_future')",
+                migrate.latest_shipped() + 1,
+            )
+        finally:
+            await conn.close()
+        refused = _hub("migrate", env={"DATABASE_URL": url})
+        assert refused.returncode == 2
+        assert "newer hub" in refused.stderr
+    finally:
+        admin = await db.connect(server)
+        try:
+            await admin.execute(f'drop database if exists "{name}" with (force)')
+        finally:
+            await admin.close()
+
+
+def test_schema_command_prints_the_served_sdl() -> None:
+    result = _hub("schema")
+    assert result.returncode == 0, result.stderr
+    assert "type Query" in result.stdout
+    assert "wishes(" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["--help"], ["serve", "--help"], ["demo", "--help"]])
+def test_help(args: list[str]) -> None:
+    result = _hub(*args)
+    assert result.returncode == 0
+    assert "usage: hub" in result.stdout

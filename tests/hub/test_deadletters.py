@@ -1,0 +1,152 @@
+"""Dead letters: kept on rejection, listed, replayed through the current adapter."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+import adapters
+from hub.deadletters import list_dead_letters, replay
+from hub.errors import AdapterError
+from hub.ingest import ingest
+from hub.models import Batch, Parsed, Places, Rejection
+from hub.orphans import list_orphan_cards
+from hub.privacy import scrub_value
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+REAL = adapters.REGISTRY["shengjing"]
+
+
+def example() -> dict[str, object]:
+    value = json.loads((FIXTURES / "shengjing" / "example.json").read_bytes())
+    assert isinstance(value, dict)
+    return value
+
+
+class Picky:
+    """The 盛京 adapter before a fix: it rejects every wish (XY record)."""
+
+    info = REAL.info
+
+    def parse(self, body: bytes, places: Places) -> Batch:
+        batch = REAL.parse(body, places)
+        natives = json.loads(body)["records"]
+        items: list[Parsed | Rejection] = []
+        for item in batch.items:
+            native = natives[item.index]
+            if isinstance(item, Parsed) and native.get("recordType") == "XY":
+                items.append(Rejection(item.index, item.record.meta.source_id, "xyType",
+                                       "label not known yet", scrub_value(native)))
+            else:
+                items.append(item)
+        return Batch(batch.source, tuple(items))
+
+
+class Broken:
+    """An adapter before a fix that reads no body at all."""
+
+    info = REAL.info
+
+    def parse(self, body: bytes, places: Places) -> Batch:
+        raise AdapterError("shengjing: envelope not understood")
+
+
+async def wishes(pool: asyncpg.Pool) -> int:
+    return int(await pool.fetchval("select count(*) from wishes"))
+
+
+async def test_rejected_records_land_after_a_fix(clean_db: asyncpg.Pool,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    body = json.dumps(example(), ensure_ascii=False).encode()
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Picky())
+    report = await ingest(clean_db, "shengjing", body)
+    assert (report.accepted, report.rejected) == (1, 1)
+    letters = await list_dead_letters(clean_db, source="shengjing")
+    assert [(x.source_id, x.field, x.resolved) for x in letters] == [
+        ("SJ202203050017", "xyType", False)]
+    assert await list_dead_letters(clean_db, source="huludao") == []
+
+    # Replayed with the adapter still unfixed: kept, with the reason of today.
+    outcomes = await replay(clean_db, source="shengjing")
+    assert [o.outcome for o in outcomes] == ["rejected"]
+    assert len(await list_dead_letters(clean_db)) == 1
+    assert await wishes(clean_db) == 0
+
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", REAL)
+    outcomes = await replay(clean_db)
+    assert [(o.source_id, o.outcome) for o in outcomes] == [("SJ202203050017", "landed")]
+    assert await wishes(clean_db) == 1
+    # The letter kept no full name, and neither does the wish it became.
+    assert await clean_db.fetchval("select beneficiary_name from wishes") == "王某某"
+    assert await list_dead_letters(clean_db) == []
+    (resolved,) = await list_dead_letters(clean_db, include_resolved=True)
+    assert resolved.resolved and resolved.replayed_at is not None
+    counted = await clean_db.fetchrow(
+        "select records_accepted, records_rejected from sources where code = 'shengjing'")
+    assert tuple(counted) == (2, 1)
+    assert await replay(clean_db) == []
+
+
+async def test_a_letter_of_a_record_already_held_resolves_as_a_duplicate(
+    clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(example(), ensure_ascii=False).encode()
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Picky())
+    await ingest(clean_db, "shengjing", body)
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", REAL)
+    await ingest(clean_db, "shengjing", body)  # the platform re-sent it meanwhile
+    outcomes = await replay(clean_db, source="shengjing")
+    assert [o.outcome for o in outcomes] == ["landed"]
+    assert await wishes(clean_db) == 1
+
+
+async def test_an_unreadable_body_is_replayed_whole(clean_db: asyncpg.Pool,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    body = json.dumps(example(), ensure_ascii=False).encode()
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Broken())
+    with pytest.raises(AdapterError):
+        await ingest(clean_db, "shengjing", body)
+    (letter,) = await list_dead_letters(clean_db)
+    assert letter.whole_body and letter.field == "body"
+    raw_text = await clean_db.fetchval("select raw_text from dead_letters")
+    assert "王建国" not in raw_text and "13800001234" not in raw_text
+
+    outcomes = await replay(clean_db, letter_id=letter.id)
+    assert [o.outcome for o in outcomes] == ["unreadable"]
+
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", REAL)
+    outcomes = await replay(clean_db, letter_id=letter.id)
+    assert [o.outcome for o in outcomes] == ["landed"]
+    assert await wishes(clean_db) == 1
+    assert await clean_db.fetchval("select count(*) from teams") == 1
+
+
+async def test_replay_by_id_touches_only_that_letter(clean_db: asyncpg.Pool) -> None:
+    for text in (b"not json", b"[1, 2]"):
+        with pytest.raises(AdapterError):
+            await ingest(clean_db, "huludao", text)
+    first, second = sorted(x.id for x in await list_dead_letters(clean_db))
+    outcomes = await replay(clean_db, letter_id=second)
+    assert [(o.letter_id, o.outcome) for o in outcomes] == [(second, "unreadable")]
+    times = await clean_db.fetch("select id, replayed_at from dead_letters order by id")
+    assert times[0]["replayed_at"] is None and times[1]["replayed_at"] is not None
+
+
+async def test_orphan_cards_are_listed_until_their_pink_arrives(clean_db: asyncpg.Pool) -> None:
+    blue = {"type": "blue", "card": "BL-1", "pink": "PK-211421-000001",
+            "by": {"kind": "volunteer", "name": "张三丰"}, "fulfilled": False,
+            "ts": "2022-03-12T06:30:00Z", "seq": 1}
+    pink = {"type": "pink", "code": "PK-211421-000001", "wish": "代购常用药", "cat": "食品药品",
+            "kind": "物", "who": "老人", "name": "刘某某", "county": "绥中县", "state": "open",
+            "ts": "2022-03-12T02:00:00Z", "seq": 1}
+    await ingest(clean_db, "huludao", json.dumps({"events": [blue]}).encode())
+    (orphan,) = await list_orphan_cards(clean_db)
+    assert (orphan.source, orphan.source_id, orphan.wish_ref) == ("huludao", "BL-1",
+                                                                  "PK-211421-000001")
+    assert await list_orphan_cards(clean_db, "shengjing") == []
+    await ingest(clean_db, "huludao", json.dumps({"events": [pink]}).encode())
+    assert await list_orphan_cards(clean_db) == []
+    assert await clean_db.fetchval("select claimant_name from claims") == "张某某"

@@ -1,0 +1,89 @@
+"""Source health: the pure rule, and the sources columns deliveries maintain."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from hub.config import parse_config
+from hub.errors import AdapterError, ConfigError
+from hub.health import source_health, stale_after
+from hub.ingest import ingest
+from hub.models import SourceHealth
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+NOW = dt.datetime(2022, 3, 14, 12, 0, tzinfo=dt.UTC)
+CONFIG = parse_config({})
+
+
+def row(received: float | None = None, success: float | None = None,
+        failure: float | None = None) -> dict[str, dt.datetime | None]:
+    """A sources row whose times are hours before NOW."""
+
+    def ago(hours: float | None) -> dt.datetime | None:
+        return None if hours is None else NOW - dt.timedelta(hours=hours)
+
+    return {"last_received_at": ago(received), "last_success_at": ago(success),
+            "last_failure_at": ago(failure)}
+
+
+@pytest.mark.parametrize(
+    ("state", "expected"),
+    [
+        (row(), SourceHealth.NEVER_SYNCED),
+        (row(received=1, success=1), SourceHealth.HEALTHY),
+        (row(received=25, success=25), SourceHealth.STALE),
+        (row(received=1, success=2, failure=1), SourceHealth.FAILING),
+        (row(received=1, success=1, failure=3), SourceHealth.HEALTHY),
+        (row(failure=1), SourceHealth.FAILING),  # a pull that never got a page
+        (row(received=30, success=30, failure=29), SourceHealth.FAILING),
+    ],
+)
+def test_health_rule(state: dict[str, dt.datetime | None], expected: SourceHealth) -> None:
+    assert source_health(state, NOW, CONFIG) is expected
+
+
+def test_stale_after_is_configurable() -> None:
+    config = parse_config({"health": {"stale_after_hours": 2}})
+    assert stale_after(config) == dt.timedelta(hours=2)
+    assert source_health(row(received=3, success=3), NOW, config) is SourceHealth.STALE
+    assert stale_after(CONFIG) == dt.timedelta(hours=24)
+    with pytest.raises(ConfigError):
+        stale_after(parse_config({"health": {"stale_after_hours": "soon"}}))
+
+
+async def health_now(pool: asyncpg.Pool, code: str) -> SourceHealth:
+    state = await pool.fetchrow("select *, now() as now from sources where code = $1", code)
+    return source_health(state, state["now"], CONFIG)
+
+
+async def test_deliveries_move_a_sources_health(clean_db: asyncpg.Pool) -> None:
+    assert await health_now(clean_db, "shengjing") is SourceHealth.NEVER_SYNCED
+    body = (FIXTURES / "shengjing" / "example.json").read_bytes()
+    report = await ingest(clean_db, "shengjing", body)
+    assert await health_now(clean_db, "shengjing") is SourceHealth.HEALTHY
+    with pytest.raises(AdapterError):
+        await ingest(clean_db, "shengjing", b"<html>502</html>")
+    assert await health_now(clean_db, "shengjing") is SourceHealth.FAILING
+    await ingest(clean_db, "shengjing", body)  # duplicates only: still a good delivery
+    assert await health_now(clean_db, "shengjing") is SourceHealth.HEALTHY
+    counts = await clean_db.fetchrow(
+        "select records_accepted, records_rejected from sources where code = 'shengjing'")
+    assert tuple(counts) == (report.accepted, 0)
+    assert await health_now(clean_db, "huludao") is SourceHealth.NEVER_SYNCED
+
+
+async def test_a_delivery_whose_every_record_is_rejected_counts_as_failing(
+    clean_db: asyncpg.Pool,
+) -> None:
+    body = json.dumps({"events": [{"type": "pink", "code": "PK-1"}]}).encode()
+    report = await ingest(clean_db, "huludao", body)
+    assert (report.received, report.rejected) == (1, 1)
+    assert await health_now(clean_db, "huludao") is SourceHealth.FAILING
+    counts = await clean_db.fetchrow(
+        "select records_accepted, records_rejected from sources where code = 'huludao'")
+    assert tuple(counts) == (0, 1)
