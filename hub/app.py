@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Route
 from hub import db
 from hub.config import Config, load_config
 from hub.graphiql import graphiql_assets_mount
+from hub.http import ingest
 from hub.http.graphql import graphql_app
 
 
@@ -37,17 +38,13 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_app(), methods=["GET", "POST"]),
         graphiql_assets_mount(),
-        *_optional_routes(),
+        *ingest.routes,
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.config = cfg
     if pool is not None:
         app.state.pool = pool
     return app
-
-
-def _optional_routes() -> list[BaseRoute]:
-    return []
 
 
 def factory() -> Starlette:
