@@ -130,7 +130,7 @@ class WishQuery:
     def params(self) -> tuple[object, ...]:
         return (
             *self.scope.params(),
-            _values(self.status),
+            *_one_or_many(self.status),
             _values(self.category),
             _values(self.beneficiary_group),
             self.source_code,
@@ -352,6 +352,14 @@ def _id_cursor(after: str | None, kind: str) -> int | None:
     if len(position) != 1:
         raise QueryError("`after` is not a cursor this API gave out")
     return ids.cursor_int(position[0])
+
+
+def _one_or_many(items: Sequence[object] | None) -> tuple[list[str] | None, str | None]:
+    """(array, None) for several values, (None, value) for exactly one."""
+    values = _values(items)
+    if values is not None and len(set(values)) == 1:
+        return None, values[0]
+    return values, None
 
 
 def _values(items: Sequence[object] | None) -> list[str] | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +12,8 @@ import asyncpg
 
 from hub import sources as source_reads
 from hub.config import Config
-from hub.models import Source
+from hub.models import Region, Source
+from hub.regions import reference_by_code
 from resolvers.loaders import Loaders
 
 
@@ -34,3 +36,21 @@ class Context:
                 source_reads.all_sources(self.pool, self.config, dt.datetime.now(dt.UTC))
             )
         return await self._sources
+
+    def source(self, pk: int) -> Source | Awaitable[Source]:
+        """The source with this id: at once when this request has read them."""
+        if self._sources is not None and self._sources.done():
+            return self._sources.result()[pk]
+        return self._source_later(pk)
+
+    async def _source_later(self, pk: int) -> Source:
+        return (await self.sources())[pk]
+
+    def region(self, code: str) -> Region | Awaitable[Region | None]:
+        """A region by code: the shipped reference regions (province, cities,
+        counties) at once, towns and villages through the request's loader.
+
+        Returning the value itself, not a coroutine, spares graphql-core an
+        awaitable per object on every list page.
+        """
+        return reference_by_code().get(code) or self.loaders.region.load(code)

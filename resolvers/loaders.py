@@ -9,7 +9,7 @@ whatever its size.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 import asyncpg
@@ -39,10 +39,20 @@ class _ByKey(DataLoader[K, V | None], Generic[K, V]):
         self._build = build
         self._key = key
 
+        self.done: dict[K, V | None] = {}
+
     async def batch_load_fn(self, keys: Sequence[K]) -> list[V | None]:
         rows = await self._pool.fetch(self._sql, list(keys))
         found = {self._key(v): v for v in map(self._build, rows)}
-        return [found.get(k) for k in keys]
+        values = [found.get(k) for k in keys]
+        self.done.update(zip(keys, values, strict=True))
+        return values
+
+    def get(self, key: K) -> V | Awaitable[V | None] | None:
+        """The value at once when already loaded, else the loader's future."""
+        if key in self.done:
+            return self.done[key]
+        return self.load(key)
 
 
 class _ManyByKey(DataLoader[K, list[V]], Generic[K, V]):
@@ -61,12 +71,22 @@ class _ManyByKey(DataLoader[K, list[V]], Generic[K, V]):
         self._build = build
         self._key = key
 
+        self.done: dict[K, list[V]] = {}
+
     async def batch_load_fn(self, keys: Sequence[K]) -> list[list[V]]:
         rows = await self._pool.fetch(self._sql, list(keys))
         groups: dict[K, list[V]] = defaultdict(list)
         for value in map(self._build, rows):
             groups[self._key(value)].append(value)
-        return [groups.get(k, []) for k in keys]
+        values = [groups.get(k, []) for k in keys]
+        self.done.update(zip(keys, values, strict=True))
+        return values
+
+    def get(self, key: K) -> list[V] | Awaitable[list[V]]:
+        """The values at once when already loaded, else the loader's future."""
+        if key in self.done:
+            return self.done[key]
+        return self.load(key)
 
 
 class Loaders:

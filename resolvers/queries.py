@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Sequence
 from typing import Any
+
+from strawberry.types.nodes import Selection
 
 from hub import ids, read
 from hub.models import Region, RegionLevel, Source
 from resolvers.context import Context
+from resolvers.lookahead import selects
 
 # Type name in a global id -> the loader that finds it by integer key.
 _NODE_LOADERS = {
@@ -44,3 +49,37 @@ def _int(key: str) -> int | None:
         return int(key)
     except ValueError:
         return None
+
+
+async def prefetch(ctx: Context, selections: Sequence[Selection], rows: Sequence[Any]) -> None:
+    """Load, for a whole page at once, the relations the query reads per row.
+
+    ``selections`` are those of the connection field; rows are the page's
+    wishes, teams, stations or activities. Afterwards their relation fields
+    resolve to plain values (see ``Loaders.get``).
+    """
+    if not rows:
+        return
+    node = ("edges", "node")
+    jobs: list[Awaitable[Any]] = []
+    if selects(selections, (*node, "station")):
+        jobs.append(_load_ids(ctx.loaders.station, rows, "station_id"))
+    if selects(selections, (*node, "team")):
+        jobs.append(_load_ids(ctx.loaders.team, rows, "team_id"))
+    if selects(selections, (*node, "source")):
+        jobs.append(ctx.sources())
+    if selects(selections, (*node, "claims")):
+        jobs.append(_claims(ctx, rows, team=selects(selections, (*node, "claims", "team"))))
+    await asyncio.gather(*jobs)
+
+
+async def _load_ids(loader: Any, rows: Sequence[Any], attribute: str) -> None:
+    keys = {getattr(r, attribute, None) for r in rows} - {None}
+    if keys:
+        await loader.load_many(list(keys))
+
+
+async def _claims(ctx: Context, rows: Sequence[Any], *, team: bool) -> None:
+    lists = await ctx.loaders.claims.load_many([r.id for r in rows])
+    if team:
+        await _load_ids(ctx.loaders.team, [c for claims in lists for c in claims], "team_id")

@@ -78,6 +78,7 @@ class Query:
         query = wish_query(filter, order_by or WishOrder.SUBMITTED_DESC)
         pool = info.context.pool
         page = await read.wishes_page(pool, query, size, after)
+        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
         return c.connection(c.WishConnection, c.WishEdge, page, lambda: read.wishes_count(pool, query))
 
     @strawberry.field(description="志愿服务队伍列表 / Volunteer teams, keyset-paginated.")
@@ -92,6 +93,7 @@ class Query:
         query = team_query(filter)
         pool = info.context.pool
         page = await read.teams_page(pool, query, size, after)
+        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
         return c.connection(c.TeamConnection, c.TeamEdge, page, lambda: read.teams_count(pool, query))
 
     @strawberry.field(description="新时代文明实践阵地列表 / Stations, keyset-paginated.")
@@ -106,6 +108,7 @@ class Query:
         query = station_query(filter)
         pool = info.context.pool
         page = await read.stations_page(pool, query, size, after)
+        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
         return c.connection(
             c.StationConnection, c.StationEdge, page, lambda: read.stations_count(pool, query)
         )
@@ -124,6 +127,7 @@ class Query:
         query = activity_query(filter)
         pool = info.context.pool
         page = await read.activities_page(pool, query, size, after)
+        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
         return c.connection(
             c.ActivityConnection, c.ActivityEdge, page, lambda: read.activities_count(pool, query)
         )

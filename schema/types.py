@@ -1,5 +1,10 @@
 """GraphQL object types. They carry the names of ``hub.models``.
 
+Relations return the DataLoader's future itself rather than awaiting it in
+a coroutine (graphql-core awaits it), and relations that are reference data
+return the value at once: on a list page every coroutine saved is saved per
+row.
+
 Resolvers receive the canonical read-side objects (``hub.models.Wish`` ...)
 as their root: plain fields are attributes of those already-loaded objects
 (sync, no resolver call beyond graphql-core's attribute read), and only
@@ -80,14 +85,14 @@ class Region(Node):
         return isinstance(obj, models.Region)
 
     @strawberry.field(description="上级区划 / The division above; null for the province.")
-    async def parent(self, info: CtxInfo) -> Region | None:
+    def parent(self, info: CtxInfo) -> Region | None:
         if self.parent_code is None:
             return None
-        return await info.context.loaders.region.load(self.parent_code)
+        return info.context.region(self.parent_code)
 
     @strawberry.field(description="下级区划 / The divisions directly below.")
-    async def children(self, info: CtxInfo) -> list[Region]:
-        return await info.context.loaders.region_children.load(self.code)
+    def children(self, info: CtxInfo) -> list[Region]:
+        return info.context.loaders.region_children.get(self.code)
 
 
 # ---------------------------------------------------------------- sources
@@ -113,12 +118,8 @@ class Source(Node):
         return isinstance(obj, models.Source)
 
     @strawberry.field(description="可写入的区划 / The only region this source may write.")
-    async def scope(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.scope_code)
-
-
-async def _source_of(info: CtxInfo, source_pk: int) -> models.Source:
-    return (await info.context.sources())[source_pk]
+    def scope(self, info: CtxInfo) -> Region:
+        return info.context.region(self.scope_code)
 
 
 # ---------------------------------------------------------------- stations
@@ -142,18 +143,18 @@ class Station(Node):
         return isinstance(obj, models.Station)
 
     @strawberry.field(description="所在区划 / Where it is.")
-    async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)
+    def region(self, info: CtxInfo) -> Region:
+        return info.context.region(self.region_code)
 
     @strawberry.field(description="上级阵地 / The station above it.")
-    async def parent(self, info: CtxInfo) -> Station | None:
+    def parent(self, info: CtxInfo) -> Station | None:
         if self.parent_id is None:
             return None
-        return await info.context.loaders.station.load(self.parent_id)
+        return info.context.loaders.station.get(self.parent_id)
 
     @strawberry.field(description="来源平台 / The platform it came from.")
-    async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)
+    def source(self, info: CtxInfo) -> Source:
+        return info.context.source(self.source_pk)
 
 
 # ---------------------------------------------------------------- teams
@@ -175,18 +176,18 @@ class Team(Node):
         return isinstance(obj, models.Team)
 
     @strawberry.field(description="所在区划 / Where it is.")
-    async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)
+    def region(self, info: CtxInfo) -> Region:
+        return info.context.region(self.region_code)
 
     @strawberry.field(description="所属阵地 / The station it belongs to.")
-    async def station(self, info: CtxInfo) -> Station | None:
+    def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
-        return await info.context.loaders.station.load(self.station_id)
+        return info.context.loaders.station.get(self.station_id)
 
     @strawberry.field(description="来源平台 / The platform it came from.")
-    async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)
+    def source(self, info: CtxInfo) -> Source:
+        return info.context.source(self.source_pk)
 
 
 # ---------------------------------------------------------------- wishes
@@ -200,10 +201,10 @@ class Claim:
     team_id: strawberry.Private[int | None]
 
     @strawberry.field(description="认领队伍（平台认得的队伍）/ The claiming team, when the hub knows it.")
-    async def team(self, info: CtxInfo) -> Team | None:
+    def team(self, info: CtxInfo) -> Team | None:
         if self.team_id is None:
             return None
-        return await info.context.loaders.team.load(self.team_id)
+        return info.context.loaders.team.get(self.team_id)
 
 
 @strawberry.type(
@@ -240,22 +241,22 @@ class Wish(Node):
         return isinstance(obj, models.Wish)
 
     @strawberry.field(description="所在区划 / Where the beneficiary lives.")
-    async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)
+    def region(self, info: CtxInfo) -> Region:
+        return info.context.region(self.region_code)
 
     @strawberry.field(description="收集心愿的阵地 / The station that collected it.")
-    async def station(self, info: CtxInfo) -> Station | None:
+    def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
-        return await info.context.loaders.station.load(self.station_id)
+        return info.context.loaders.station.get(self.station_id)
 
     @strawberry.field(description="认领记录 / Claims, oldest first.")
-    async def claims(self, info: CtxInfo) -> list[Claim]:
-        return await info.context.loaders.claims.load(self.id)  # type: ignore[arg-type]
+    def claims(self, info: CtxInfo) -> list[Claim]:
+        return info.context.loaders.claims.get(self.id)  # type: ignore[arg-type]
 
     @strawberry.field(description="来源平台 / The platform it came from.")
-    async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)
+    def source(self, info: CtxInfo) -> Source:
+        return info.context.source(self.source_pk)
 
 
 # ---------------------------------------------------------------- activities
@@ -286,23 +287,23 @@ class Activity(Node):
         return isinstance(obj, models.Activity)
 
     @strawberry.field(description="所在区划 / Where it took place.")
-    async def region(self, info: CtxInfo) -> Region:
-        return await info.context.loaders.region.load(self.region_code)
+    def region(self, info: CtxInfo) -> Region:
+        return info.context.region(self.region_code)
 
     @strawberry.field(description="所属阵地 / The station that held it.")
-    async def station(self, info: CtxInfo) -> Station | None:
+    def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
-        return await info.context.loaders.station.load(self.station_id)
+        return info.context.loaders.station.get(self.station_id)
 
     @strawberry.field(description="组织队伍 / The team that served.")
-    async def team(self, info: CtxInfo) -> Team | None:
+    def team(self, info: CtxInfo) -> Team | None:
         if self.team_id is None:
             return None
-        return await info.context.loaders.team.load(self.team_id)
+        return info.context.loaders.team.get(self.team_id)
 
     @strawberry.field(description="来源平台 / The platform it came from.")
-    async def source(self, info: CtxInfo) -> Source:
-        return await _source_of(info, self.source_pk)
+    def source(self, info: CtxInfo) -> Source:
+        return info.context.source(self.source_pk)
 
 

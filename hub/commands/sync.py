@@ -51,6 +51,9 @@ class Target:
 
 
 async def run(args: argparse.Namespace) -> int:
+    if not getattr(args, "verbose", False):
+        # httpx logs every request at INFO: one line per page is not "quiet".
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     config = load_config()
     settings = SyncSettings.from_config(config)
     targets = select_targets(config, args.codes, every=args.all)
@@ -60,7 +63,9 @@ async def run(args: argparse.Namespace) -> int:
     display = Display(sys.stderr, live=sys.stderr.isatty())
     async with open_pool() as pool:
         if args.watch:
-            await watch(pool, targets, settings, display, interval=interval)
+            await watch(
+                pool, targets, settings, display, interval=interval, from_start=args.from_start
+            )
             return 0
         failures = await sync_round(pool, targets, settings, display, from_start=args.from_start)
     if failures:
@@ -138,14 +143,19 @@ async def watch(
     *,
     interval: float,
     rounds: int | None = None,
+    from_start: bool = False,
 ) -> None:
     """Sync rounds every ``interval`` seconds (from each round's start), forever
-    or for ``rounds``; a failing source is logged and tried again next round."""
+    or for ``rounds``; a failing source is logged and tried again next round.
+    ``from_start`` applies to the first round only."""
     loop = asyncio.get_running_loop()
     done = 0
     while rounds is None or done < rounds:
         started = loop.time()
-        for failure in await sync_round(pool, targets, settings, display):
+        failures = await sync_round(
+            pool, targets, settings, display, from_start=from_start and done == 0
+        )
+        for failure in failures:
             log.error("%s", failure)
         done += 1
         if rounds is not None and done >= rounds:
@@ -165,8 +175,8 @@ class Display:
         if not self.live:
             return
         line = (
-            f"{p.source} {p.entity}: {p.pages} pages, {p.received} records "
-            f"({p.accepted} new, {p.duplicates} duplicates, {p.rejected} rejected)"
+            f"{p.source}: {p.pages} pages, {p.received} records ({p.accepted} new, "
+            f"{p.duplicates} duplicates, {p.rejected} rejected), reading {p.entity}"
         )
         if p.note:
             line += f" - {p.note}"

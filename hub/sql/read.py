@@ -1,5 +1,9 @@
 """SQL of the API's reads: list pages, totals and the per-request loaders.
 
+A single wish status is passed as a scalar (``$5``) rather than a one-element
+array (``$4``): only an equality lets the planner walk the (county, status,
+submitted_at) index in order instead of filtering a date-ordered scan.
+
 Region filters take three parameters, of which at most one is set: a city
 code (equality on ``city_code``), a county code (equality on
 ``county_code``), or a code prefix for towns and villages (``like``). Every
@@ -17,13 +21,14 @@ _WISH_FILTER = """
   and ($2::text is null or w.county_code = $2)
   and ($3::text is null or w.region_code like $3)
   and ($4::text[] is null or w.status = any($4))
-  and ($5::text[] is null or w.category = any($5))
-  and ($6::text[] is null or w.beneficiary_group = any($6))
-  and ($7::text is null or w.source = (select s.id from sources s where s.code = $7))
-  and ($8::timestamptz is null or w.submitted_at >= $8)
-  and ($9::timestamptz is null or w.submitted_at < $9)
-  and ($10::text is null or w.title ilike $10)
-  and ($11::text is null or w.handling_level = $11)
+  and ($5::text is null or w.status = $5)
+  and ($6::text[] is null or w.category = any($6))
+  and ($7::text[] is null or w.beneficiary_group = any($7))
+  and ($8::text is null or w.source = (select s.id from sources s where s.code = $8))
+  and ($9::timestamptz is null or w.submitted_at >= $9)
+  and ($10::timestamptz is null or w.submitted_at < $10)
+  and ($11::text is null or w.title ilike $11)
+  and ($12::text is null or w.handling_level = $12)
 """
 
 _WISH_COLUMNS = """
@@ -40,9 +45,9 @@ select {_WISH_COLUMNS}
 from (
     select w.* from wishes w
     where {_WISH_FILTER}
-      and ($12::timestamptz is null or (w.submitted_at, w.id) < ($12, $13::bigint))
+      and ($13::timestamptz is null or (w.submitted_at, w.id) < ($13, $14::bigint))
     order by w.submitted_at desc, w.id desc
-    limit $14
+    limit $15
 ) w
 order by w.submitted_at desc, w.id desc
 """
@@ -52,9 +57,9 @@ select {_WISH_COLUMNS}
 from (
     select w.* from wishes w
     where {_WISH_FILTER}
-      and ($12::timestamptz is null or (w.submitted_at, w.id) > ($12, $13::bigint))
+      and ($13::timestamptz is null or (w.submitted_at, w.id) > ($13, $14::bigint))
     order by w.submitted_at, w.id
-    limit $14
+    limit $15
 ) w
 order by w.submitted_at, w.id
 """

@@ -26,6 +26,11 @@ from hub.sync.settings import SyncSettings
 log = logging.getLogger("hub.sync")
 
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A platform refusing a position it once gave usually means it expired.
+_HINTS = {
+    400: " (if the stored cursor is no longer valid: hub sync CODE --from-start)",
+    410: " (the stored cursor has expired: hub sync CODE --from-start)",
+}
 
 Sleep = Callable[[float], Awaitable[None]]
 # Called before each wait: (what failed, seconds about to be waited).
@@ -70,7 +75,8 @@ class PageFetcher:
                     failure = f"HTTP {response.status_code}"
                     wait = self._retry_after(response)
                 elif response.status_code != 200:
-                    raise SyncError(f"{what} answered HTTP {response.status_code}")
+                    hint = _HINTS.get(response.status_code, "")
+                    raise SyncError(f"{what} answered HTTP {response.status_code}{hint}")
                 else:
                     try:
                         return self.puller.read(

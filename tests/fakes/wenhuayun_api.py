@@ -33,7 +33,7 @@ from tests.fakes._samples import (
     villages,
     wish_title,
 )
-from tests.fakes._server import Answer, Fault, FakeServer
+from tests.fakes._server import Answer, FakeServer, Fault
 
 ENTITIES = ("stations", "teams", "activities", "wishes")
 MAX_PAGE_SIZE = 500

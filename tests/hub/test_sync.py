@@ -140,6 +140,18 @@ async def test_resync_lands_only_the_changes(
     assert all("cursor" in s.query for s in fengxiang.seen[first_request:])
 
 
+async def test_from_start_reads_everything_again_as_duplicates(
+    clean_db: asyncpg.Pool, fengxiang: FengxiangFake
+) -> None:
+    fengxiang.add_orders(23)
+    await pull(clean_db, "fengxiang", fengxiang)
+    again = await sync_source(
+        clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=FAST, from_start=True
+    )
+    assert (again.received, again.accepted, again.duplicates) == (23, 0, 23)
+    assert await held(clean_db, "fengxiang", "orders") == fengxiang.versions("orders")
+
+
 async def test_last_page_without_next_cursor_keeps_the_position(
     clean_db: asyncpg.Pool, fengxiang: FengxiangFake
 ) -> None:
@@ -177,7 +189,7 @@ async def test_a_platform_that_repeats_forever_is_stopped(
 ) -> None:
     fengxiang.add_orders(30)
     fengxiang.repeat_pages = 1000
-    with pytest.raises(SyncError, match="fengxiang: orders: .*same position"):
+    with pytest.raises(SyncError, match=r"fengxiang: orders: .*same position"):
         await pull(clean_db, "fengxiang", fengxiang)
     assert len(fengxiang.seen) == FAST.max_repeats + 1
     assert await held(clean_db, "fengxiang", "orders") == {
@@ -354,7 +366,7 @@ async def test_wenhuayun_full_sync_and_resync(
 async def test_items_that_name_their_entity_land_too(clean_db: asyncpg.Pool) -> None:
     with WenhuayunFake(tag_entity=True, stations=4, wishes=6) as fake:
         await pull(clean_db, "wenhuayun", fake)
-        assert await held(clean_db, "wenhuayun", "wishes") == fake.versions("wishes")  # type: ignore[attr-defined]
+        assert await held(clean_db, "wenhuayun", "wishes") == fake.versions("wishes")
 
 
 async def test_the_fake_really_shifts_pages(wenhuayun: WenhuayunFake) -> None:
@@ -512,7 +524,8 @@ async def test_watch_tries_again_after_a_failed_round(
     assert any("HTTP 503" in r.getMessage() for r in caplog.records)
     assert await held(clean_db, "fengxiang", "orders") == fengxiang.versions("orders")
     shown = stream.getvalue()
-    assert "\rfengxiang orders: 1 pages, 10 records" in shown
+    assert "\rfengxiang: 1 pages, 10 records (10 new, 0 duplicates, 0 rejected), reading orders" in shown
+    assert "HTTP 503; retrying in" in shown
     assert "fengxiang: 3 pages, 12 records (12 new, 0 duplicates, 0 rejected)" in shown
 
 

@@ -1,0 +1,338 @@
+"""Ingest throughput: 盛京使者 pushes through the real HTTP endpoint vs a bare COPY.
+
+    python bench/ingest.py [--records 200000] [--batch 1000] [--concurrency 4]
+
+1. A fresh database (a scratch database on ``DATABASE_URL``'s server, else an
+   embedded server in a temporary folder), migrated.
+2. The hub (``hub.app.create_app``, with the push endpoint) served by
+   uvicorn on 127.0.0.1 in a subprocess.
+3. ``--records`` deterministic, realistic XY wishes, pushed as signed
+   batches of ``--batch`` by ``--concurrency`` clients; bodies are built and
+   signed before the clock starts. Prints records/s.
+4. The rows the hub stored (``wishes`` and their ``claims``) read back and
+   loaded by a bare ``COPY`` into scratch tables without indexes, then into
+   copies that carry ``wishes``' indexes. Prints rows/s and hub/COPY ratios.
+
+Target on the development machine: at least 10,000 records/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+
+from hub import db  # noqa: E402
+from hub.bootstrap import prepare_database  # noqa: E402
+
+TOKEN = "bench-token"
+SECRET = "bench-secret"
+
+# 沈阳's districts as people type them: full, without the city, without suffix.
+_DISTRICTS = {
+    "210102": ("和平区", "和平"), "210103": ("沈河区", "沈河"), "210104": ("大东区", "大东"),
+    "210105": ("皇姑区", "皇姑"), "210106": ("铁西区", "铁西"), "210111": ("苏家屯区", "苏家屯"),
+    "210112": ("浑南区", "浑南"), "210113": ("沈北新区", "沈北"), "210114": ("于洪区", "于洪"),
+    "210115": ("辽中区", "辽中"), "210123": ("康平县", "康平"), "210124": ("法库县", "法库"),
+    "210181": ("新民市", "新民"),
+}  # fmt: skip
+_TYPES = (
+    "学习用品", "文体产品", "图书读物", "医疗器械", "食品药品", "衣物鞋帽", "小家电日用品",
+    "理论政策宣讲", "文化艺术演出", "学习辅导", "科普讲座", "法律援助", "卫生环保", "家政培训",
+    "生产求助", "生活求助", "医疗求助", "其他物品",
+)  # fmt: skip
+_GROUPS = ("留守妇女", "留守儿童", "老人", "空巢老人", "独居老人", "残疾人", "老党员", "困难群众")
+_SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "欧阳", "上官")
+_GIVEN = "建国伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰"
+_TITLES = ("想要一部电梯", "想要一台轮椅", "想学习书法", "想要一套课外读物", "希望有人陪伴聊天")
+_STATUS = ("0", "1", "1", "2", "3", "3", "9")
+_CLAIMERS = (
+    {"type": "队伍", "name": "华清爱心联盟志愿者服务队", "id": "T-88"},
+    {"type": "组织", "name": "霁虹街道办事处", "id": "ORG-17"},
+    {"type": "企业", "name": "沈阳北方重工集团", "id": "E-12"},
+)
+
+
+# ---------------------------------------------------------------- data
+
+
+def _places() -> dict[str, list[tuple[str, str]]]:
+    """Per district: (street, community) name pairs from the shipped reference data."""
+    data = json.loads((ROOT / "hub/data/places_liaoning.json").read_text(encoding="utf-8"))
+    towns, villages = data["towns"], data["villages"]
+    pairs: dict[str, list[tuple[str, str]]] = {code: [] for code in _DISTRICTS}
+    for code, name in villages.items():
+        county = code[:6]
+        if county in pairs and code[:9] in towns:
+            pairs[county].append((towns[code[:9]], name))
+    return {k: sorted(v) for k, v in pairs.items() if v}
+
+
+def records(n: int, seed: int = 2022) -> Iterator[dict[str, object]]:
+    """``n`` XY wishes, the same for the same seed."""
+    rng = random.Random(seed)
+    places = _places()
+    districts = sorted(places)
+    for i in range(n):
+        day, number = divmod(i, 5000)
+        date = f"2022-{3 + day // 28:02d}-{1 + day % 28:02d}"
+        county = districts[i % len(districts)]
+        full, short = _DISTRICTS[county]
+        street, community = rng.choice(places[county])
+        status = rng.choice(_STATUS)
+        hour = 8 + number % 10
+        created = f"{date} {hour:02d}:{number % 60:02d}:00"
+        claimed = f"{date} {hour + 1:02d}:00:00" if status in ("2", "3") else ""
+        finished = f"{date} {hour + 3:02d}:30:00" if status == "3" else None
+        name = rng.choice(_SURNAMES) + "".join(rng.choices(_GIVEN, k=rng.choice((1, 2))))
+        yield {
+            "recordType": "XY",
+            "xyId": f"SJ{date.replace('-', '')}{number:04d}",
+            "xyTitle": rng.choice(_TITLES),
+            "xyContent": "老旧小区没有电梯，腿脚不便的老人出门难",
+            "xyType": rng.choice(_TYPES),
+            "xyKind": rng.choice(("1", "2")),
+            "objType": rng.choice(_GROUPS),
+            "objName": name,
+            "objPhone": f"138{rng.randrange(10**8):08d}",
+            "areaName": rng.choice((f"沈阳市{full}", full, short)),
+            "streetName": street,
+            "communityName": community,
+            "stationName": f"{community}新时代文明实践站",
+            "status": status,
+            "createTime": created,
+            "claimTime": claimed,
+            "finishTime": finished,
+            "claimers": [rng.choice(_CLAIMERS)] if claimed else [],
+            "updateTime": f"{date} {hour + 4:02d}:00:00",
+            "delFlag": 0,
+        }
+
+
+def signed_batches(n: int, size: int) -> list[tuple[bytes, str]]:
+    out: list[tuple[bytes, str]] = []
+    batch: list[dict[str, object]] = []
+    for record in records(n):
+        batch.append(record)
+        if len(batch) == size:
+            out.append(_sign(batch))
+            batch = []
+    if batch:
+        out.append(_sign(batch))
+    return out
+
+
+def _sign(batch: list[dict[str, object]]) -> tuple[bytes, str]:
+    body = json.dumps(
+        {"platform": "shengjing", "pushTime": "2022-03-14 09:30:00", "records": batch},
+        ensure_ascii=False,
+    ).encode()
+    return body, "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+
+# ---------------------------------------------------------------- the server
+
+
+def bench_app() -> object:
+    """The hub as ``hub serve`` builds it, plus the push endpoint if not yet mounted."""
+    from starlette.routing import Route
+
+    from hub.app import create_app
+
+    app = create_app()
+    paths = {getattr(r, "path", None) for r in app.routes}
+    if "/ingest/{code}" not in paths:
+        from hub.http.ingest import routes
+
+        for route in routes:
+            if isinstance(route, Route):
+                app.router.routes.append(route)
+    return app
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def start_server(url: str, config: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config)}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    cmd = [
+        sys.executable, "-m", "uvicorn", "ingest:bench_app", "--factory",
+        "--app-dir", str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(port),
+        "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+async def wait_ready(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    async with httpx.AsyncClient(base_url=base) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise SystemExit(f"the hub exited with status {proc.returncode}")
+            try:
+                # The route exists once this is 405 (it takes POST only).
+                response = await client.get("/ingest/shengjing")
+                if response.status_code == 405:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise SystemExit("the hub did not answer within 30 s")
+
+
+# ---------------------------------------------------------------- the runs
+
+
+async def push(base: str, batches: list[tuple[bytes, str]], concurrency: int) -> dict[str, int]:
+    totals = {"received": 0, "accepted": 0, "duplicates": 0, "rejected": 0}
+    queue: asyncio.Queue[tuple[bytes, str]] = asyncio.Queue()
+    for item in batches:
+        queue.put_nowait(item)
+
+    async def client_loop(client: httpx.AsyncClient) -> None:
+        while not queue.empty():
+            body, signature = queue.get_nowait()
+            response = await client.post(
+                "/ingest/shengjing",
+                content=body,
+                headers={
+                    "Authorization": f"Bearer {TOKEN}",
+                    "X-Hub-Signature-256": signature,
+                    "Content-Type": "application/json",
+                },
+            )
+            if response.status_code != 200:
+                raise SystemExit(f"push answered {response.status_code}: {response.text[:200]}")
+            report = response.json()
+            for key in totals:
+                totals[key] += report[key]
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=120, limits=limits) as client:
+        await asyncio.gather(*(client_loop(client) for _ in range(concurrency)))
+    return totals
+
+
+async def copy_rows(conn: asyncpg.Connection, table: str, scratch: str, *, indexed: bool) -> float:
+    """Seconds to COPY every row of ``table`` into a fresh scratch copy of it."""
+    # Table names are this script's constants, never input.
+    rows = await conn.fetch(f"select * from {table}")
+    columns = list(rows[0].keys()) if rows else []
+    like = "including defaults including indexes" if indexed else ""
+    await conn.execute(f"drop table if exists {scratch}")
+    await conn.execute(f"create unlogged table {scratch} (like {table} {like})")
+    started = time.perf_counter()
+    await conn.copy_records_to_table(scratch, records=rows, columns=columns)
+    return time.perf_counter() - started
+
+
+async def main(args: argparse.Namespace) -> None:
+    server_url = os.environ.get("DATABASE_URL")
+    temp = tempfile.TemporaryDirectory(prefix="hub-bench-")
+    if not server_url:
+        # Reused across runs (it starts in about a second); the database is new.
+        server_url = db.start_embedded(Path(tempfile.gettempdir()) / "hub-bench-data")
+    name = f"hub_bench_{uuid.uuid4().hex[:10]}"
+    await db.ensure_database(server_url, name)
+    url = db.with_database(server_url, name)
+    config = Path(temp.name) / "hub.toml"
+    config.write_text(
+        f'[sources.shengjing]\ntoken = "{TOKEN}"\nsecret = "{SECRET}"\n', encoding="utf-8"
+    )
+    proc = None
+    try:
+        conn = await db.connect(url)
+        try:
+            await prepare_database(conn)
+        finally:
+            await conn.close()
+        started = time.perf_counter()
+        batches = signed_batches(args.records, args.batch)
+        megabytes = sum(len(b) for b, _ in batches) / 1e6
+        print(
+            f"built {args.records} records in {len(batches)} signed batches "
+            f"({megabytes:.0f} MB) in {time.perf_counter() - started:.1f} s"
+        )
+        proc, base = start_server(url, config, args.workers)
+        await wait_ready(base, proc)
+
+        started = time.perf_counter()
+        totals = await push(base, batches, args.concurrency)
+        hub_seconds = time.perf_counter() - started
+        hub_rate = args.records / hub_seconds
+        print(
+            f"hub:  {args.records} records via POST /ingest/shengjing "
+            f"(batch {args.batch}, {args.concurrency} clients, {args.workers} worker) "
+            f"in {hub_seconds:.2f} s = {hub_rate:,.0f} records/s"
+        )
+        print(
+            f"      accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
+            f"rejected {totals['rejected']}"
+        )
+        proc.terminate()
+        proc.wait(timeout=30)
+        proc = None
+
+        conn = await db.connect(url)
+        try:
+            wishes = await conn.fetchval("select count(*) from wishes")
+            claims = await conn.fetchval("select count(*) from claims")
+            for indexed in (False, True):
+                seconds = await copy_rows(conn, "wishes", "bench_copy_wishes", indexed=indexed)
+                seconds += await copy_rows(conn, "claims", "bench_copy_claims", indexed=indexed)
+                rate = wishes / seconds
+                label = "COPY into tables with the same indexes" if indexed else "bare COPY"
+                print(
+                    f"{label}: {wishes} wishes + {claims} claims in {seconds:.2f} s "
+                    f"= {rate:,.0f} records/s; hub/COPY = {hub_rate / rate:.2f}"
+                )
+        finally:
+            await conn.close()
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        admin = await db.connect(server_url)
+        try:
+            await admin.execute(f'drop database if exists "{name}" with (force)')
+        finally:
+            await admin.close()
+        temp.cleanup()
+
+
+def _args() -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--records", type=int, default=200_000)
+    p.add_argument("--batch", type=int, default=1000)
+    p.add_argument("--concurrency", type=int, default=4)
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    return p.parse_args()
+
+
+if __name__ == "__main__":
+    asyncio.run(main(_args()))
