@@ -29,7 +29,9 @@ def beijing_local(value: str) -> dt.datetime | None:
     if not _BEIJING_FORMAT.fullmatch(text):
         return None
     try:
-        local = dt.datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+        # The regex fixed the shape; fromisoformat is ~10x faster than strptime
+        # and rejects the same impossible dates (2022-02-30).
+        local = dt.datetime.fromisoformat(text)
     except ValueError:
         return None
     return local.replace(tzinfo=BEIJING).astimezone(UTC)

@@ -7,13 +7,20 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
+from strawberry.schema.base import BaseSchema
 
 from hub import db
 from hub.config import Config, load_config
 from hub.graphiql import graphiql_assets_mount
-from hub.http import ingest
+from hub.http import health, ingest
+from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
+from hub.observability import logs, metrics, tracing
+from hub.observability.requests import RequestObserver
+from hub.security.gate import security_middleware
+from hub.security.runtime import Security
 
 
 def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None) -> Starlette:
@@ -26,27 +33,52 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
             app.state.pool = pool
-            yield
+            async with metrics.pool_sampler(pool):
+                yield
             return
         url = await db.resolve_url()
         app.state.pool = await db.create_pool(url)
         try:
-            yield
+            async with metrics.pool_sampler(app.state.pool):
+                yield
         finally:
             await app.state.pool.close()
 
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app(), methods=["GET", "POST"]),
+        Route("/graphql", graphql_app(_schema(cfg), config=cfg), methods=["GET", "POST"]),
         graphiql_assets_mount(),
         *ingest.routes,
+        *health.routes,
+        *metrics_http.routes,
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
+    app = Starlette(routes=routes, middleware=_middleware(cfg, security), lifespan=lifespan)
     app.state.config = cfg
+    app.state.security = security
     if pool is not None:
         app.state.pool = pool
     return app
 
 
+def _middleware(config: Config, security: Security) -> list[Middleware]:
+    """Outermost first. The request observer comes first so that every answer,
+    refusals by later middleware included, has an id, a log line and a count."""
+    return [Middleware(RequestObserver), *security_middleware(security)]
+
+
+def _schema(config: Config) -> BaseSchema:
+    """The served schema, with tracing's extension when ``[tracing]`` asks for it."""
+    extra = tracing.extensions(config)
+    if not extra:
+        from schema.schema import schema
+
+        return schema
+    from schema.schema import build_schema
+
+    return build_schema(extra)
+
+
 def factory() -> Starlette:
     """Entry point for ``uvicorn --factory`` (one per worker process)."""
+    logs.setup_from_env()
     return create_app()

@@ -27,6 +27,7 @@ _COMMANDS = (
     "migrate",
     "demo",
     "schema",
+    "seed",
     "sync",
     "deadletters",
     "replay",

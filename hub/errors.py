@@ -14,7 +14,8 @@ personal data.
     ├── AdapterError           a native body that is not the platform's envelope
     ├── IngestError            a push that cannot be accepted (auth, size ...)
     ├── SyncError              a pull that could not complete
-    └── QueryError             a GraphQL argument the hub refuses (first > 100 ...)
+    ├── QueryError             a GraphQL argument the hub refuses (first > 100 ...)
+    └── AccessError            the caller's key does not allow this (role, region)
 """
 
 from __future__ import annotations
@@ -56,3 +57,12 @@ class SyncError(HubError):
 
 class QueryError(HubError):
     """A request the API refuses before any SQL runs; the message is shown."""
+
+
+class AccessError(HubError):
+    """The caller's key does not allow this: in GraphQL an error on the field.
+
+    ``extensions`` is read by graphql-core into the error it reports.
+    """
+
+    extensions = {"code": "FORBIDDEN"}  # noqa: RUF012 (read-only)

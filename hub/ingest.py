@@ -18,9 +18,11 @@ import asyncpg
 import adapters
 from hub.errors import AdapterError, DatabaseError, IngestError
 from hub.models import Rejection
+from hub.observability import metrics
 from hub.places import load_places
 from hub.privacy import scrub_text, scrub_value
 from hub.report import RecordError, Report
+from hub.security import audit
 from hub.sql import deadletters as dq
 from hub.sql import write as q
 from hub.store_write import apply_batch
@@ -56,14 +58,20 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
         except (asyncpg.PostgresError, asyncpg.InterfaceError) as db_exc:
             raise _database_error(db_exc) from db_exc
         log.info("%s: unreadable %s body kept as a dead letter (%s)", source_code, via, reason)
+        metrics.ingest_delivery(source_code, via, "unreadable")
         raise
     try:
         async with pool.acquire() as conn, conn.transaction():
             report = await apply_batch(conn, batch, via=via, batch_id=batch_id)
             await record_batch(conn, source_code, report, via=via)
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        metrics.ingest_delivery(source_code, via, "failed")
         await _note_failure(pool, source_code, exc)
         raise _database_error(exc) from exc
+    metrics.ingest_delivery(source_code, via, "stored")
+    metrics.ingest_records(source_code, "accepted", report.accepted)
+    metrics.ingest_records(source_code, "duplicate", report.duplicates)
+    metrics.ingest_records(source_code, "rejected", report.rejected)
     log.debug(
         "%s: %s batch %s: %d received, %d accepted, %d duplicates, %d rejected",
         source_code, via, batch_id, report.received, report.accepted, report.duplicates,
@@ -75,11 +83,13 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
 async def record_batch(
     conn: asyncpg.Connection, source_code: str, report: Report, *, via: str
 ) -> None:
-    """The batch row, its dead letters and the source's counters (same transaction)."""
+    """The batch row, its audit row, its dead letters and the source's counters
+    (in the delivery's transaction)."""
     await conn.execute(
         q.INSERT_BATCH, report.batch_id, source_code, via, report.received, report.accepted,
         report.duplicates, report.rejected,
     )
+    await audit.record_batch(conn, source_code, report, via)
     if via == "replay":
         # Not an arrival, and its rejections were counted when they arrived.
         await conn.execute(q.RECORD_REPLAY, source_code, report.accepted)

@@ -72,8 +72,7 @@ async def apply_batch(
         source["scope_code"],
         rejections,
     )
-    plan = _Plan.of(parsed)
-    await _take_locks(conn, source_pk, plan)
+    await _take_locks(conn, source_pk, parsed)
     known = await _ensure_regions(conn, parsed)
     plan = _Plan.of(_placed(parsed, known, rejections))
 
@@ -186,18 +185,20 @@ async def _ensure_regions(conn: asyncpg.Connection, parsed: list[Parsed]) -> set
     return {r["code"] for r in rows}
 
 
-async def _take_locks(conn: asyncpg.Connection, source_pk: int, plan: _Plan) -> None:
+async def _take_locks(conn: asyncpg.Connection, source_pk: int, parsed: list[Parsed]) -> None:
     """Advisory locks taken before any row lock, always in this order.
 
     Without them a mirror and its city copy stored by two concurrent
     transactions would each miss the other (and the mirror would count
     twice); the same holds for a pink and its first card.
     """
-    wishes = [r for r, _ in plan.wishes.all_entries()]
+    records = [r for item in parsed for r in (item.record, *item.side)]
+    wishes = [r for r in records if isinstance(r, WishRecord)]
     if wishes:
         mirrors = any(w.origin is not None for w in wishes)
         await conn.execute(q.LOCK_MIRRORS_EXCLUSIVE if mirrors else q.LOCK_MIRRORS_SHARED)
-    if plan.cards.all_entries() or any(w.claims_from_cards for w in wishes):
+    cards = any(isinstance(r, ClaimCardRecord) for r in records)
+    if cards or any(w.claims_from_cards for w in wishes):
         await conn.execute(q.LOCK_CARDS, source_pk)
 
 
@@ -294,10 +295,11 @@ class _Writer:
 
     async def wishes(self, kind: _Kind) -> int:
         accepted = 0
+        columns = _wish_columns(kind, await self._held_origins(kind))
         for entries, keep in ((kind.upsert, False), (kind.keep, True)):
             if not entries:
                 continue
-            rows = await self._write(q.UPSERT_WISHES, entries, _wish_columns(kind), keep)
+            rows = await self._write(q.UPSERT_WISHES, entries, columns, keep)
             accepted += _counted(entries, {r["source_id"] for r in rows})
             await self._replace_claims(entries, rows)
             inserted = [f"{self._source}:{r['source_id']}" for r in rows if r["inserted"]]
@@ -305,8 +307,22 @@ class _Writer:
                 await self._conn.execute(q.SHADOW_MIRRORS, inserted)
         return accepted
 
+    async def _held_origins(self, kind: _Kind) -> set[str]:
+        """The origins ("<code>:<id>") of this batch's mirrors whose city copy is held."""
+        named = {r.origin for r, _ in kind.all_entries() if r.origin and ":" in r.origin}
+        if not named:
+            return set()
+        pairs = sorted(origin.split(":", 1) for origin in named)
+        rows = await self._conn.fetch(q.MIRRORS_HELD, [p[0] for p in pairs],
+                                      [p[1] for p in pairs])
+        return {f"{r['code']}:{r['source_id']}" for r in rows}
+
     async def cards(self, kind: _Kind) -> int:
         accepted = 0
+        keys = sorted({*kind.upsert, *kind.keep})
+        if keys:
+            rows = await self._conn.fetch(q.CARD_WISH_REFS, self._pk, keys)
+            self._card_wish_refs.update(r["wish_ref"] for r in rows)
         for entries, keep in ((kind.upsert, False), (kind.keep, True)):
             if not entries:
                 continue
@@ -480,8 +496,11 @@ def _activity_columns(records: Sequence[ActivityRecord]) -> Columns:
     ]
 
 
-def _wish_columns(kind: _Kind) -> Callable[[Sequence[WishRecord]], Columns]:
-    """Wish arrays; a pink's first times start from every version the batch carried."""
+def _wish_columns(
+    kind: _Kind, held_origins: set[str]
+) -> Callable[[Sequence[WishRecord]], Columns]:
+    """Wish arrays; a pink's first times start from every version the batch carried,
+    and a mirror whose city copy the hub holds is shadowed."""
     pinks = _pink_times(kind)
 
     def columns(records: Sequence[WishRecord]) -> Columns:
@@ -508,6 +527,7 @@ def _wish_columns(kind: _Kind) -> Callable[[Sequence[WishRecord]], Columns]:
             [_state_time(r) if c else None for r, c in zip(records, cards, strict=True)],
             [t[0] for t in times],
             [t[1] for t in times],
+            [r.origin in held_origins for r in records],
         ]
 
     return columns

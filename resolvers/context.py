@@ -1,4 +1,5 @@
-"""What every resolver of one request can reach: the pool, config, loaders."""
+"""What every resolver of one request can reach: the pool, config, loaders,
+and who is asking (``caller``: from the security gate, else anonymous)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hub import sources as source_reads
 from hub.config import Config
 from hub.models import Region, Source
 from hub.regions import reference_by_code
+from hub.security.roles import ANONYMOUS, Caller
 from resolvers.loaders import Loaders
 
 
@@ -23,11 +25,17 @@ class Context:
     config: Config
     request: Any = None
     response: Any = None
+    caller: Caller = field(default=ANONYMOUS)
     loaders: Loaders = field(init=False)
     _sources: asyncio.Task[dict[int, Source]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.loaders = Loaders(self.pool)
+        if self.caller is ANONYMOUS and self.request is not None:
+            # Set by hub.security.gate in front of /graphql.
+            found = getattr(getattr(self.request, "state", None), "caller", None)
+            if isinstance(found, Caller):
+                self.caller = found
 
     async def sources(self) -> dict[int, Source]:
         """Every source by id, read once per request (there are a handful)."""

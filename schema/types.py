@@ -21,6 +21,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub import ids, models
+from resolvers import entities
 from schema.enums import (
     BeneficiaryGroup,
     ClaimantKind,
@@ -69,7 +70,8 @@ class PageInfo:
 # ---------------------------------------------------------------- regions
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id", "code"],
     description="行政区划 (GB/T 2260) / An administrative division: province 210000, "
     "city 210100, county 210106; towns and villages use 9- and 12-digit codes."
 )
@@ -83,6 +85,13 @@ class Region(Node):
     @classmethod
     def is_type_of(cls, obj: object, info: Info) -> bool:
         return isinstance(obj, models.Region)
+
+    @classmethod
+    async def resolve_reference(
+        cls, info: CtxInfo, id: strawberry.ID | None = None, code: str | None = None, **_: Any
+    ) -> Region | None:
+        """Federation: a gateway's reference, by global id or by code."""
+        return await entities.region(info.context, id, code)
 
     @strawberry.field(description="上级区划 / The division above; null for the province.")
     def parent(self, info: CtxInfo) -> Region | None:
@@ -98,7 +107,8 @@ class Region(Node):
 # ---------------------------------------------------------------- sources
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="数据来源平台 / A city or provincial platform that feeds the hub through an adapter."
 )
 class Source(Node):
@@ -117,6 +127,11 @@ class Source(Node):
     def is_type_of(cls, obj: object, info: Info) -> bool:
         return isinstance(obj, models.Source)
 
+    @classmethod
+    async def resolve_reference(cls, info: CtxInfo, id: strawberry.ID, **_: Any) -> Source | None:
+        """Federation: a gateway's reference, by global id."""
+        return await entities.by_id(info.context, "Source", id)
+
     @strawberry.field(description="可写入的区划 / The only region this source may write.")
     def scope(self, info: CtxInfo) -> Region:
         return info.context.region(self.scope_code)
@@ -125,7 +140,8 @@ class Source(Node):
 # ---------------------------------------------------------------- stations
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="新时代文明实践 中心 (县) / 所 (乡镇) / 站 (村、社区) / 点 — "
     "A New-Era Civilization Practice centre, institute, station or point."
 )
@@ -141,6 +157,11 @@ class Station(Node):
     @classmethod
     def is_type_of(cls, obj: object, info: Info) -> bool:
         return isinstance(obj, models.Station)
+
+    @classmethod
+    async def resolve_reference(cls, info: CtxInfo, id: strawberry.ID, **_: Any) -> Station | None:
+        """Federation: a gateway's reference, by global id."""
+        return await entities.by_id(info.context, "Station", id)
 
     @strawberry.field(description="所在区划 / Where it is.")
     def region(self, info: CtxInfo) -> Region:
@@ -160,7 +181,7 @@ class Station(Node):
 # ---------------------------------------------------------------- teams
 
 
-@strawberry.type(description="志愿服务队伍 / A volunteer team.")
+@strawberry.federation.type(keys=["id"], description="志愿服务队伍 / A volunteer team.")
 class Team(Node):
     id: strawberry.ID = _id_field("Team")
     name: str = strawberry.field(description="队伍名称 / Name.")
@@ -174,6 +195,11 @@ class Team(Node):
     @classmethod
     def is_type_of(cls, obj: object, info: Info) -> bool:
         return isinstance(obj, models.Team)
+
+    @classmethod
+    async def resolve_reference(cls, info: CtxInfo, id: strawberry.ID, **_: Any) -> Team | None:
+        """Federation: a gateway's reference, by global id."""
+        return await entities.by_id(info.context, "Team", id)
 
     @strawberry.field(description="所在区划 / Where it is.")
     def region(self, info: CtxInfo) -> Region:
@@ -207,7 +233,8 @@ class Claim:
         return info.context.loaders.team.get(self.team_id)
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="微心愿 / A micro-wish: posted by a person in difficulty, claimed (认领), "
     "fulfilled (圆梦)."
 )
@@ -240,9 +267,17 @@ class Wish(Node):
     def is_type_of(cls, obj: object, info: Info) -> bool:
         return isinstance(obj, models.Wish)
 
+    @classmethod
+    async def resolve_reference(cls, info: CtxInfo, id: strawberry.ID, **_: Any) -> Wish | None:
+        """Federation: a gateway's reference, by global id."""
+        return await entities.by_id(info.context, "Wish", id)
+
     @strawberry.field(description="所在区划 / Where the beneficiary lives.")
     def region(self, info: CtxInfo) -> Region:
-        return info.context.region(self.region_code)
+        code = self.region_code
+        if len(code) == 12 and not info.context.caller.sees_villages:
+            code = code[:9]  # a beneficiary's village: city and province keys only
+        return info.context.region(code)
 
     @strawberry.field(description="收集心愿的阵地 / The station that collected it.")
     def station(self, info: CtxInfo) -> Station | None:
@@ -262,7 +297,8 @@ class Wish(Node):
 # ---------------------------------------------------------------- activities
 
 
-@strawberry.type(
+@strawberry.federation.type(
+    keys=["id"],
     description="志愿服务活动及其场次、人次、时长 / A volunteer service activity and its counts."
 )
 class Activity(Node):
@@ -285,6 +321,11 @@ class Activity(Node):
     @classmethod
     def is_type_of(cls, obj: object, info: Info) -> bool:
         return isinstance(obj, models.Activity)
+
+    @classmethod
+    async def resolve_reference(cls, info: CtxInfo, id: strawberry.ID, **_: Any) -> Activity | None:
+        """Federation: a gateway's reference, by global id."""
+        return await entities.by_id(info.context, "Activity", id)
 
     @strawberry.field(description="所在区划 / Where it took place.")
     def region(self, info: CtxInfo) -> Region:

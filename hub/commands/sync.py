@@ -60,7 +60,8 @@ async def run(args: argparse.Namespace) -> int:
     interval = args.interval if args.interval is not None else settings.interval
     if interval <= 0:
         raise ConfigError("--interval must be positive")
-    display = Display(sys.stderr, live=sys.stderr.isatty())
+    # A watch that found nothing new says so only under -v.
+    display = Display(sys.stderr, live=sys.stderr.isatty(), quiet_when_idle=args.watch)
     async with open_pool() as pool:
         if args.watch:
             await watch(
@@ -166,9 +167,10 @@ async def watch(
 class Display:
     """Progress on a terminal, one quiet log line per source otherwise."""
 
-    def __init__(self, stream: TextIO, *, live: bool) -> None:
+    def __init__(self, stream: TextIO, *, live: bool, quiet_when_idle: bool = False) -> None:
         self.stream = stream
         self.live = live
+        self.quiet_when_idle = quiet_when_idle
         self._dirty = False
 
     def progress(self, p: Progress) -> None:
@@ -195,7 +197,8 @@ class Display:
             self.stream.write(summary + "\n")
             self.stream.flush()
         else:
-            log.info("%s", summary)
+            idle = r.received == 0 and r.retries == 0
+            log.log(logging.DEBUG if idle and self.quiet_when_idle else logging.INFO, "%s", summary)
 
     def failed(self, code: str, exc: SyncError) -> None:
         # The caller reports the error itself (the command's exit, a watch's log).

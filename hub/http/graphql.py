@@ -1,19 +1,84 @@
-"""The ``/graphql`` endpoint: strawberry's ASGI view with the hub's context and
-an offline GraphiQL page (assets served by the hub, no CDN)."""
+"""The ``/graphql`` endpoint: GraphQL over HTTP, persisted queries, offline GraphiQL.
+
+It follows the GraphQL-over-HTTP specification:
+
+- ``GET`` runs queries (``?query=…&variables=…&operationName=…&extensions=…``),
+  never mutations (405); ``POST`` takes ``application/json`` only (415 otherwise);
+- answers in ``application/graphql-response+json`` when the client accepts it
+  and ``application/json`` otherwise (no ``Accept``, ``*/*``); 406 when it
+  accepts neither;
+- a request that cannot run (bad JSON, no query, a wrong parameter type) is
+  400; one that can run but fails before execution (parse, validation,
+  variable coercion, unknown operation, unknown persisted query) is a
+  "request error": its body has ``errors`` and no ``data``, with status 400
+  in ``application/graphql-response+json`` and 200 in ``application/json``
+  (the spec's rule for older clients); an executed operation is 200, field
+  errors and all;
+- batched requests (a JSON array) are refused with 400: one operation per
+  request (HTTP/2 multiplexes them just as well, and each can be cached).
+
+Automatic persisted queries (``hub.apq``) work with GET and POST; successful
+GET answers carry ``Cache-Control: public, max-age=[graphql] get_max_age``
+(default 30 s; ``private`` when the request has credentials) so a CDN can
+keep them.
+
+Checks (``RequestCheck``) run after the document is known and before it
+executes: authentication, trusted documents or rate limits plug in there by
+raising ``Refused``.
+"""
 
 from __future__ import annotations
 
 import functools
+import json
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
-from starlette.requests import Request
+from cross_web import HTTPException
+from graphql import GraphQLError
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import HTMLResponse, Response
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.schema.base import BaseSchema
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 
+from hub.apq import PersistedQueries, PersistedQueryError
+from hub.config import Config
+from hub.errors import ConfigError
 from hub.graphiql import graphiql_html
+from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from resolvers.context import Context
-from schema.schema import schema
+
+DEFAULT_GET_MAX_AGE = 30
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+_PARAMETERS = ("query", "variables", "operationName", "extensions")
+_GET_ALLOWS = frozenset({OperationType.QUERY})
+_POST_ALLOWS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+
+
+class Refused(Exception):
+    """Raised by a ``RequestCheck`` to answer with ``status`` instead of running
+    the operation (401, 403, 429 ...); ``headers`` go on the response."""
+
+    def __init__(
+        self, status: int, message: str, *, code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = dict(headers or {})
+
+
+RequestCheck = Callable[[Request, GraphQLRequestData], Awaitable[None]]
 
 
 @functools.cache
@@ -22,6 +87,21 @@ def _ide_page() -> str:
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        persisted: PersistedQueries | None = None,
+        checks: Sequence[RequestCheck] = (),
+        get_max_age: int = DEFAULT_GET_MAX_AGE,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        self.persisted = persisted if persisted is not None else PersistedQueries()
+        self.checks = list(checks)
+        self.get_max_age = get_max_age
+        self.max_body_bytes = max_body_bytes
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
@@ -31,6 +111,230 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(_ide_page())
 
+    def encode_json(self, data: object) -> bytes:
+        # Chinese text as UTF-8, not \\u escapes: half the bytes, and readable.
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
-def graphql_app() -> GraphQLEndpoint:
-    return GraphQLEndpoint(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        try:
+            response = await self.answer(request)
+        except Refused as exc:
+            response = self._refusal(request, exc.status, exc.message, exc.code, exc.headers)
+        except HTTPException as exc:
+            headers = {"Allow": "POST"} if exc.status_code == 405 else {}
+            response = self._refusal(request, exc.status_code, exc.reason, None, headers)
+        await response(scope, receive, send)
+
+    async def answer(self, request: Request) -> Response:
+        if _wants_ide(request):
+            return await self.render_graphql_ide(request)
+        media = negotiate(request.headers.get("accept"))
+        if media is None:
+            raise HTTPException(406, f"this endpoint answers in {GRAPHQL_RESPONSE} or {JSON}")
+        operation = await self.read_operation(request)
+        try:
+            resolved = self.persisted.resolve(operation.query, operation.extensions)
+        except PersistedQueryError as exc:
+            return self._request_error(
+                request, media, [{"message": exc.message, "extensions": {"code": exc.code}}]
+            )
+        if resolved is not None:
+            operation.query = resolved.query
+        if operation.query is None:
+            raise HTTPException(400, "the request has no `query`")
+        # The hook point: authentication, trusted documents, limits (raise Refused).
+        for check in self.checks:
+            await check(request, operation)
+
+        sub_response = await self.get_sub_response(request)
+        context = await self.get_context(request, sub_response)
+        try:
+            result = await self._execute(request, operation, context)
+        except CannotGetOperationTypeError as exc:
+            return self._request_error(request, media, [{"message": exc.as_http_error_reason()}])
+        if _is_request_error(result):
+            return self._request_error(request, media, _formatted(result))
+        if resolved is not None and resolved.remember is not None:
+            self.persisted.put(resolved.remember, resolved.query)
+        body = await self.process_result(request, result)
+        request.state.graphql_outcome = "graphql_error" if result.errors else "ok"
+        response = self._json(body, media, 200)
+        _merge(response, sub_response)
+        response.headers["Cache-Control"] = self._cache_control(request, result)
+        return response
+
+    async def read_operation(self, request: Request) -> GraphQLRequestData:
+        """The four parameters of a well-formed request; ``HTTPException`` otherwise."""
+        if request.method == "GET":
+            params = request.query_params
+            raw: dict[str, Any] = {}
+            for name in _PARAMETERS:
+                value = params.get(name)
+                if value:  # an empty parameter is an absent one
+                    raw[name] = self.parse_json(value) if name in ("variables", "extensions") else value
+        else:
+            raw = self._json_object(await self._body(request))
+        query, variables = raw.get("query"), raw.get("variables")
+        name, extensions = raw.get("operationName"), raw.get("extensions")
+        if query is not None and not isinstance(query, str):
+            raise HTTPException(400, "`query` must be a string")
+        if name is not None and not isinstance(name, str):
+            raise HTTPException(400, "`operationName` must be a string")
+        if variables is not None and not isinstance(variables, dict):
+            raise HTTPException(400, "`variables` must be an object")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise HTTPException(400, "`extensions` must be an object")
+        return GraphQLRequestData(
+            query=query, variables=variables, operation_name=name, extensions=extensions
+        )
+
+    async def _body(self, request: Request) -> bytes:
+        media, _, params = request.headers.get("content-type", "").partition(";")
+        charset = params.strip().lower().removeprefix("charset=").strip('"') if params else "utf-8"
+        if media.strip().lower() != JSON or charset not in ("utf-8", "utf8"):
+            raise HTTPException(415, f"send the operation as {JSON} (UTF-8)")
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            raise HTTPException(413, f"the body is larger than {self.max_body_bytes} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > self.max_body_bytes:
+                    raise HTTPException(413, f"the body is larger than {self.max_body_bytes} bytes")
+                chunks.append(chunk)
+        except ClientDisconnect as exc:
+            raise HTTPException(400, "the client went away") from exc
+        if size == 0:
+            raise HTTPException(400, "the request has no body")
+        return b"".join(chunks)
+
+    def _json_object(self, body: bytes) -> dict[str, Any]:
+        data = self.parse_json(body)
+        if isinstance(data, list):
+            raise HTTPException(400, "batched requests are not supported: send one operation per request")
+        if not isinstance(data, dict):
+            raise HTTPException(400, "the body must be a JSON object")
+        return data
+
+    async def _execute(
+        self, request: Request, operation: GraphQLRequestData, context: Context
+    ) -> ExecutionResult:
+        is_get = request.method == "GET"
+        try:
+            return await self.schema.execute(
+                operation.query,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
+                allowed_operation_types=_GET_ALLOWS if is_get else _POST_ALLOWS,
+                operation_extensions=operation.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if is_get and exc.operation_type is OperationType.MUTATION:
+                raise HTTPException(405, "mutations must be sent with POST") from exc
+            raise HTTPException(400, exc.as_http_error_reason(request.method)) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "the request has no `query`") from exc
+
+    def _cache_control(self, request: Request, result: ExecutionResult) -> str:
+        if request.method != "GET" or result.errors or self.get_max_age <= 0:
+            return "no-store"
+        scope = "private" if "authorization" in request.headers else "public"
+        return f"{scope}, max-age={self.get_max_age}"
+
+    def _request_error(self, request: Request, media: str, errors: list[Any]) -> Response:
+        request.state.graphql_outcome = "request_error"
+        status = 400 if media == GRAPHQL_RESPONSE else 200
+        response = self._json({"errors": errors}, media, status)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _refusal(
+        self, request: Request, status: int, message: str, code: str | None,
+        headers: Mapping[str, str],
+    ) -> Response:
+        if status in (400, 405, 406, 413, 415):
+            request.state.graphql_outcome = "request_error"
+        error: dict[str, Any] = {"message": message}
+        if code is not None:
+            error["extensions"] = {"code": code}
+        media = negotiate(request.headers.get("accept")) or JSON
+        response = self._json({"errors": [error]}, media, status)
+        response.headers["Cache-Control"] = "no-store"
+        response.headers.update(headers)
+        return response
+
+    def _json(self, body: GraphQLHTTPResponse | dict[str, Any], media: str, status: int) -> Response:
+        response = Response(self.encode_json(body), status_code=status, media_type=content_type(media))
+        response.headers["Vary"] = "Accept"
+        return response
+
+
+def _wants_ide(request: Request) -> bool:
+    """A browser opening /graphql: GraphiQL. A hash-only GET (APQ) is a query."""
+    return (
+        request.method == "GET"
+        and not request.query_params.get("query")
+        and not request.query_params.get("extensions")
+        and "text/html" in request.headers.get("accept", "")
+    )
+
+
+def _is_request_error(result: ExecutionResult) -> bool:
+    """Failed before execution began (parse, validation, variables): no ``data``.
+
+    Execution errors always carry the ``path`` of their field; these never do.
+    """
+    errors = result.errors
+    return result.data is None and bool(errors) and all(e.path is None for e in errors or ())
+
+
+def _formatted(result: ExecutionResult) -> list[Any]:
+    errors: list[GraphQLError] = result.errors or []
+    return [e.formatted for e in errors]
+
+
+def _merge(response: Response, sub_response: Response) -> None:
+    """Headers and status a resolver set on ``info.context.response``."""
+    response.headers.raw.extend(sub_response.headers.raw)
+    if sub_response.background:
+        response.background = sub_response.background
+    if sub_response.status_code:
+        response.status_code = sub_response.status_code
+
+
+def settings(config: Config) -> dict[str, int]:
+    """``[graphql] get_max_age`` and ``max_body_bytes``."""
+    section = config.section("graphql")
+    out = {
+        "get_max_age": section.get("get_max_age", DEFAULT_GET_MAX_AGE),
+        "max_body_bytes": section.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+    }
+    for name, value in out.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"[graphql] {name} must be a non-negative integer")
+    return out
+
+
+def graphql_app(
+    schema: BaseSchema | None = None,
+    *,
+    config: Config | None = None,
+    checks: Sequence[RequestCheck] = (),
+) -> GraphQLEndpoint:
+    from hub import apq
+    from schema.schema import schema as served
+
+    cfg = config if config is not None else Config(path=None)
+    return GraphQLEndpoint(
+        schema if schema is not None else served,
+        persisted=apq.from_config(cfg),
+        checks=checks,
+        **settings(cfg),
+    )

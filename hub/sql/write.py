@@ -88,30 +88,20 @@ on conflict (source, source_id) do update
 returning t.source_id, (t.xmax = 0) as inserted
 """
 
-# A mirror (origin "<code>:<id>") is shadowed as soon as the hub holds the
-# city copy it names, deleted or not: the city platform's truth counts.
+# $25 says, per row, whether the hub holds the city copy a mirror names
+# (MIRRORS_HELD, just before, under the mirrors lock).
 UPSERT_WISHES = """
 insert into wishes as t (source, source_id, version, deleted, origin, title, kind, category,
                          beneficiary_group, beneficiary_name, status, region_code,
                          city_code, county_code, station_ref, submitted_at, claimed_at,
                          fulfilled_at, handling_level, claims_from_cards, own_status,
                          own_at, first_open_at, first_seen_at, shadowed)
-select $1::smallint, u.*,
-       u.origin is not null and exists (
-           select 1 from wishes c join sources s on s.id = c.source
-            where s.code = split_part(u.origin, ':', 1)
-              and c.source_id = substr(u.origin, strpos(u.origin, ':') + 1))
-from unnest(
+select $1::smallint, u.* from unnest(
     $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[],
     $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
     $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::timestamptz[],
     $18::timestamptz[], $19::text[], $20::boolean[], $21::text[],
-    $22::timestamptz[], $23::timestamptz[], $24::timestamptz[])
-    as u(source_id, version, deleted, origin, title, kind, category,
-         beneficiary_group, beneficiary_name, status, region_code,
-         city_code, county_code, station_ref, submitted_at, claimed_at,
-         fulfilled_at, handling_level, claims_from_cards, own_status,
-         own_at, first_open_at, first_seen_at)
+    $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::boolean[]) as u
 on conflict (source, source_id) do update
    set version = excluded.version, received_at = now(), deleted = excluded.deleted,
        origin = excluded.origin, shadowed = excluded.shadowed, title = excluded.title,
@@ -124,8 +114,18 @@ on conflict (source, source_id) do update
        fulfilled_at = excluded.fulfilled_at, handling_level = excluded.handling_level,
        claims_from_cards = excluded.claims_from_cards, own_status = excluded.own_status,
        own_at = excluded.own_at
- where not $25::boolean and excluded.version > t.version
+ where not $26::boolean and excluded.version > t.version
 returning t.id, t.source_id, (t.xmax = 0) as inserted
+"""
+
+# Which of the city copies named by mirrors ($1 codes, $2 ids) the hub holds,
+# deleted or not: the city platform's truth is the one that counts. A join, so
+# that each is one index probe, never a scan of all wishes.
+MIRRORS_HELD = """
+select u.code, u.source_id
+  from unnest($1::text[], $2::text[]) as u(code, source_id)
+  join sources s on s.code = u.code
+  join wishes c on c.source = s.id and c.source_id = u.source_id
 """
 
 # City copies just stored: their mirrors ("<code>:<id>") stop counting.
@@ -139,6 +139,12 @@ INSERT_CLAIMS = """
 insert into claims (wish_id, ordinal, claimant_kind, claimant_name, team_ref, claimed_at)
 select * from unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[],
                      $6::timestamptz[])
+"""
+
+# The pinks the batch's cards claimed until now (a newer card version could
+# name another pink: both are derived again).
+CARD_WISH_REFS = """
+select distinct wish_ref from claim_cards where source = $1 and source_id = any($2::text[])
 """
 
 UPSERT_CLAIM_CARDS = """

@@ -30,6 +30,7 @@ import asyncpg
 import httpx
 
 from hub.errors import HubError, SyncError
+from hub.privacy import scrub_text
 from hub.sql import sync as q
 from hub.sync.base import Page, Puller
 from hub.sync.fetch import PageFetcher, Sleep
@@ -105,7 +106,8 @@ async def sync_source(
 
     ``from_start`` ignores the stored cursors (a full re-read; what the hub
     already holds comes back as duplicates). ``ingest`` defaults to
-    ``hub.ingest.ingest``.
+    ``hub.ingest.ingest``. The run holds one of the pool's connections for
+    its lock and ingests on another: the pool needs at least two.
     """
     settings = settings or SyncSettings()
     own_client = client is None
@@ -165,7 +167,9 @@ class _Run:
             try:
                 return await self._recorded()
             finally:
-                await conn.execute(q.UNLOCK_SOURCE, _LOCK_KEY, self.source_pk)
+                # A broken connection has dropped the lock with its session.
+                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                    await conn.execute(q.UNLOCK_SOURCE, _LOCK_KEY, self.source_pk)
 
     async def _recorded(self) -> SyncResult:
         started = time.monotonic()
@@ -229,7 +233,7 @@ class _Run:
         try:
             report = await self.ingest(self.pool, self.code, page.body, via="pull")
         except (HubError, asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            reason = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            reason = scrub_text((str(exc).splitlines() or [type(exc).__name__])[0][:200])
             raise SyncError(
                 f"{self.code}: {entity}: page {number} could not be stored: {reason}"
             ) from exc

@@ -9,7 +9,7 @@ backoff_max = 30.0      # seconds; cap of one jittered wait
 retry_after_max = 120.0 # seconds; cap of a platform's Retry-After
 timeout = 30.0          # seconds; one request, connect to last byte
 interval = 300.0        # seconds between rounds of ``hub sync --watch``
-max_pages = 100000      # per entity and run: a platform that never ends its pages
+max_pages = 20000       # per entity and run; the next run goes on from there
 max_repeats = 5         # the same position answered this many times in a row: a fault
 ```
 """
@@ -32,7 +32,7 @@ class SyncSettings:
     retry_after_max: float = 120.0
     timeout: float = 30.0
     interval: float = 300.0
-    max_pages: int = 100_000
+    max_pages: int = 20_000
     max_repeats: int = 5
 
     @classmethod

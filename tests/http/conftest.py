@@ -17,10 +17,17 @@ from hub.ingest import ingest
 
 CITY_COUNTIES = ["210102", "210106", "210202", "210303", "210521", "211421"]
 
+# Public reads without a key, and no rate limit: these tests are about reads,
+# not about who may make them (that is tests/security).
+OPEN_CONFIG = Config(
+    path=None,
+    raw={"public": {"enabled": True}, "security": {"rate_limit": {"enabled": False}}},
+)
+
 
 @pytest.fixture
 async def client(clean_db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(config=Config(path=None), pool=clean_db)
+    app = create_app(config=OPEN_CONFIG, pool=clean_db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
         yield c
@@ -55,7 +62,7 @@ async def counted(
         conn.add_query_logger(log)
 
     pool = await db.create_pool(database_url, min_size=1, max_size=4, init=init)
-    app = create_app(config=Config(path=None), pool=pool)
+    app = create_app(config=OPEN_CONFIG, pool=pool)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
     ) as c:

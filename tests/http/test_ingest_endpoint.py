@@ -13,8 +13,8 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from hub.app import create_app
 from hub.config import parse_config
-from hub.http.ingest import routes
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN, SECRET = "tok-sj-1", "s3cret-sj"
@@ -22,16 +22,15 @@ LIMIT = 64 * 1024
 
 
 def make_app(pool: asyncpg.Pool) -> Starlette:
-    app = Starlette(routes=routes)
-    app.state.pool = pool
-    app.state.config = parse_config({
+    """The hub as served, with two sources configured and a small body limit."""
+    config = parse_config({
         "sources": {
             "shengjing": {"token": TOKEN, "secret": SECRET},
             "huludao": {"token": "tok-hld", "secret": "s-hld"},
         },
         "ingest": {"max_body_bytes": LIMIT},
     })
-    return app
+    return create_app(config=config, pool=pool)
 
 
 @pytest.fixture

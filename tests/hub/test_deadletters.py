@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import asyncpg
@@ -14,9 +17,10 @@ from hub.errors import AdapterError
 from hub.ingest import ingest
 from hub.models import Batch, Parsed, Places, Rejection
 from hub.orphans import list_orphan_cards
-from hub.privacy import scrub_value
+from hub.privacy import scrub_text, scrub_value
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures"
 REAL = adapters.REGISTRY["shengjing"]
 
 
@@ -128,7 +132,7 @@ async def test_replay_by_id_touches_only_that_letter(clean_db: asyncpg.Pool) -> 
     for text in (b"not json", b"[1, 2]"):
         with pytest.raises(AdapterError):
             await ingest(clean_db, "huludao", text)
-    first, second = sorted(x.id for x in await list_dead_letters(clean_db))
+    _, second = sorted(x.id for x in await list_dead_letters(clean_db))
     outcomes = await replay(clean_db, letter_id=second)
     assert [(o.letter_id, o.outcome) for o in outcomes] == [(second, "unreadable")]
     times = await clean_db.fetch("select id, replayed_at from dead_letters order by id")
@@ -150,3 +154,45 @@ async def test_orphan_cards_are_listed_until_their_pink_arrives(clean_db: asyncp
     await ingest(clean_db, "huludao", json.dumps({"events": [pink]}).encode())
     assert await list_orphan_cards(clean_db) == []
     assert await clean_db.fetchval("select claimant_name from claims") == "张某某"
+
+
+def test_unreadable_text_loses_numbers_and_names() -> None:
+    text = ('{"objName": "欧阳娜娜", "objPhone": "13912345678", "note": "身份证 21010219800101123X'
+            ' 老号 210102800101123 电话13800001234", "updateTime": 1647136800000, "xyId": "SJ1"'
+            ', "objIdCard": 21010219800101123')
+    clean = scrub_text(text)
+    for secret in ("娜娜", "13912345678", "21010219800101123X", "210102800101123",
+                   "13800001234", "21010219800101123"):
+        assert secret not in clean
+    assert '"objName": "欧阳某某"' in clean
+    assert "1647136800000" in clean and '"xyId": "SJ1"' in clean  # not personal: kept
+
+
+def test_raw_records_lose_contacts_and_names() -> None:
+    raw = {"objName": "王建国", "objPhone": "13912345678", "person": {"phone_tail": "0421"},
+           "xyContent": "联系 13912345678", "claimers": [{"name": "霁虹街道办事处"}]}
+    assert scrub_value(raw) == {"objName": "王某某", "person": {}, "xyContent": "联系 ***",
+                                "claimers": [{"name": "霁虹街道办事处"}]}
+
+
+async def test_the_commands_list_and_replay(clean_db: asyncpg.Pool, database_url: str) -> None:
+    await ingest(clean_db, "huludao", json.dumps({"events": [
+        {"type": "blue", "card": "BL-9", "pink": "PK-211421-000009",
+         "by": {"kind": "team", "name": "爱心队"}, "fulfilled": False,
+         "ts": "2022-03-12T06:30:00Z", "seq": 1},
+        {"type": "pink", "code": "PK-X", "state": "lost"},
+    ]}).encode())
+    env = {**os.environ, "DATABASE_URL": database_url}
+
+    def hub(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "hub.cli", *args], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    listed = hub("deadletters", "--source", "huludao")
+    assert "PK-X" in listed
+    assert "BL-9" in hub("orphans") and "PK-211421-000009" in hub("orphans")
+    assert "1 rejected" in hub("replay", "--source", "huludao")
+    assert "PK-X" in hub("deadletters")
+    assert "no dead letters" in hub("deadletters", "--source", "shengjing")

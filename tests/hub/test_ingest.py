@@ -52,6 +52,9 @@ async def test_a_pulled_page_is_a_batch_like_a_push(clean_db: asyncpg.Pool) -> N
     report = await ingest(clean_db, "shengjing", shengjing(xy("SJ1")), via="pull")
     assert report.accepted == 1
     assert await clean_db.fetchval("select via from batches") == "pull"
+    audited = await clean_db.fetchval(
+        "select action from audit_log where target = $1", str(report.batch_id))
+    assert audited == "batch.pull"
     assert await clean_db.fetchval("select beneficiary_name from wishes") == "王某某"
 
 

@@ -322,3 +322,13 @@ async def test_pushes_of_one_source_stay_in_their_own_rows(clean_db: asyncpg.Poo
     await apply(clean_db, "shengjing", team("shengjing", "T-1", 1))
     await apply(clean_db, "wenhuayun", team("wenhuayun", "T-1", 1))
     assert await clean_db.fetchval("select count(*) from teams where source_id = 'T-1'") == 2
+
+
+async def test_a_card_moving_to_another_pink_leaves_the_first(clean_db: asyncpg.Pool) -> None:
+    await apply(clean_db, "huludao", pink("PK-1", 1, "open", at(0)),
+                pink("PK-2", 1, "open", at(0)), card("BL-1", 1, "PK-1", done=False, ts=at(1)))
+    assert (await wish_row(clean_db, "huludao", "PK-1"))["status"] == "CLAIMED"
+    await apply(clean_db, "huludao", card("BL-1", 2, "PK-2", done=False, ts=at(2)))
+    assert (await wish_row(clean_db, "huludao", "PK-1"))["status"] == "OPEN"
+    assert (await wish_row(clean_db, "huludao", "PK-2"))["status"] == "CLAIMED"
+    assert await claims_of(clean_db, "huludao", "PK-1") == []

@@ -42,7 +42,7 @@ FAST = SyncSettings(
     backoff_base=0.01,
     backoff_max=0.02,
     retry_after_max=2.0,
-    timeout=0.3,
+    timeout=2.0,
     max_repeats=3,
 )
 _TABLES = {
@@ -205,12 +205,12 @@ async def test_busy_and_slow_answers_are_retried(
     fengxiang.inject(
         Fault(status=429),
         Fault(status=503),
-        Fault(delay=1.0),  # longer than the 0.3 s time-out
+        Fault(delay=1.5),  # longer than the 0.5 s time-out
         Fault(status=503, retry_after="0"),
         Fault(status=429, path="/open/activities"),
     )
     started = time.monotonic()
-    result = await pull(clean_db, "fengxiang", fengxiang, max_retries=4)
+    result = await pull(clean_db, "fengxiang", fengxiang, max_retries=4, timeout=0.5)
     assert result.retries == 5
     assert await held(clean_db, "fengxiang", "orders") == fengxiang.versions("orders")
     assert await held(clean_db, "fengxiang", "activities") == fengxiang.versions("activities")
@@ -325,12 +325,18 @@ async def test_one_sync_per_source_at_a_time(
     clean_db: asyncpg.Pool, fengxiang: FengxiangFake
 ) -> None:
     fengxiang.add_orders(3)
-    fengxiang.inject(Fault(delay=0.25))
-    settings = dataclasses.replace(FAST, timeout=2.0)
+    fengxiang.inject(Fault(delay=0.5))
+    settings = FAST
     slow = asyncio.create_task(
         sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=settings)
     )
-    await asyncio.sleep(0.1)
+    for _ in range(100):  # until the first run holds its lock (it then waits on the fake)
+        if await clean_db.fetchval(
+            "select exists (select 1 from pg_locks where locktype = 'advisory' "
+            "and classid = 210001 and granted)"
+        ):
+            break
+        await asyncio.sleep(0.01)
     with pytest.raises(SyncError, match="another sync of this source is running"):
         await sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=settings)
     assert (await slow).accepted == 3
@@ -430,10 +436,10 @@ async def test_code_5003_and_busy_statuses_are_retried(
         busy(),
         Fault(status=503, retry_after="0"),
         busy(),
-        Fault(delay=1.0, path="/api/v2/wishes"),
+        Fault(delay=1.5, path="/api/v2/wishes"),  # longer than the 0.5 s time-out
         busy(),
     )
-    result = await pull(clean_db, "wenhuayun", wenhuayun, max_retries=5)
+    result = await pull(clean_db, "wenhuayun", wenhuayun, max_retries=5, timeout=0.5)
     assert result.retries == 5
     for entity in ("stations", "wishes"):
         assert await held(clean_db, "wenhuayun", entity) == wenhuayun.versions(entity)

@@ -1,0 +1,1 @@
+"""Operations: metrics, structured logs, request ids, tracing."""

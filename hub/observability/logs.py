@@ -1,0 +1,91 @@
+"""Log output: one JSON object per line for machines, plain lines on a terminal.
+
+``setup()`` picks JSON when stderr is not a terminal (a container, systemd,
+a file) and readable text when it is; ``HUB_LOG_FORMAT=json|text`` forces
+either. Every line written while a request is being answered carries that
+request's id (``request_id``), the one returned in its ``X-Request-Id``.
+
+Structured fields go in ``extra={"fields": {...}}``; they become keys of the
+JSON object, or ``key=value`` pairs in text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import sys
+from contextvars import ContextVar
+from typing import Any, TextIO
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("hub_request_id", default=None)
+
+FORMATS = ("json", "text")
+_TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            out["request_id"] = request_id
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            out.update(fields)
+        if record.exc_info:
+            out["exc"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False, default=str)
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__(_TEXT)
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = getattr(record, "fields", None)
+        extras = [f"{k}={v}" for k, v in fields.items()] if isinstance(fields, dict) else []
+        request_id = REQUEST_ID.get()
+        if request_id is not None and not (isinstance(fields, dict) and "request_id" in fields):
+            extras.append(f"request_id={request_id}")
+        return f"{line} {' '.join(extras)}" if extras else line
+
+
+def choose_format(stream: TextIO) -> str:
+    wanted = os.environ.get("HUB_LOG_FORMAT", "").strip().lower()
+    if wanted in FORMATS:
+        return wanted
+    isatty = getattr(stream, "isatty", None)
+    return "text" if isatty is not None and isatty() else "json"
+
+
+def setup(level: int | str = logging.INFO, *, stream: TextIO | None = None, fmt: str | None = None) -> None:
+    """Send every log record to ``stream`` (stderr) in the chosen format.
+
+    Replaces the root handlers, so calling it twice does not double lines.
+    """
+    stream = stream or sys.stderr
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if (fmt or choose_format(stream)) == "json" else TextFormatter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+    # uvicorn's own loggers keep their records flowing to ours.
+    for name in ("uvicorn", "uvicorn.error"):
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True
+
+
+def setup_from_env() -> None:
+    """In a server worker process: the level the parent asked for (``HUB_LOG_LEVEL``)."""
+    setup(os.environ.get("HUB_LOG_LEVEL", "INFO").upper())

@@ -1,0 +1,178 @@
+"""The cost of an operation: how many values its answer could hold.
+
+Each field costs 1; a list multiplies what is selected inside it by its
+size: ``first`` where the field takes it (for a connection, its ``edges``),
+otherwise ``Limits.list_size``. ``first`` comes from the literal, the
+variables, the variable's default or the argument's default, in that order —
+the figure is known from the document and the variables alone, before any
+resolver (and so any SQL) runs; ``first`` counts at most ``max_first`` (a
+larger one is refused by the field, also before SQL).
+
+Introspection fields cost 1 each, unmultiplied: their answer is bounded by
+the schema (``limits`` keeps their nesting flat). A fragment is costed once
+per context and reused, so the work is linear in the document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLList,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    Undefined,
+    VariableNode,
+    get_named_type,
+)
+from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
+
+from hub.security.limits import INTROSPECTION_ROOTS
+
+
+def _is_list(field: GraphQLField) -> bool:
+    kind: Any = field.type
+    if isinstance(kind, GraphQLNonNull):
+        kind = kind.of_type
+    return isinstance(kind, GraphQLList)
+
+
+class _Cost:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        fragments: Mapping[str, FragmentDefinitionNode],
+        variables: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        list_size: int,
+        max_first: int,
+    ) -> None:
+        self._schema = schema
+        self._fragments = fragments
+        self._variables = variables
+        self._defaults = defaults
+        self._list_size = list_size
+        self._max_first = max_first
+        self._memo: dict[tuple[str, int | None, bool], int] = {}
+        self._open: set[tuple[str, int | None, bool]] = set()
+
+    def selection(
+        self, node: SelectionSetNode | None, parent: Any, paged: int | None, introspection: bool
+    ) -> int:
+        """Cost of selecting ``node`` once on ``parent``; ``paged``: the size of the
+        lists directly inside (a connection's ``edges``)."""
+        if node is None:
+            return 0
+        total = 0
+        for sel in node.selections:
+            if isinstance(sel, FieldNode):
+                total += self._field(sel, parent, paged, introspection)
+            elif isinstance(sel, InlineFragmentNode):
+                on = parent
+                if sel.type_condition is not None:
+                    on = self._schema.get_type(sel.type_condition.name.value) or parent
+                total += self.selection(sel.selection_set, on, paged, introspection)
+            elif isinstance(sel, FragmentSpreadNode):
+                total += self._fragment(sel.name.value, paged, introspection)
+        return total
+
+    def _fragment(self, name: str, paged: int | None, introspection: bool) -> int:
+        key = (name, paged, introspection)
+        if key in self._memo:
+            return self._memo[key]
+        fragment = self._fragments.get(name)
+        if fragment is None or key in self._open:
+            return 0  # unknown or a cycle: validation reports it
+        self._open.add(key)
+        on = self._schema.get_type(fragment.type_condition.name.value)
+        cost = self.selection(fragment.selection_set, on, paged, introspection)
+        self._open.discard(key)
+        self._memo[key] = cost
+        return cost
+
+    def _field(self, node: FieldNode, parent: Any, paged: int | None, introspection: bool) -> int:
+        name = node.name.value
+        if name == "__typename":
+            return 0
+        field = self._definition(name, parent)
+        if field is None:
+            return 1  # unknown: validation refuses it
+        inner = introspection or name in INTROSPECTION_ROOTS
+        named = get_named_type(field.type)
+        if inner:
+            return 1 + self.selection(node.selection_set, named, None, True)
+        if "first" in field.args:
+            first = self._first(node, field)
+            if _is_list(field):  # a plain list: the page is the list itself
+                return 1 + first * self.selection(node.selection_set, named, None, False)
+            # A connection: its `edges` list holds the page.
+            return 1 + self.selection(node.selection_set, named, first, False)
+        size = (paged if paged is not None else self._list_size) if _is_list(field) else 1
+        return 1 + size * self.selection(node.selection_set, named, None, False)
+
+    def _definition(self, name: str, parent: Any) -> GraphQLField | None:
+        if name == "__schema":
+            return SchemaMetaFieldDef
+        if name == "__type":
+            return TypeMetaFieldDef
+        if isinstance(parent, GraphQLObjectType | GraphQLInterfaceType):
+            found: GraphQLField | None = parent.fields.get(name)
+            return found
+        return None
+
+    def _first(self, node: FieldNode, field: GraphQLField) -> int:
+        value: Any = Undefined
+        for arg in node.arguments or ():
+            if arg.name.value != "first":
+                continue
+            if isinstance(arg.value, IntValueNode):
+                value = int(arg.value.value)
+            elif isinstance(arg.value, VariableNode):
+                var = arg.value.name.value
+                value = self._variables.get(var, self._defaults.get(var, Undefined))
+            else:
+                value = None
+        if value is Undefined or value is None:
+            value = field.args["first"].default_value
+        if not isinstance(value, int) or isinstance(value, bool):
+            return self._list_size  # absent or ill-typed: coercion refuses the latter
+        # Out of range is refused by the field itself (hub.read.check_first), still
+        # before any SQL; here it only costs what it could at most return.
+        return min(max(value, 0), self._max_first)
+
+
+def _defaults(operation: OperationDefinitionNode) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for definition in operation.variable_definitions or ():
+        default = definition.default_value
+        if isinstance(default, IntValueNode):
+            found[definition.variable.name.value] = int(default.value)
+    return found
+
+
+def operation_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any] | None,
+    *,
+    list_size: int,
+    max_first: int,
+) -> int:
+    """The operation's cost (see the module's docstring)."""
+    root = schema.get_root_type(operation.operation)
+    if root is None:
+        return 0
+    walker = _Cost(schema, fragments, variables or {}, _defaults(operation), list_size, max_first)
+    return walker.selection(operation.selection_set, root, None, False)

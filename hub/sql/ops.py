@@ -1,0 +1,10 @@
+"""What /readyz and /metrics read."""
+
+# Seconds since each source last delivered successfully (a stored push or
+# pull page, or a finished sync run); null for a source never heard from.
+SOURCE_SYNC_LAG = """
+select code,
+       extract(epoch from now() - last_success_at)::float8 as lag_seconds
+from sources
+order by code
+"""

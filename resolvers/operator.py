@@ -1,0 +1,216 @@
+"""Operator fields and mutations: who may, then a call into ``hub``.
+
+A ``province`` key may everything; a ``city`` key only what concerns its
+region and below: a source's data when the source writes for that region
+(its scope), a wish when it lies there, audit entries that name a region
+there. Other callers get ``AccessError`` (a GraphQL error on the field).
+Every mutation, allowed or refused, is written to the audit log (refusals of
+callers without a key only to the log, so strangers cannot fill the table).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from hub import ids, read
+from hub import regions as region_codes
+from hub.deadletters import DeadLetter, ReplayOutcome, list_dead_letters, replay
+from hub.errors import AccessError, QueryError
+from hub.models import RegionLevel, Source
+from hub.orphans import OrphanCard, list_orphan_cards
+from hub.security import audit
+from hub.security.roles import Caller, Role
+from hub.sql import security as q
+from resolvers.context import Context
+
+log = logging.getLogger("hub.operator")
+
+_ESCALATION_LEVELS = (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE)
+_MAX_OUTCOMES = 100
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFailure:
+    source: Source
+    last_failure_at: Any
+    last_failure: str | None
+    last_success_at: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayReport:
+    replayed: int
+    landed: int
+    rejected: int
+    outcomes: list[ReplayOutcome]
+
+
+def operator(ctx: Context, what: str) -> Caller:
+    caller = ctx.caller
+    if not caller.is_operator:
+        raise AccessError(f"`{what}` needs a province key or a city key ({caller.role.value} given)")
+    return caller
+
+
+def _where(caller: Caller) -> str:
+    return f"your key covers {caller.region}" if caller.region else "your key covers no region"
+
+
+async def _source(ctx: Context, code: str) -> Source:
+    for source in (await ctx.sources()).values():
+        if source.code == code:
+            return source
+    raise QueryError(f"no source is called {code!r}")
+
+
+async def _readable_sources(ctx: Context, caller: Caller, code: str | None) -> list[str] | None:
+    """The sources whose operator data ``caller`` may see; None: all of them."""
+    if code is not None:
+        source = await _source(ctx, code)
+        if not caller.covers(source.scope_code):
+            raise AccessError(
+                f"source {code!r} writes for {source.scope_code}; {_where(caller)}"
+            )
+        return [code]
+    if caller.role is Role.PROVINCE:
+        return None
+    return [s.code for s in (await ctx.sources()).values() if caller.covers(s.scope_code)]
+
+
+async def dead_letters(
+    ctx: Context, source: str | None, include_resolved: bool, first: int
+) -> list[DeadLetter]:
+    caller = operator(ctx, "deadLetters")
+    size = read.check_first(first)
+    codes = await _readable_sources(ctx, caller, source)
+    if codes is None:
+        return await list_dead_letters(ctx.pool, include_resolved=include_resolved, limit=size)
+    letters: list[DeadLetter] = []
+    for code in codes:
+        letters += await list_dead_letters(
+            ctx.pool, source=code, include_resolved=include_resolved, limit=size
+        )
+    letters.sort(key=lambda d: d.id, reverse=True)
+    return letters[:size]
+
+
+async def orphan_cards(ctx: Context, source: str | None, first: int) -> list[OrphanCard]:
+    caller = operator(ctx, "orphanCards")
+    size = read.check_first(first)
+    codes = await _readable_sources(ctx, caller, source)
+    if codes is None:
+        return (await list_orphan_cards(ctx.pool, None))[:size]
+    cards: list[OrphanCard] = []
+    for code in codes:
+        cards += await list_orphan_cards(ctx.pool, code)
+    cards.sort(key=lambda c: c.received_at)
+    return cards[:size]
+
+
+async def source_failures(ctx: Context) -> list[SourceFailure]:
+    caller = operator(ctx, "sourceFailures")
+    sources = await ctx.sources()
+    rows = await ctx.pool.fetch(q.SOURCE_FAILURES)
+    return [
+        SourceFailure(sources[r["id"]], r["last_failure_at"], r["last_failure"], r["last_success_at"])
+        for r in rows
+        if r["id"] in sources and caller.covers(r["scope_code"])
+    ]
+
+
+async def audit_log(
+    ctx: Context, first: int, before: str | None, action_prefix: str | None, region_code: str | None
+) -> list[audit.AuditEntry]:
+    caller = operator(ctx, "auditLog")
+    size = read.check_first(first)
+    if region_code is not None:
+        if not region_codes.is_code(region_code):
+            raise QueryError(f"`regionCode` {region_code!r} is not a division code (e.g. 210100)")
+        if not caller.covers(region_code):
+            raise AccessError(f"region {region_code}: {_where(caller)}")
+    before_id = _number(before, "before") if before is not None else None
+    return await audit.entries(
+        ctx.pool, caller, first=size, before=before_id, action_prefix=action_prefix,
+        region_code=region_code,
+    )
+
+
+# ---------------------------------------------------------------- mutations
+
+
+async def _refuse(ctx: Context, action: str, message: str, *, target: str | None,
+                  region_code: str | None = None) -> AccessError:
+    caller = ctx.caller
+    if caller.name is not None:
+        await audit.record_for(ctx.pool, caller, action, outcome="denied", target=target,
+                               region_code=region_code, detail={"reason": message})
+    else:
+        log.info("%s refused for %s: %s", action, caller.actor, message)
+    return AccessError(message)
+
+
+async def _mutating_operator(ctx: Context, action: str, target: str | None) -> Caller:
+    try:
+        return operator(ctx, action.rsplit(".", 1)[-1])
+    except AccessError as exc:
+        raise await _refuse(ctx, action, str(exc), target=target) from None
+
+
+async def escalate_wish(ctx: Context, global_id: str, level: RegionLevel) -> Any:
+    action = "mutation.escalateWish"
+    caller = await _mutating_operator(ctx, action, global_id)
+    key = ids.decode_int_id(global_id, "Wish")
+    if key is None:
+        raise QueryError(f"{global_id!r} is not the id of a wish")
+    if level not in _ESCALATION_LEVELS:
+        raise QueryError("`level` must be COUNTY, CITY or PROVINCE")
+    refused: str | None = None
+    async with ctx.pool.acquire() as conn, conn.transaction():
+        row = await conn.fetchrow(q.WISH_FOR_ESCALATION, key)
+        if row is None:
+            raise QueryError(f"no wish has the id {global_id!r}")
+        region = row["region_code"]
+        if caller.covers(region):
+            await conn.execute(q.SET_HANDLING_LEVEL, key, level.value)
+            await audit.record_for(
+                conn, caller, action, target=global_id, region_code=region,
+                detail={"from": row["handling_level"], "to": level.value},
+            )
+        else:
+            refused = f"this wish lies in {region}; {_where(caller)}"
+    if refused is not None:
+        raise await _refuse(ctx, action, refused, target=global_id, region_code=region)
+    ctx.loaders.wish.clear(key)
+    return await ctx.loaders.wish.load(key)
+
+
+async def replay_dead_letters(ctx: Context, source: str, letter_id: str | None) -> ReplayReport:
+    action = "replay"
+    target = source if letter_id is None else f"{source}#{letter_id}"
+    caller = await _mutating_operator(ctx, action, target)
+    scope = (await _source(ctx, source)).scope_code
+    try:
+        await _readable_sources(ctx, caller, source)
+    except AccessError as exc:
+        raise await _refuse(ctx, action, str(exc), target=target, region_code=scope) from None
+    number = _number(letter_id, "letterId") if letter_id is not None else None
+    outcomes = await replay(ctx.pool, source=source, letter_id=number)
+    landed = sum(1 for o in outcomes if o.landed)
+    report = ReplayReport(len(outcomes), landed, len(outcomes) - landed, outcomes[:_MAX_OUTCOMES])
+    await audit.record_for(
+        ctx.pool, caller, action, target=target, region_code=scope,
+        detail={"replayed": report.replayed, "landed": report.landed, "rejected": report.rejected},
+    )
+    return report
+
+
+def _number(value: str, name: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise QueryError(f"`{name}` must be a number, got {value!r}") from None
+    if number < 0:
+        raise QueryError(f"`{name}` must not be negative")
+    return number
