@@ -105,7 +105,10 @@ async def test_filters(client: httpx.AsyncClient, clean_db: asyncpg.Pool) -> Non
     assert await total({"category": ["STUDY_SUPPLIES"], "sourceCode": "wenhuayun"}) == 60
     assert await total({"sourceCode": "shengjing"}) == 0
     assert await total({"search": "书包1"}) == 11  # 1, 10..19
+    assert await total({"search": "书包"}) == 60  # two CJK characters: shorter than a trigram
+    assert await total({"search": "新"}) == 60
     assert await total({"search": "电梯"}) == 0
+    assert await total({"search": "100%"}) == 0  # wildcards are literal
     assert await total({"submittedFrom": "2022-03-10T00:00:00+08:00",
                         "submittedTo": "2022-03-11T00:00:00+08:00"}) == 2
     assert await total({"handlingLevel": "COUNTY"}) == 60
@@ -147,3 +150,14 @@ async def test_bad_cursor_error_shows_no_internals(client: httpx.AsyncClient) ->
     for leak in ("Traceback", "select", ".py", "asyncpg"):
         assert leak not in message
     assert "extensions" not in body["errors"][0] or "stacktrace" not in str(body)
+
+
+async def test_first_zero_gives_an_empty_page_that_knows_there_is_more(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    await push_items(clean_db, wenhuayun_items(wishes=3, teams=1, stations=1))
+    body = await gql(client, "{ wishes(first: 0) { totalCount edges { cursor } pageInfo { hasNextPage endCursor } } }")
+    conn = body["data"]["wishes"]
+    assert conn["edges"] == []
+    assert conn["pageInfo"] == {"hasNextPage": True, "endCursor": None}
+    assert conn["totalCount"] == 3
