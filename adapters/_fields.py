@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from adapters import _clock
+from adapters._privacy import redact_text
 
 T = TypeVar("T")
 _MISSING = object()
@@ -64,14 +65,14 @@ class Fields:
     # ------------------------------------------------------------ scalars
 
     def text(self, key: str) -> str:
-        """A non-empty string, stripped."""
+        """A non-empty string, stripped; phone and ID numbers typed into it blanked."""
         value = self.required(key)
         if not isinstance(value, str):
             raise self.invalid(key, "must be a string")
         text = value.strip()
         if not text:
             raise self.invalid(key, "must not be empty")
-        return text
+        return redact_text(text)
 
     def opt_text(self, key: str) -> str | None:
         """A string, or ``None`` when absent, null or blank."""
@@ -80,7 +81,8 @@ class Fields:
             return None
         if not isinstance(value, str):
             raise self.invalid(key, "must be a string or null")
-        return value.strip() or None
+        text = value.strip()
+        return redact_text(text) if text else None
 
     def ident(self, key: str) -> str:
         """A platform id: a non-empty string, or an integer written as one."""

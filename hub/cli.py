@@ -16,11 +16,12 @@ import argparse
 import asyncio
 import importlib
 import inspect
-import logging
+import os
 import sys
 from collections.abc import Sequence
 
 from hub.errors import HubError
+from hub.observability import logs
 
 _COMMANDS = (
     "serve",
@@ -32,6 +33,8 @@ _COMMANDS = (
     "deadletters",
     "replay",
     "orphans",
+    "keys",
+    "documents",
 )
 
 
@@ -50,10 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    level = "DEBUG" if args.verbose else "INFO"
+    os.environ["HUB_LOG_LEVEL"] = level  # server worker processes set up their logs alike
+    logs.setup(level)
     try:
         outcome = args.func(args)
         code: int = asyncio.run(outcome) if inspect.iscoroutine(outcome) else outcome

@@ -22,7 +22,7 @@ from strawberry.tools import merge_types
 from hub.errors import HubError
 from hub.observability.graphql import OperationObserver, count_resolver_errors
 from hub.security.extension import SecurityLimits
-from schema import types
+from schema import descriptions, types
 from schema.operator import Mutation, OperatorQuery
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
@@ -49,7 +49,7 @@ class HubSchema(strawberry.federation.Schema):
 
 def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberry.Schema:
     """The schema; ``extra_extensions`` (tracing) run after the hub's own."""
-    return HubSchema(
+    built = HubSchema(
         # The contract's Query plus the operator fields (role-checked in resolvers.operator).
         query=merge_types("Query", (Query, OperatorQuery)),
         mutation=Mutation,
@@ -72,6 +72,8 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
             *extra_extensions,
         ],
     )
+    descriptions.apply(built._schema)
+    return built
 
 
 schema = build_schema()

@@ -20,6 +20,7 @@ from hub import db
 from hub.bootstrap import prepare_database
 from hub.commands.serve import add_server_options, serve
 from hub.config import data_dir
+from hub.security.demo import demo_config
 
 # About 450 wishes and their teams, stations and activities across the cities.
 DEMO_SCALE = 0.0005
@@ -59,9 +60,13 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     held = asyncio.run(_prepare())
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
+    # Public reads on, and a province key for the operator views (new every run).
+    token = demo_config(data_dir() / "demo")
     print(
         f"hub demo: {held} wishes ready in {time.monotonic() - started:.1f}s\n"
-        f"GraphiQL: http://{host}:{args.port}/graphql",
+        f"GraphiQL: http://{host}:{args.port}/graphql\n"
+        f"Operator key (province), for GraphiQL's headers: "
+        f'{{"Authorization": "Bearer {token}"}}',
         file=sys.stderr,
         flush=True,
     )

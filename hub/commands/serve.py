@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from hub import db
@@ -36,6 +39,8 @@ def serve(host: str, port: int, workers: int = 1) -> None:
     """Run uvicorn until interrupted. Workers find the database in DATABASE_URL."""
     import uvicorn
 
+    if workers > 1:
+        share_metrics()
     uvicorn.run(
         "hub.app:factory",
         factory=True,
@@ -45,7 +50,21 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         log_level="info",
         access_log=False,
         lifespan="on",
+        log_config=None,  # our handlers (hub.observability.logs): one format for every line
     )
+
+
+def share_metrics() -> Path:
+    """Point every worker's metrics at one directory (``PROMETHEUS_MULTIPROC_DIR``)
+    so that a scrape of any worker counts them all; emptied at each start, as
+    prometheus-client requires."""
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = Path(given) if given else Path(tempfile.mkdtemp(prefix="hub-metrics-"))
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return directory
 
 
 def run(args: argparse.Namespace) -> int:

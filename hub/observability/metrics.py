@@ -32,7 +32,19 @@ import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, values
+# prometheus-client opens its files as soon as a metric exists: the directory
+# must be there first (a fresh temp dir, or one an operator named).
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    values,
+)
 from prometheus_client import multiprocess as _mp
 
 MULTIPROCESS: bool = values.ValueClass is not values.MutexValue
@@ -167,7 +179,7 @@ async def pool_sampler(pool: Any, every: float = 2.0) -> AsyncIterator[None]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
             # A stopped worker's connections are no longer in use anywhere.
-            _mp.mark_process_dead(os.getpid())
+            _mp.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
 
 
 def render() -> bytes:

@@ -13,8 +13,8 @@ client address, no personal data. Health probes and scrapes that succeed are
 not logged (a load balancer asks every few seconds), only counted.
 
 Handlers tell the middleware what they know through ``request.state``:
-``graphql_operation``, ``graphql_outcome`` (the GraphQL view) and ``role``
-(authentication).
+``graphql_operation``, ``graphql_outcome`` (the GraphQL view) and ``caller``
+(``hub.security``'s gate; its ``role`` is logged).
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def outcome_of(status: int, state: dict[str, Any]) -> str:
 
 def _record(scope: Scope, state: dict[str, Any], request_id: str, status: int, seconds: float) -> None:
     endpoint = endpoint_of(scope["path"])
-    operation = state.get("graphql_operation", "anonymous") if endpoint == "graphql" else "-"
+    operation = str(state.get("graphql_operation", "anonymous")) if endpoint == "graphql" else "-"
     outcome = outcome_of(status, state)
     metrics.observe_request(endpoint, operation, outcome, seconds)
     if endpoint in _QUIET and status < 400:
@@ -104,7 +104,7 @@ def _record(scope: Scope, state: dict[str, Any], request_id: str, status: int, s
         "status": status,
         "duration_ms": round(seconds * 1000, 1),
         "outcome": outcome,
-        "role": state.get("role") or "public",
+        "role": _role(state),
     }
     if endpoint == "graphql":
         fields["operation"] = operation
@@ -112,10 +112,16 @@ def _record(scope: Scope, state: dict[str, Any], request_id: str, status: int, s
     log.log(level, "%s %s %d", scope["method"], scope["path"], status, extra={"fields": fields})
 
 
+def _role(state: dict[str, Any]) -> str:
+    """The caller's role (``hub.security`` puts the caller on the state); never the key's name."""
+    role = getattr(state.get("caller"), "role", None)
+    return str(role) if role is not None else "public"
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            text = value.decode("latin-1")
+            text: str = value.decode("latin-1")
             if _SANE_ID.match(text):
                 return text
             break

@@ -6,9 +6,14 @@
 * ``settings``: the ``[public]`` and ``[security]`` tables;
 * ``gate``: the ASGI middleware in front of ``/graphql`` (key → caller, rate
   limit, body size, trusted documents), ``ratelimit`` its token buckets;
-* ``limits`` / ``cost`` / ``extension``: depth, aliases, tokens and cost of a
-  document, refused before any resolver (and so any SQL) runs;
+* ``limits`` / ``cost`` / ``villages`` / ``extension``: depth, aliases, tokens,
+  cost and village filters of a document, refused before any resolver (and so
+  any SQL) runs;
 * ``documents``: the trusted-documents store (``hub documents add``);
-* ``access``: region-scope checks of operator fields and mutations;
-* ``audit``: the append-only audit log.
+* ``audit``: the append-only audit log;
+* ``runtime``: what one application holds (``app.state.security``); ``demo``:
+  ``hub demo``'s configuration.
+
+Roles are checked in ``resolvers.operator`` (operator fields, mutations) and
+``schema.types.Wish.region`` (villages).
 """

@@ -12,17 +12,23 @@
     cors_origins = []               # front-end origins allowed to call from a browser
 
     [security.limits]
-    max_depth = 10        max_aliases = 30      max_tokens = 2000
-    max_cost = 50000      list_size = 20        max_first = 100
+    max_depth = 10
+    max_aliases = 30
+    max_tokens = 2000
+    max_cost = 50000
+    list_size = 20                  # assumed length of a list without `first`
+    max_first = 100
     max_query_chars = 100000
-
-    [graphql]
-    max_body_bytes = 1048576        # the body limit of /graphql (shared with hub.http.graphql)
 
     [security.rate_limit]
     enabled = true
-    key_per_second = 20.0   key_burst = 60      # per API key
-    ip_per_second = 5.0     ip_burst = 30       # per client address, without a key
+    key_per_second = 20.0           # per API key
+    key_burst = 60
+    ip_per_second = 5.0             # per client address, without a key
+    ip_burst = 30
+
+    [graphql]
+    max_body_bytes = 1048576        # the body limit of /graphql (hub.http.graphql checks it too)
 """
 
 from __future__ import annotations

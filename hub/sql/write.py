@@ -111,7 +111,11 @@ on conflict (source, source_id) do update
        region_code = excluded.region_code, city_code = excluded.city_code,
        county_code = excluded.county_code, station_ref = excluded.station_ref,
        submitted_at = excluded.submitted_at, claimed_at = excluded.claimed_at,
-       fulfilled_at = excluded.fulfilled_at, handling_level = excluded.handling_level,
+       fulfilled_at = excluded.fulfilled_at,
+       -- No platform reports escalation (they all send the default COUNTY):
+       -- an escalation made in the hub survives the platform's next version.
+       handling_level = case when excluded.handling_level = 'COUNTY'
+                             then t.handling_level else excluded.handling_level end,
        claims_from_cards = excluded.claims_from_cards, own_status = excluded.own_status,
        own_at = excluded.own_at
  where not $26::boolean and excluded.version > t.version

@@ -68,3 +68,19 @@ async def test_deleted_records_are_gone_from_lists(
     ids = [e["node"]["sourceId"] for e in body["data"]["wishes"]["edges"]]
     assert body["data"]["wishes"]["totalCount"] == 3
     assert gone["wish_id"] not in ids
+
+
+async def test_an_escalation_survives_the_platforms_next_version(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    items = wenhuayun_items(wishes=2, teams=1, stations=1)
+    await push_items(clean_db, items)
+    wish = items[-1]
+    await clean_db.execute(
+        "update wishes set handling_level = 'CITY' where source_id = $1", wish["wish_id"]
+    )
+    await push_items(clean_db, [dict(wish, state="已实现", updated_at="2022-03-30T08:00:00+08:00")])
+    body = await gql(client, '{ wishes(filter: {handlingLevel: CITY}) { edges { node { sourceId status } } } }')
+    assert [e["node"] for e in body["data"]["wishes"]["edges"]] == [
+        {"sourceId": wish["wish_id"], "status": "FULFILLED"}
+    ]
