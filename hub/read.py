@@ -125,6 +125,7 @@ class WishQuery:
     submitted_to: dt.datetime | None = None
     search: str | None = None
     handling_level: RegionLevel | None = None
+    claimed_by_team: int | None = None
     ascending: bool = False
 
     def params(self) -> tuple[object, ...]:
@@ -138,6 +139,7 @@ class WishQuery:
             self.submitted_to,
             search_pattern(self.search),
             self.handling_level.value if self.handling_level else None,
+            self.claimed_by_team,
         )
 
 
@@ -281,9 +283,12 @@ class ActivityQuery:
     category: Sequence[ServiceCategory] | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    team: int | None = None
 
     def params(self) -> tuple[object, ...]:
-        return (*self.scope.params(), _values(self.category), self.date_from, self.date_to)
+        return (
+            *self.scope.params(), _values(self.category), self.date_from, self.date_to, self.team
+        )
 
 
 async def activities_page(

@@ -7,7 +7,7 @@ from enum import Enum
 
 import strawberry
 
-from hub import read
+from hub import ids, read
 from hub.errors import QueryError
 from hub.places import load_places
 from schema.enums import (
@@ -50,6 +50,10 @@ class WishFilter:
     handling_level: RegionLevel | None = strawberry.field(
         default=None, description="当前负责层级 / Level now responsible."
     )
+    claimed_by_team: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="由该队伍认领（队伍的全局标识）/ Claimed by this team (the team's global id).",
+    )
 
 
 @strawberry.input(description="队伍筛选 / Filters of a team list.")
@@ -76,6 +80,9 @@ class ActivityFilter:
     )
     to: dt.date | None = strawberry.field(
         default=None, description="活动日期止（不含）/ Before this date."
+    )
+    team: strawberry.ID | None = strawberry.field(
+        default=None, description="组织队伍（全局标识）/ Held by this team (its global id)."
     )
 
 
@@ -109,6 +116,7 @@ def wish_query(f: WishFilter | None, order: WishOrder) -> read.WishQuery:
         submitted_to=f.submitted_to,
         search=f.search,
         handling_level=f.handling_level,
+        claimed_by_team=_team_key(f.claimed_by_team),
         ascending=ascending,
     )
 
@@ -129,5 +137,18 @@ def activity_query(f: ActivityFilter | None) -> read.ActivityQuery:
     if f is None:
         return read.ActivityQuery()
     return read.ActivityQuery(
-        scope=scope_of(f.region_code), category=f.category, date_from=f.from_, date_to=f.to
+        scope=scope_of(f.region_code),
+        category=f.category,
+        date_from=f.from_,
+        date_to=f.to,
+        team=_team_key(f.team),
     )
+
+
+def _team_key(global_id: str | None) -> int | None:
+    if global_id is None:
+        return None
+    key = ids.decode_int_id(global_id, "Team")
+    if key is None:
+        raise QueryError(f"{global_id!r} is not the id of a team")
+    return key

@@ -47,6 +47,8 @@ alter table wishes
 
 -- Exact answers straight from the records (towns, villages, and the cells
 -- not kept): covering, so that they read the index alone once vacuumed.
+-- Subtrees of regions are code ranges in the "C" collation, whatever the
+-- database's own.
 create index stats_wishes_day on wishes (stats_day)
     include (region_code, source, category, beneficiary_group, status, claim_hours, fulfil_hours)
     where not deleted and not shadowed;
@@ -59,12 +61,16 @@ create index stats_wishes_category_day on wishes (category, stats_day)
 create index stats_wishes_group_day on wishes (beneficiary_group, stats_day)
     include (region_code, source, category, status, claim_hours, fulfil_hours)
     where not deleted and not shadowed;
-create index stats_wishes_region_day on wishes (region_code text_pattern_ops, stats_day)
+create index stats_wishes_region_day on wishes ((region_code collate "C"), stats_day)
     include (source, category, beneficiary_group, status, claim_hours, fulfil_hours)
     where not deleted and not shadowed;
-create index stats_activities_region_date on activities (region_code text_pattern_ops, date)
+create index stats_activities_region_date on activities ((region_code collate "C"), date)
     include (source, sessions, volunteer_attendances, beneficiaries, volunteer_hours)
     where not deleted;
+create index stats_teams_region on teams ((region_code collate "C"))
+    include (source, member_count) where not deleted;
+create index stats_stations_region on stations ((region_code collate "C"))
+    include (source) where not deleted;
 
 -- ---------------------------------------------------------------- codes
 
@@ -281,24 +287,30 @@ begin
 end
 $$;
 
+-- The other kinds count no change that leaves them alike either; their
+-- updates are rarer, so old and new images simply go in with their signs.
 create function stats_capture_activities() returns trigger
 language plpgsql as $$
 begin
-    insert into stats_pending_activities (sign, region_code, src, day, sessions,
-                                          volunteer_attendances, beneficiaries, volunteer_hours)
-    select d.sign, d.region_code, d.source, d.date, d.sessions, d.volunteer_attendances,
-           d.beneficiaries, d.volunteer_hours
-      from (
-        select -1 as sign, o.region_code, o.source, o.date, o.sessions, o.volunteer_attendances,
+    if tg_op in ('UPDATE', 'DELETE') then
+        insert into stats_pending_activities (sign, region_code, src, day, sessions,
+                                              volunteer_attendances, beneficiaries, volunteer_hours)
+        select -1, o.region_code, o.source, o.date, o.sessions, o.volunteer_attendances,
                o.beneficiaries, o.volunteer_hours
-          from old_rows o where tg_op in ('UPDATE', 'DELETE') and not o.deleted
-        union all
+          from old_rows o where not o.deleted;
+        if found then
+            perform stats_request_flush();
+        end if;
+    end if;
+    if tg_op in ('UPDATE', 'INSERT') then
+        insert into stats_pending_activities (sign, region_code, src, day, sessions,
+                                              volunteer_attendances, beneficiaries, volunteer_hours)
         select 1, n.region_code, n.source, n.date, n.sessions, n.volunteer_attendances,
                n.beneficiaries, n.volunteer_hours
-          from new_rows n where tg_op in ('UPDATE', 'INSERT') and not n.deleted
-      ) d;
-    if found then
-        perform stats_request_flush();
+          from new_rows n where not n.deleted;
+        if found then
+            perform stats_request_flush();
+        end if;
     end if;
     return null;
 end
@@ -307,17 +319,19 @@ $$;
 create function stats_capture_teams() returns trigger
 language plpgsql as $$
 begin
-    insert into stats_pending_teams (sign, region_code, src, member_count)
-    select d.sign, d.region_code, d.source, d.member_count
-      from (
-        select -1 as sign, o.region_code, o.source, o.member_count
-          from old_rows o where tg_op in ('UPDATE', 'DELETE') and not o.deleted
-        union all
-        select 1, n.region_code, n.source, n.member_count
-          from new_rows n where tg_op in ('UPDATE', 'INSERT') and not n.deleted
-      ) d;
-    if found then
-        perform stats_request_flush();
+    if tg_op in ('UPDATE', 'DELETE') then
+        insert into stats_pending_teams (sign, region_code, src, member_count)
+        select -1, o.region_code, o.source, o.member_count from old_rows o where not o.deleted;
+        if found then
+            perform stats_request_flush();
+        end if;
+    end if;
+    if tg_op in ('UPDATE', 'INSERT') then
+        insert into stats_pending_teams (sign, region_code, src, member_count)
+        select 1, n.region_code, n.source, n.member_count from new_rows n where not n.deleted;
+        if found then
+            perform stats_request_flush();
+        end if;
     end if;
     return null;
 end
@@ -326,24 +340,47 @@ $$;
 create function stats_capture_stations() returns trigger
 language plpgsql as $$
 begin
-    insert into stats_pending_stations (sign, region_code, src)
-    select d.sign, d.region_code, d.source
-      from (
-        select -1 as sign, o.region_code, o.source
-          from old_rows o where tg_op in ('UPDATE', 'DELETE') and not o.deleted
-        union all
-        select 1, n.region_code, n.source
-          from new_rows n where tg_op in ('UPDATE', 'INSERT') and not n.deleted
-      ) d;
-    if found then
-        perform stats_request_flush();
+    if tg_op in ('UPDATE', 'DELETE') then
+        insert into stats_pending_stations (sign, region_code, src)
+        select -1, o.region_code, o.source from old_rows o where not o.deleted;
+        if found then
+            perform stats_request_flush();
+        end if;
+    end if;
+    if tg_op in ('UPDATE', 'INSERT') then
+        insert into stats_pending_stations (sign, region_code, src)
+        select 1, n.region_code, n.source from new_rows n where not n.deleted;
+        if found then
+            perform stats_request_flush();
+        end if;
     end if;
     return null;
 end
 $$;
 
--- Transition tables allow one event per trigger: three per table. The
--- functions read only the transition tables their event provides.
+-- A truncated table takes its cells with it (tests empty the tables this way).
+create function stats_truncated() returns trigger
+language plpgsql as $$
+begin
+    if tg_table_name = 'wishes' then
+        truncate stats_wish_cells, stats_wish_hist;
+        delete from stats_pending_wishes where xid = pg_current_xact_id();
+    elsif tg_table_name = 'activities' then
+        truncate stats_activity_cells;
+        delete from stats_pending_activities where xid = pg_current_xact_id();
+    elsif tg_table_name = 'teams' then
+        truncate stats_team_cells;
+        delete from stats_pending_teams where xid = pg_current_xact_id();
+    elsif tg_table_name = 'stations' then
+        truncate stats_station_cells;
+        delete from stats_pending_stations where xid = pg_current_xact_id();
+    end if;
+    return null;
+end
+$$;
+
+-- Transition tables allow one event per trigger: three per table (an upsert
+-- fires both its insert and its update triggers).
 create trigger stats_wishes_insert after insert on wishes
     referencing new table as new_rows for each statement execute function stats_capture_wishes();
 create trigger stats_wishes_update after update on wishes
@@ -351,6 +388,196 @@ create trigger stats_wishes_update after update on wishes
     for each statement execute function stats_capture_wishes();
 create trigger stats_wishes_delete after delete on wishes
     referencing old table as old_rows for each statement execute function stats_capture_wishes();
+create trigger stats_wishes_truncate after truncate on wishes
+    for each statement execute function stats_truncated();
 
 create trigger stats_activities_insert after insert on activities
-    referencing new table as new_rows for each statement execute function stats_capture_activities_ins();
+    referencing new table as new_rows
+    for each statement execute function stats_capture_activities();
+create trigger stats_activities_update after update on activities
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function stats_capture_activities();
+create trigger stats_activities_delete after delete on activities
+    referencing old table as old_rows for each statement execute function stats_capture_activities();
+create trigger stats_activities_truncate after truncate on activities
+    for each statement execute function stats_truncated();
+
+create trigger stats_teams_insert after insert on teams
+    referencing new table as new_rows for each statement execute function stats_capture_teams();
+create trigger stats_teams_update after update on teams
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function stats_capture_teams();
+create trigger stats_teams_delete after delete on teams
+    referencing old table as old_rows for each statement execute function stats_capture_teams();
+create trigger stats_teams_truncate after truncate on teams
+    for each statement execute function stats_truncated();
+
+create trigger stats_stations_insert after insert on stations
+    referencing new table as new_rows for each statement execute function stats_capture_stations();
+create trigger stats_stations_update after update on stations
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function stats_capture_stations();
+create trigger stats_stations_delete after delete on stations
+    referencing old table as old_rows for each statement execute function stats_capture_stations();
+create trigger stats_stations_truncate after truncate on stations
+    for each statement execute function stats_truncated();
+
+-- ---------------------------------------------------------------- folding in (at commit)
+
+-- Each statement adds its rows in key order, and the statements run in one
+-- order (wish cells, histograms, activities, teams, stations): two commits
+-- folding in at once wait for each other, never deadlock.
+create function stats_flush() returns trigger
+language plpgsql as $$
+declare
+    x constant xid8 := new.xid;
+begin
+    if exists (select 1 from stats_pending_wishes where xid = x) then
+        insert into stats_wish_cells as c (area, g, p, src, cat, grp, total, pending, open,
+                                           claimed, fulfilled, cancelled, with_claim, with_fulfil)
+        select * from (
+            select l.area, t.g, t.p, w.src, d.cat, d.grp,
+                   sum(w.sign)::integer as total,
+                   coalesce(sum(w.sign) filter (where w.status = 'PENDING'), 0)::integer as pending,
+                   coalesce(sum(w.sign) filter (where w.status = 'OPEN'), 0)::integer as open,
+                   coalesce(sum(w.sign) filter (where w.status = 'CLAIMED'), 0)::integer as claimed,
+                   coalesce(sum(w.sign) filter (where w.status = 'FULFILLED'), 0)::integer
+                       as fulfilled,
+                   coalesce(sum(w.sign) filter (where w.status = 'CANCELLED'), 0)::integer
+                       as cancelled,
+                   coalesce(sum(w.sign) filter (where w.ch is not null), 0)::integer as with_claim,
+                   coalesce(sum(w.sign) filter (where w.fh is not null), 0)::integer as with_fulfil
+              from stats_pending_wishes w
+             cross join lateral (values (1, left(w.region_code, 2)), (2, left(w.region_code, 4)),
+                                        (3, left(w.region_code, 6))) as l(lvl, area)
+             cross join lateral (values ('D'::"char", w.day),
+                                        ('M'::"char", date_trunc('month', w.day)::date),
+                                        ('Y'::"char", date_trunc('year', w.day)::date)) as t(g, p)
+             cross join lateral (values ('', 0::smallint, 0::smallint), ('c', w.cat, 0::smallint),
+                                        ('g', 0::smallint, w.grp), ('cg', w.cat, w.grp))
+                                as d(dims, cat, grp)
+             where w.xid = x and stats_counted(l.lvl, t.g, d.dims)
+             group by 1, 2, 3, 4, 5, 6
+        ) delta
+         -- Changes that cancel out within a cell leave it alone.
+         where total <> 0 or pending <> 0 or open <> 0 or claimed <> 0 or fulfilled <> 0
+            or cancelled <> 0 or with_claim <> 0 or with_fulfil <> 0
+         order by area, cat, grp, g, p, src
+        on conflict (area, cat, grp, g, p, src) do update
+           set total = c.total + excluded.total,
+               pending = c.pending + excluded.pending,
+               open = c.open + excluded.open,
+               claimed = c.claimed + excluded.claimed,
+               fulfilled = c.fulfilled + excluded.fulfilled,
+               cancelled = c.cancelled + excluded.cancelled,
+               with_claim = c.with_claim + excluded.with_claim,
+               with_fulfil = c.with_fulfil + excluded.with_fulfil;
+
+        insert into stats_wish_hist as h (area, cat, grp, src, m, g, p, b, n)
+        select l.area, d.cat, d.grp, s.src, v.m, t.g, t.p, v.b, sum(w.sign)
+          from stats_pending_wishes w
+         cross join lateral (values (1, left(w.region_code, 2)), (2, left(w.region_code, 4)),
+                                    (3, left(w.region_code, 6))) as l(lvl, area)
+         cross join lateral (values ('D'::"char", w.day),
+                                    ('M'::"char", date_trunc('month', w.day)::date),
+                                    ('Y'::"char", date_trunc('year', w.day)::date)) as t(g, p)
+         cross join lateral (values ('', 0::smallint, 0::smallint), ('c', w.cat, 0::smallint),
+                                    ('g', 0::smallint, w.grp), ('cg', w.cat, w.grp))
+                            as d(dims, cat, grp)
+         cross join lateral (values (w.src), (case when l.lvl < 3 then 0::smallint end)) as s(src)
+         cross join lateral (values ('c'::"char", w.ch), ('C'::"char", stats_coarse(w.ch)::integer),
+                                    ('f'::"char", w.fh), ('F'::"char", stats_coarse(w.fh)::integer))
+                            as v(m, b)
+         where w.xid = x and s.src is not null and v.b is not null
+           and stats_histogram(l.lvl, t.g, d.dims)
+         group by 1, 2, 3, 4, 5, 6, 7, 8
+        having sum(w.sign) <> 0
+         order by 1, 2, 3, 4, 5, 6, 7, 8
+        on conflict (area, cat, grp, src, m, g, p, b) do update set n = h.n + excluded.n;
+
+        delete from stats_pending_wishes where xid = x;
+    end if;
+
+    if exists (select 1 from stats_pending_activities where xid = x) then
+        insert into stats_activity_cells as c (area, g, p, src, activities, sessions,
+                                               volunteer_attendances, beneficiaries,
+                                               volunteer_hours)
+        select l.area, t.g, t.p, a.src, sum(a.sign), sum(a.sign * a.sessions),
+               sum(a.sign * a.volunteer_attendances), sum(a.sign * a.beneficiaries),
+               sum(a.sign * a.volunteer_hours::numeric)
+          from stats_pending_activities a
+         cross join lateral (values (left(a.region_code, 2)), (left(a.region_code, 4)),
+                                    (left(a.region_code, 6))) as l(area)
+         cross join lateral (values ('D'::"char", a.day),
+                                    ('M'::"char", date_trunc('month', a.day)::date),
+                                    ('Y'::"char", date_trunc('year', a.day)::date)) as t(g, p)
+         where a.xid = x
+         group by 1, 2, 3, 4
+        having sum(a.sign) <> 0 or sum(a.sign * a.sessions) <> 0
+            or sum(a.sign * a.volunteer_attendances) <> 0 or sum(a.sign * a.beneficiaries) <> 0
+            or sum(a.sign * a.volunteer_hours::numeric) <> 0
+         order by 1, 2, 3, 4
+        on conflict (area, g, p, src) do update
+           set activities = c.activities + excluded.activities,
+               sessions = c.sessions + excluded.sessions,
+               volunteer_attendances = c.volunteer_attendances + excluded.volunteer_attendances,
+               beneficiaries = c.beneficiaries + excluded.beneficiaries,
+               volunteer_hours = c.volunteer_hours + excluded.volunteer_hours;
+        delete from stats_pending_activities where xid = x;
+    end if;
+
+    if exists (select 1 from stats_pending_teams where xid = x) then
+        insert into stats_team_cells as c (area, src, teams, members)
+        select l.area, t.src, sum(t.sign), sum(t.sign * t.member_count)
+          from stats_pending_teams t
+         cross join lateral (values (left(t.region_code, 2)), (left(t.region_code, 4)),
+                                    (left(t.region_code, 6))) as l(area)
+         where t.xid = x
+         group by 1, 2
+        having sum(t.sign) <> 0 or sum(t.sign * t.member_count) <> 0
+         order by 1, 2
+        on conflict (area, src) do update
+           set teams = c.teams + excluded.teams, members = c.members + excluded.members;
+        delete from stats_pending_teams where xid = x;
+    end if;
+
+    if exists (select 1 from stats_pending_stations where xid = x) then
+        insert into stats_station_cells as c (area, src, stations)
+        select l.area, s.src, sum(s.sign)
+          from stats_pending_stations s
+         cross join lateral (values (left(s.region_code, 2)), (left(s.region_code, 4)),
+                                    (left(s.region_code, 6))) as l(area)
+         where s.xid = x
+         group by 1, 2
+        having sum(s.sign) <> 0
+         order by 1, 2
+        on conflict (area, src) do update set stations = c.stations + excluded.stations;
+        delete from stats_pending_stations where xid = x;
+    end if;
+
+    delete from stats_flush where xid = x;
+    return null;
+end
+$$;
+
+create constraint trigger stats_flush_at_commit after insert on stats_flush
+    deferrable initially deferred
+    for each row execute function stats_flush();
+
+-- ---------------------------------------------------------------- what is already there
+
+-- Records stored before this migration: counted once, as if just inserted.
+insert into stats_pending_wishes (sign, region_code, src, day, cat, grp, status, ch, fh)
+select 1, region_code, source, stats_day, stats_cat(category), stats_grp(beneficiary_group),
+       status, claim_hours, fulfil_hours
+  from wishes where not deleted and not shadowed;
+insert into stats_pending_activities (sign, region_code, src, day, sessions,
+                                      volunteer_attendances, beneficiaries, volunteer_hours)
+select 1, region_code, source, date, sessions, volunteer_attendances, beneficiaries,
+       volunteer_hours
+  from activities where not deleted;
+insert into stats_pending_teams (sign, region_code, src, member_count)
+select 1, region_code, source, member_count from teams where not deleted;
+insert into stats_pending_stations (sign, region_code, src)
+select 1, region_code, source from stations where not deleted;
+select stats_request_flush();

@@ -135,7 +135,7 @@ def masked(name: str) -> str:
 
 
 def phone(rng: random.Random) -> str:
-    return "1" + rng.choice("3589") + "".join(rng.choice("0123456789") for _ in range(9))
+    return f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
 
 
 def id_number(rng: random.Random, county: str, born: int) -> str:

@@ -44,10 +44,10 @@ class County:
     weight: float
     towns: tuple[Place, ...]
     villages: tuple[Place, ...]
+    by_town: dict[str, tuple[Place, ...]]
 
     def villages_of(self, town: Place) -> tuple[Place, ...]:
-        found = tuple(v for v in self.villages if v.code.startswith(town.code))
-        return found or self.villages
+        return self.by_town.get(town.code) or self.villages
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,16 +86,25 @@ def geography(seed: int) -> Geography:
     for _, _, city, jitter in raw:
         by_city[city] = by_city.get(city, 0.0) + jitter
     total = sum(CITY_POPULATION.values())
+    towns_of: dict[str, list[Place]] = {}
+    for c, n in sorted(towns.items()):
+        towns_of.setdefault(c[:6], []).append(Place(c, n))
+    villages_of: dict[str, list[Place]] = {}
+    for c, n in sorted(villages.items()):
+        villages_of.setdefault(c[:9], []).append(Place(c, n))
     counties = []
     for code, name, city, jitter in raw:
         share = CITY_POPULATION.get(city, 100) / total * jitter / by_city[city]
+        mine = tuple(towns_of.get(code, ()))
+        by_town = {t.code: tuple(villages_of.get(t.code, ())) for t in mine}
         counties.append(County(
             code=code,
             name=name,
             city_code=city,
             city_name=cities[city],
             weight=share,
-            towns=tuple(Place(c, n) for c, n in sorted(towns.items()) if c.startswith(code)),
-            villages=tuple(Place(c, n) for c, n in sorted(villages.items()) if c.startswith(code)),
+            towns=mine,
+            villages=tuple(v for t in mine for v in by_town[t.code]),
+            by_town=by_town,
         ))
     return Geography(tuple(counties))

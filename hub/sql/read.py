@@ -29,6 +29,9 @@ _WISH_FILTER = """
   and ($10::timestamptz is null or w.submitted_at < $10)
   and ($11::text is null or w.title ilike $11)
   and ($12::text is null or w.handling_level = $12)
+  and ($13::bigint is null or exists (
+        select 1 from claims c join teams t on t.source = w.source and t.source_id = c.team_ref
+         where c.wish_id = w.id and t.id = $13))
 """
 
 _WISH_COLUMNS = """
@@ -45,9 +48,9 @@ select {_WISH_COLUMNS}
 from (
     select w.* from wishes w
     where {_WISH_FILTER}
-      and ($13::timestamptz is null or (w.submitted_at, w.id) < ($13, $14::bigint))
+      and ($14::timestamptz is null or (w.submitted_at, w.id) < ($14, $15::bigint))
     order by w.submitted_at desc, w.id desc
-    limit $15
+    limit $16
 ) w
 order by w.submitted_at desc, w.id desc
 """
@@ -57,9 +60,9 @@ select {_WISH_COLUMNS}
 from (
     select w.* from wishes w
     where {_WISH_FILTER}
-      and ($13::timestamptz is null or (w.submitted_at, w.id) > ($13, $14::bigint))
+      and ($14::timestamptz is null or (w.submitted_at, w.id) > ($14, $15::bigint))
     order by w.submitted_at, w.id
-    limit $15
+    limit $16
 ) w
 order by w.submitted_at, w.id
 """
@@ -167,6 +170,8 @@ _ACTIVITY_FILTER = """
   and ($4::text[] is null or a.category = any($4))
   and ($5::date is null or a.date >= $5)
   and ($6::date is null or a.date < $6)
+  and ($7::bigint is null or exists (
+        select 1 from teams t where t.id = $7 and t.source = a.source and t.source_id = a.team_ref))
 """
 
 _ACTIVITY_COLUMNS = """
@@ -185,9 +190,9 @@ select {_ACTIVITY_COLUMNS}
 from (
     select a.* from activities a
     where {_ACTIVITY_FILTER}
-      and ($7::date is null or (a.date, a.id) < ($7, $8::bigint))
+      and ($8::date is null or (a.date, a.id) < ($8, $9::bigint))
     order by a.date desc, a.id desc
-    limit $9
+    limit $10
 ) a
 order by a.date desc, a.id desc
 """

@@ -161,3 +161,22 @@ async def test_first_zero_gives_an_empty_page_that_knows_there_is_more(
     assert conn["edges"] == []
     assert conn["pageInfo"] == {"hasNextPage": True, "endCursor": None}
     assert conn["totalCount"] == 3
+
+
+async def test_a_teams_history(client: httpx.AsyncClient, clean_db: asyncpg.Pool) -> None:
+    await push_items(clean_db, wenhuayun_items(wishes=20, teams=4, stations=2))
+    body = await gql(client, '{ teams(filter: {search: "服务队1"}) { edges { node { id name } } } }')
+    team = body["data"]["teams"]["edges"][0]["node"]
+    body = await gql(
+        client,
+        "query($t: ID!) { wishes(filter: {claimedByTeam: $t}) { totalCount edges { node {"
+        " claims { team { name } } } } } activities(filter: {team: $t}) { totalCount } }",
+        t=team["id"],
+    )
+    assert "errors" not in body, body
+    wishes = body["data"]["wishes"]
+    assert wishes["totalCount"] == 5  # wishes 1, 5, 9, 13, 17
+    assert all(e["node"]["claims"][0]["team"]["name"] == team["name"] for e in wishes["edges"])
+    assert body["data"]["activities"]["totalCount"] == 0
+    bad = await gql(client, '{ wishes(filter: {claimedByTeam: "V2lzaDox"}) { totalCount } }')
+    assert "not the id of a team" in bad["errors"][0]["message"]

@@ -1,0 +1,600 @@
+"""Provincial statistics: exact figures for any region, dates and filter.
+
+Every figure equals counting the underlying records one by one under the
+same filter. The counting is done ahead, in rollup cells that migration 0003
+keeps in step with the records inside the same transactions (so a figure
+read after a push's 200 includes that push); a query sums a few cells: the
+whole years, months and days its dates cover, for its region. What no cell
+holds (towns, villages, rare combinations of filters) is counted from the
+records themselves, just as exactly.
+
+The filter (``StatsFilter``):
+
+* ``region_code``: a region at any level, meaning that region and everything
+  below it (default: the province);
+* ``from_`` (inclusive) / ``to`` (exclusive): Beijing calendar dates, of the
+  day a wish was submitted and of an activity's date. A wish submitted at
+  07:00 on 5 March in 沈阳 belongs to 5 March, whatever the time zone of the
+  server or the database;
+* ``category``, ``beneficiary_group``: wishes only (activities, teams and
+  stations have no such thing; their figures ignore them);
+* ``source_code``: every figure.
+
+Deleted records and mirrored duplicates (a provincial copy of a city
+platform's wish) never count. ``teams``, ``team_members`` and ``stations``
+count what exists in the region now, whatever the dates (teams known only by
+name from 枫乡's orders included).
+
+This module knows nothing of GraphQL; ``schema/`` exposes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import asyncpg
+
+from hub import regions as _regions
+from hub import stats_medians as med
+from hub.errors import QueryError
+from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
+from hub.sql import stats as q
+from hub.stats_calendar import (
+    Block,
+    Granularity,
+    bounds,
+    bucket_end,
+    buckets,
+    clip,
+    cover,
+    merge,
+    route,
+)
+
+__all__ = [
+    "OVERDUE_DAYS",
+    "ActivityStats",
+    "Granularity",
+    "StatsFilter",
+    "StatsResult",
+    "WishStats",
+    "beijing_today",
+    "overdue",
+    "stats",
+    "stats_by_region",
+    "stats_series",
+]
+
+OVERDUE_DAYS = 30
+BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
+
+# Descriptions for the schema (copied into schema/stats.py).
+MEDIAN_DESCRIPTION = (
+    "Median of whole hours (each wish's time truncated to the hour, 0 if negative; the mean "
+    "of the two middle values for an even count), read from pre-aggregated histograms at a "
+    "resolution of one hour, so within an hour of the exact median. Null when no wish counts."
+)
+OVERDUE_DESCRIPTION = (
+    "OPEN wishes in the filter submitted more than `days` days before today: on a Beijing "
+    "calendar day before today minus `days`."
+)
+SERIES_DESCRIPTION = (
+    "One point per bucket from `from` to `to` (default: the first and the last day the hub "
+    "holds any wish or activity), zeros included. Weeks start on Monday. The first and last "
+    "buckets may be partial: their figures count only the days inside [from, to)."
+)
+BY_REGION_DESCRIPTION = (
+    "One row per region at `level` inside the filter's region (the province by default), "
+    "every one listed even when all its figures are zero, in code order."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatsFilter:
+    region_code: str | None = None
+    from_: dt.date | None = None
+    to: dt.date | None = None
+    category: WishCategory | None = None
+    beneficiary_group: BeneficiaryGroup | None = None
+    source_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WishStats:
+    submitted: int  # every status
+    open: int
+    claimed: int  # CLAIMED now
+    fulfilled: int
+    cancelled: int
+    pending: int
+    fulfillment_rate: float  # fulfilled / (submitted - cancelled), 0 when that is 0
+    median_hours_to_claim: float | None  # over wishes with claimedAt; see MEDIAN_DESCRIPTION
+    median_hours_to_fulfill: float | None  # submittedAt -> fulfilledAt
+    overdue: int  # overdue(OVERDUE_DAYS) as of the ``today`` the figures were read for
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityStats:
+    activities: int
+    sessions: int
+    volunteer_attendances: int
+    beneficiaries: int
+    volunteer_hours: float  # summed exactly as decimals
+
+
+@dataclass(frozen=True, slots=True)
+class StatsResult:
+    wishes: WishStats
+    activities: ActivityStats
+    teams: int
+    team_members: int
+    stations: int
+
+
+def beijing_today(now: dt.datetime | None = None) -> dt.date:
+    return (now or dt.datetime.now(dt.UTC)).astimezone(BEIJING).date()
+
+
+# ---------------------------------------------------------------- public API
+
+
+async def stats(
+    conn: asyncpg.Connection,
+    f: StatsFilter,
+    *,
+    today: dt.date | None = None,
+    medians: bool = True,
+) -> StatsResult:
+    """The figures of one filter. ``medians=False`` skips them (None) when not asked for."""
+    scope = _scope(f.region_code)
+    if scope is None:
+        return _empty(medians)
+    query = await _Query.build(conn, f, [scope.prefix], scope.lvl, today, medians)
+    query.set_dates(f.from_, f.to)
+    out = await query.run(conn)
+    return out[(scope.prefix, None)]
+
+
+async def stats_by_region(
+    conn: asyncpg.Connection,
+    f: StatsFilter,
+    level: RegionLevel,
+    *,
+    today: dt.date | None = None,
+    medians: bool = True,
+) -> list[tuple[str, StatsResult]]:
+    """Figures of every region at ``level`` inside the filter's region; see BY_REGION_DESCRIPTION."""
+    scope = _scope(f.region_code)
+    if scope is None:
+        return []
+    if _DEPTH[level] < _DEPTH[scope.level]:
+        raise QueryError(f"level {level.value} is above the filter's region {scope.code}")
+    lo, hi = _code_range(scope.prefix)
+    codes = [r["code"] for r in await conn.fetch(q.REGIONS_IN_RANGE, level.value, lo, hi)]
+    if not codes:
+        return []
+    prefixes = [_regions.prefix_of(c) for c in codes]
+    query = await _Query.build(conn, f, prefixes, _LVL.get(level), today, medians,
+                               within=scope.prefix)
+    query.set_dates(f.from_, f.to)
+    out = await query.run(conn)
+    return [(code, out[(prefix, None)]) for code, prefix in zip(codes, prefixes, strict=True)]
+
+
+async def stats_series(
+    conn: asyncpg.Connection,
+    f: StatsFilter,
+    granularity: Granularity,
+    *,
+    today: dt.date | None = None,
+    medians: bool = True,
+) -> list[tuple[dt.date, StatsResult]]:
+    """Figures per DAY/WEEK/MONTH/YEAR bucket over [from, to); see SERIES_DESCRIPTION."""
+    scope = _scope(f.region_code)
+    if scope is None:
+        return []
+    lo, hi = f.from_, f.to
+    if lo is None or hi is None:
+        span = await conn.fetchrow(q.DATA_SPAN)
+        if span is None or span["first"] is None:
+            return []
+        lo = lo or span["first"]
+        hi = hi or span["last"] + dt.timedelta(days=1)
+    if lo >= hi:
+        return []
+    starts = buckets(lo, hi, granularity)
+    query = await _Query.build(conn, f, [scope.prefix], scope.lvl, today, medians)
+    query.set_series(lo, hi, granularity, starts)
+    out = await query.run(conn)
+    return [(start, out[(scope.prefix, start)]) for start in starts]
+
+
+async def overdue(
+    conn: asyncpg.Connection, f: StatsFilter, days: int, today: dt.date | None = None
+) -> int:
+    """OPEN wishes in the filter submitted on a Beijing day before ``today - days``."""
+    scope = _scope(f.region_code)
+    if scope is None:
+        return 0
+    query = await _Query.build(conn, f, [scope.prefix], scope.lvl, today, False,
+                               overdue_days=days)
+    query.set_dates(f.from_, f.to, figures=False)
+    out = await query.run(conn)
+    return out[(scope.prefix, None)].wishes.overdue
+
+
+# ---------------------------------------------------------------- scope and codes
+
+# Rollup level of a region's cells: 1 province, 2 city, 3 county; towns and
+# villages have none (their figures come from the records).
+_LVL = {RegionLevel.PROVINCE: 1, RegionLevel.CITY: 2, RegionLevel.COUNTY: 3}
+_DEPTH = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2,
+          RegionLevel.TOWN: 3, RegionLevel.VILLAGE: 4}
+_CATEGORIES = list(WishCategory)
+_GROUPS = list(BeneficiaryGroup)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    code: str
+    level: RegionLevel
+    prefix: str  # every code below starts with it; also the cells' area key
+    lvl: int | None
+
+
+def _scope(code: str | None) -> _Scope | None:
+    """The filter's region; None when it lies outside the province (nothing counts)."""
+    if code is None:
+        code = _regions.PROVINCE_CODE
+    canon = _regions.canonical_code(code)
+    if canon is None:
+        raise QueryError(f"not a region code: {code[:20]!r}")
+    if not _regions.in_province(canon):
+        return None
+    level = _regions.level_of_code(canon)
+    return _Scope(canon, level, _regions.prefix_of(canon), _LVL.get(level))
+
+
+def _code_range(prefix: str) -> tuple[str, str]:
+    """``[lo, hi)`` holding exactly the codes that start with ``prefix`` (in "C" order)."""
+    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
+
+
+def _counted(lvl: int, g: str, dims: str) -> bool:
+    """Mirror of stats_counted() in migration 0003."""
+    return lvl < 3 or dims != "cg"
+
+
+def _histogram(lvl: int, g: str, dims: str) -> bool:
+    """Mirror of stats_histogram() in migration 0003."""
+    if lvl == 1:
+        return g != "D" or dims == ""
+    if lvl == 2:
+        return (g == "D" and dims == "") or (g != "D" and dims != "cg")
+    return g != "D" and dims == ""
+
+
+# ---------------------------------------------------------------- one query
+
+
+@dataclass(slots=True)
+class _Acc:
+    """What one group (a region, or a series bucket) adds up to."""
+
+    counts: list[int] = field(default_factory=lambda: [0] * 8)
+    overdue: int = 0
+    hours: dict[str, Counter[int]] = field(
+        default_factory=lambda: {"c": Counter(), "f": Counter()})
+    medians: dict[str, float | None] = field(default_factory=dict)
+    activity: list[int] = field(default_factory=lambda: [0] * 4)
+    volunteer_hours: Decimal = Decimal(0)
+    network: tuple[int, int, int] = (0, 0, 0)
+
+
+_COUNT_COLUMNS = ("total", "pending", "open", "claimed", "fulfilled", "cancelled", "with_claim",
+                  "with_fulfil")
+_STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
+
+
+@dataclass(slots=True)
+class _Query:
+    """One figures request: its groups, its dates split over cells and records."""
+
+    prefixes: list[str]
+    lvl: int | None
+    within: str  # the subtree records are read from
+    dims: str
+    cat: int
+    grp: int
+    category: str | None
+    group: str | None
+    src: int | None
+    hist_srcs: list[int]
+    today: dt.date
+    medians: bool
+    overdue_days: int
+    unit: str | None = None
+    bucket_keys: list[dt.date | None] = field(default_factory=lambda: [None])
+    # (tag, block): tag 0 the filter's dates, 1 the overdue dates.
+    cell_blocks: list[tuple[int, Block]] = field(default_factory=list)
+    record_blocks: list[tuple[int, Block]] = field(default_factory=list)
+    activity_blocks: list[Block] = field(default_factory=list)
+    series: Granularity | None = None
+
+    @classmethod
+    async def build(
+        cls,
+        conn: asyncpg.Connection,
+        f: StatsFilter,
+        prefixes: list[str],
+        lvl: int | None,
+        today: dt.date | None,
+        medians: bool,
+        *,
+        within: str | None = None,
+        overdue_days: int = OVERDUE_DAYS,
+    ) -> _Query:
+        dims = ("c" if f.category else "") + ("g" if f.beneficiary_group else "")
+        sources = {r["code"]: r["id"] for r in await conn.fetch(q.SOURCE_IDS)}
+        src: int | None = None
+        if f.source_code is not None:
+            src = sources.get(f.source_code, -1)  # an unknown source matches nothing
+        if src is not None:
+            hist_srcs = [src]
+        elif lvl is not None and lvl < 3:
+            hist_srcs = [0]
+        else:
+            hist_srcs = sorted(sources.values())
+        return cls(
+            prefixes=prefixes, lvl=lvl, within=within or prefixes[0], dims=dims,
+            cat=_CATEGORIES.index(f.category) + 1 if f.category else 0,
+            grp=_GROUPS.index(f.beneficiary_group) + 1 if f.beneficiary_group else 0,
+            category=f.category.value if f.category else None,
+            group=f.beneficiary_group.value if f.beneficiary_group else None,
+            src=src, hist_srcs=hist_srcs, today=today or beijing_today(), medians=medians,
+            overdue_days=overdue_days,
+        )
+
+    # ------------------------------------------------------------ dates
+
+    def _kept(self, hist: bool) -> tuple[bool, ...]:
+        lvl = self.lvl
+        if lvl is None:
+            return (False, False, False)
+        test = _histogram if hist else _counted
+        return tuple(test(lvl, g, self.dims) for g in ("Y", "M", "D"))
+
+    def _split(self, blocks: Iterable[Block], tag: int) -> None:
+        kept = dict(zip(("Y", "M", "D"), self._kept(self.medians and tag == 0), strict=True))
+        cells, records = route(blocks, lambda g: kept[g])
+        self.cell_blocks += [(tag, b) for b in cells]
+        self.record_blocks += [(tag, b) for b in records]
+
+    def _cutoff(self) -> dt.date:
+        return self.today - dt.timedelta(days=self.overdue_days)
+
+    def set_dates(self, lo: dt.date | None, hi: dt.date | None, *, figures: bool = True) -> None:
+        a, z = bounds(lo, hi)
+        if figures:
+            blocks = cover(a, z)
+            self._split(blocks, 0)
+            self.activity_blocks = blocks
+        self._split(cover(a, min(z, self._cutoff())), 1)
+
+    def set_series(self, lo: dt.date, hi: dt.date, granularity: Granularity,
+                   starts: Sequence[dt.date]) -> None:
+        self.series = granularity
+        self.unit = granularity.unit
+        self.bucket_keys = list(starts)
+        main: list[Block] = []
+        late: list[Block] = []
+        cutoff = self._cutoff()
+        for start in starts:
+            a, z = max(start, lo), min(bucket_end(start, granularity), hi)
+            main += cover(a, z, granularity.coarsest)
+            late += cover(a, min(z, cutoff), granularity.coarsest)
+        self._split(merge(main), 0)
+        self._split(merge(late), 1)
+        self.activity_blocks = merge(main)
+
+    # ------------------------------------------------------------ reading
+
+    async def run(self, conn: asyncpg.Connection) -> dict[tuple[str, dt.date | None], StatsResult]:
+        accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
+        await self._wish_cells(conn, accs)
+        await self._wish_records(conn, accs)
+        if self.medians:
+            await self._medians(conn, accs)
+        await self._activities(conn, accs)
+        await self._network(conn, accs)
+        return {key: _result(acc, self.medians) for key, acc in accs.items()}
+
+    def _ranges(self, tagged: Sequence[tuple[int, Block]]) -> list[list[object]]:
+        return [[t for t, _ in tagged], [b.g for _, b in tagged], [b.lo for _, b in tagged],
+                [b.hi for _, b in tagged]]
+
+    def _key(self, area: str, bucket: dt.date | None) -> tuple[str, dt.date | None]:
+        return (area, bucket if self.unit else None)
+
+    async def _wish_cells(self, conn: asyncpg.Connection,
+                          accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        if not self.cell_blocks:
+            return
+        rows = await conn.fetch(q.WISH_CELLS, *self._ranges(self.cell_blocks), self.unit,
+                                self.prefixes, self.cat, self.grp, self.src)
+        for r in rows:
+            acc = accs.get(self._key(r["area"], r["bucket"]))
+            if acc is None:
+                continue
+            if r["tag"] == 0:
+                for i, column in enumerate(_COUNT_COLUMNS):
+                    acc.counts[i] += r[column]
+            else:
+                acc.overdue += r["open"]
+
+    async def _wish_records(self, conn: asyncpg.Connection,
+                            accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        if not self.record_blocks:
+            return
+        lo, hi = _code_range(self.within)
+        key_len = len(self.prefixes[0])
+        tags, _, los, his = self._ranges(self.record_blocks)
+        rows = await conn.fetch(q.BASE_WISHES, tags, los, his, lo, hi, key_len, self.unit,
+                                self.category, self.group, self.src)
+        for r in rows:
+            acc = accs.get(self._key(r["key"], r["bucket"]))
+            if acc is None:
+                continue
+            n = r["n"]
+            if r["kind"] == "s":
+                if r["tag"] == 1:
+                    acc.overdue += n if r["label"] == "OPEN" else 0
+                    continue
+                acc.counts[0] += n
+                acc.counts[_STATUS_INDEX[r["label"]]] += n
+            else:
+                acc.hours[r["kind"]][r["hours"]] += n
+                acc.counts[6 if r["kind"] == "c" else 7] += n
+
+    async def _medians(self, conn: asyncpg.Connection,
+                       accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        cells = [(t, b) for t, b in self.cell_blocks if t == 0]
+        if not cells:
+            for acc in accs.values():
+                acc.medians = {m: med.median(acc.hours[m]) for m in ("c", "f")}
+            return
+        # Coarse counts of what the records gave, to be ranked with the cells'.
+        base: list[list[object]] = [[], [], [], [], []]
+        for (area, bucket), acc in accs.items():
+            for m in ("c", "f"):
+                for b, n in med.coarse_counts(acc.hours[m]).items():
+                    for column, value in zip(base, (area, bucket, m.upper(), b, n), strict=True):
+                        column.append(value)
+        rows = await conn.fetch(q.HIST_MIDDLE, *self._ranges(cells), self.unit, self.prefixes,
+                                self.cat, self.grp, self.hist_srcs, True, *base)
+        requests: list[tuple[tuple[str, dt.date | None], str, int, int]] = []
+        middles: dict[tuple[tuple[str, dt.date | None], str], list[tuple[int, int, int]]] = {}
+        totals: dict[tuple[tuple[str, dt.date | None], str], int] = {}
+        for r in rows:
+            key = self._key(r["area"], r["bucket"])
+            m = r["m"].lower()
+            middles.setdefault((key, m), []).append((len(requests), r["b"], r["below"]))
+            totals[(key, m)] = r["total"]
+            requests.append((key, m, *med.coarse_range(r["b"])))
+        fine = await self._fine(conn, requests, [b for _, b in cells])
+        for key, acc in accs.items():
+            for m in ("c", "f"):
+                acc.medians[m] = _pick(totals.get((key, m), 0), middles.get((key, m), []), fine,
+                                       requests, acc.hours[m])
+
+    async def _fine(self, conn: asyncpg.Connection,
+                    requests: list[tuple[tuple[str, dt.date | None], str, int, int]],
+                    blocks: list[Block]) -> dict[int, Counter[int]]:
+        cols: list[list[object]] = [[] for _ in range(8)]
+        for i, ((area, bucket), m, blo, bhi) in enumerate(requests):
+            mine = blocks
+            if self.series is not None and bucket is not None:
+                mine = clip(blocks, bucket, bucket_end(bucket, self.series))
+            for b in mine:
+                for column, value in zip(cols, (i, area, m, blo, bhi, b.g, b.lo, b.hi),
+                                         strict=True):
+                    column.append(value)
+        out: dict[int, Counter[int]] = {}
+        if not cols[0]:
+            return out
+        rows = await conn.fetch(q.HIST_FINE, *cols, self.cat, self.grp, self.hist_srcs)
+        for r in rows:
+            out.setdefault(r["i"], Counter())[r["b"]] += r["n"]
+        return out
+
+    async def _activities(self, conn: asyncpg.Connection,
+                          accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        blocks = [(0, b) for b in self.activity_blocks]
+        if not blocks:
+            return
+        if self.lvl is not None:
+            rows = await conn.fetch(q.ACTIVITY_CELLS, *self._ranges(blocks), self.unit,
+                                    self.prefixes, self.src)
+            keyed = [(self._key(r["area"], r["bucket"]), r) for r in rows]
+        else:
+            lo, hi = _code_range(self.within)
+            tags, _, los, his = self._ranges(blocks)
+            rows = await conn.fetch(q.BASE_ACTIVITIES, tags, los, his, lo, hi,
+                                    len(self.prefixes[0]), self.unit, self.src)
+            keyed = [(self._key(r["key"], r["bucket"]), r) for r in rows]
+        for key, r in keyed:
+            acc = accs.get(key)
+            if acc is None:
+                continue
+            acc.activity[0] += r["activities"]
+            acc.activity[1] += r["sessions"]
+            acc.activity[2] += r["volunteer_attendances"]
+            acc.activity[3] += r["beneficiaries"]
+            acc.volunteer_hours += r["volunteer_hours"]
+
+    async def _network(self, conn: asyncpg.Connection,
+                       accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        if self.lvl is not None:
+            rows = await conn.fetch(q.NETWORK_CELLS, self.prefixes, self.src)
+            found = {r["area"]: r for r in rows}
+        else:
+            lo, hi = _code_range(self.within)
+            rows = await conn.fetch(q.BASE_NETWORK, lo, hi, len(self.prefixes[0]), self.src)
+            found = {r["key"]: r for r in rows}
+        for (area, _), acc in accs.items():
+            r = found.get(area)
+            if r is not None:
+                acc.network = (int(r["teams"]), int(r["members"]), int(r["stations"]))
+
+
+def _pick(total: int, middles: list[tuple[int, int, int]], fine: dict[int, Counter[int]],
+          requests: list[tuple[tuple[str, dt.date | None], str, int, int]],
+          records: Counter[int]) -> float | None:
+    """The median from the coarse buckets holding the middle ranks and their hours."""
+    if total <= 0 or not middles:
+        return None
+    values = []
+    for rank in med.middle_ranks(total):
+        for i, _b, below in middles:
+            _, _, lo, hi = requests[i]
+            inside = Counter(fine.get(i, Counter()))
+            for hours, n in records.items():
+                if lo <= hours < hi:
+                    inside[hours] += n
+            if below <= rank < below + sum(inside.values()):
+                value = med.value_at(rank, below, inside.items())
+                if value is not None:
+                    values.append(value)
+                break
+    if len(values) != 2:
+        return None
+    return (values[0] + values[1]) / 2
+
+
+def _result(acc: _Acc, medians: bool) -> StatsResult:
+    total, pending, open_, claimed, fulfilled, cancelled, _, _ = acc.counts
+    live = total - cancelled
+    return StatsResult(
+        wishes=WishStats(
+            submitted=total, open=open_, claimed=claimed, fulfilled=fulfilled,
+            cancelled=cancelled, pending=pending,
+            fulfillment_rate=fulfilled / live if live > 0 else 0.0,
+            median_hours_to_claim=acc.medians.get("c") if medians else None,
+            median_hours_to_fulfill=acc.medians.get("f") if medians else None,
+            overdue=acc.overdue,
+        ),
+        activities=ActivityStats(
+            activities=acc.activity[0], sessions=acc.activity[1],
+            volunteer_attendances=acc.activity[2], beneficiaries=acc.activity[3],
+            volunteer_hours=float(acc.volunteer_hours),
+        ),
+        teams=acc.network[0], team_members=acc.network[1], stations=acc.network[2],
+    )
+
+
+def _empty(medians: bool) -> StatsResult:
+    return _result(_Acc(), medians)
