@@ -147,7 +147,10 @@ def main() -> None:
     asyncio.run(_load(url, args.wishes))
 
     port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url}
+    # Anonymous reads without a rate limit: the bench measures the page, not the limiter.
+    config = Path(tempfile.mkdtemp()) / "hub.toml"
+    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
+    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config), "HUB_LOG_LEVEL": "warning"}
     server_proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(args.workers), "--no-access-log",

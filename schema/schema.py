@@ -54,7 +54,7 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
         query=merge_types("Query", (Query, OperatorQuery)),
         mutation=Mutation,
         types=[types.Region, types.Source, types.Station, types.Team, types.Wish, types.Activity],
-        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, default_resolver=types.resolve_attribute),
         extensions=[
             # Depth, aliases, tokens, cost, introspection per role: refused after
             # parsing, before validation and any resolver (hub.security.extension).
