@@ -235,6 +235,9 @@ _LVL = {RegionLevel.PROVINCE: 1, RegionLevel.CITY: 2, RegionLevel.COUNTY: 3}
 _DEPTH = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2,
           RegionLevel.TOWN: 3, RegionLevel.VILLAGE: 4}
 _CATEGORIES = list(WishCategory)
+# Area keys of the province's cities, and of records placed at the province itself.
+_CITY_AREAS = ["2100", *(r.code[:4] for r in _regions.reference_regions()
+                        if r.level is RegionLevel.CITY)]
 _GROUPS = list(BeneficiaryGroup)
 
 
@@ -266,16 +269,14 @@ def _code_range(prefix: str) -> tuple[str, str]:
 
 def _counted(lvl: int, g: str, dims: str) -> bool:
     """Mirror of stats_counted() in migration 0003."""
-    return lvl < 3 or dims != "cg"
-
-
-def _histogram(lvl: int, g: str, dims: str) -> bool:
-    """Mirror of stats_histogram() in migration 0003."""
     if lvl == 1:
-        return g != "D" or dims == ""
-    if lvl == 2:
-        return (g == "D" and dims == "") or (g != "D" and dims != "cg")
-    return g != "D" and dims == ""
+        return g != "D" or dims != "cg"
+    return True
+
+
+def _histogram(lvl: int, g: str) -> bool:
+    """Mirror of stats_histogram() in migration 0003 (cells without dimensions)."""
+    return lvl < 3 or g != "D"
 
 
 # ---------------------------------------------------------------- one query
@@ -287,14 +288,19 @@ class _Acc:
 
     counts: list[int] = field(default_factory=lambda: [0] * 8)
     overdue: int = 0
+    # One-hour counts read from the records (blocks no cell holds).
     hours: dict[str, Counter[int]] = field(
         default_factory=lambda: {"c": Counter(), "f": Counter()})
+    # Coarse histograms, cells and records together.
+    coarse: dict[str, list[int]] = field(
+        default_factory=lambda: {"c": [0] * _COARSE, "f": [0] * _COARSE})
     medians: dict[str, float | None] = field(default_factory=dict)
     activity: list[int] = field(default_factory=lambda: [0] * 4)
     volunteer_hours: Decimal = Decimal(0)
     network: tuple[int, int, int] = (0, 0, 0)
 
 
+_COARSE = len(med.COARSE_EDGES) + 1
 _COUNT_COLUMNS = ("total", "pending", "open", "claimed", "fulfilled", "cancelled", "with_claim",
                   "with_fulfil")
 _STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
@@ -345,7 +351,7 @@ class _Query:
             src = sources.get(f.source_code, -1)  # an unknown source matches nothing
         if src is not None:
             hist_srcs = [src]
-        elif lvl is not None and lvl < 3:
+        elif lvl == 1:
             hist_srcs = [0]
         else:
             hist_srcs = sorted(sources.values())
@@ -361,16 +367,10 @@ class _Query:
 
     # ------------------------------------------------------------ dates
 
-    def _kept(self, hist: bool) -> tuple[bool, ...]:
-        lvl = self.lvl
-        if lvl is None:
-            return (False, False, False)
-        test = _histogram if hist else _counted
-        return tuple(test(lvl, g, self.dims) for g in ("Y", "M", "D"))
-
     def _split(self, blocks: Iterable[Block], tag: int) -> None:
-        kept = dict(zip(("Y", "M", "D"), self._kept(self.medians and tag == 0), strict=True))
-        cells, records = route(blocks, lambda g: kept[g])
+        lvl = self.lvl
+        cells, records = route(
+            blocks, lambda g: lvl is not None and _counted(lvl, g, self.dims))
         self.cell_blocks += [(tag, b) for b in cells]
         self.record_blocks += [(tag, b) for b in records]
 
@@ -433,6 +433,10 @@ class _Query:
             if r["tag"] == 0:
                 for i, column in enumerate(_COUNT_COLUMNS):
                     acc.counts[i] += r[column]
+                for m, names in (("c", q.COARSE_CLAIM), ("f", q.COARSE_FULFIL)):
+                    coarse = acc.coarse[m]
+                    for i, name in enumerate(names):
+                        coarse[i] += r[name]
             else:
                 acc.overdue += r["open"]
 
@@ -458,58 +462,93 @@ class _Query:
                 acc.counts[_STATUS_INDEX[r["label"]]] += n
             else:
                 acc.hours[r["kind"]][r["hours"]] += n
-                acc.counts[6 if r["kind"] == "c" else 7] += n
+                acc.coarse[r["kind"]][med.coarse_of(r["hours"])] += n
 
     async def _medians(self, conn: asyncpg.Connection,
                        accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        cells = [(t, b) for t, b in self.cell_blocks if t == 0]
-        if not cells:
-            for acc in accs.values():
-                acc.medians = {m: med.median(acc.hours[m]) for m in ("c", "f")}
-            return
-        # Coarse counts of what the records gave, to be ranked with the cells'.
-        base: list[list[object]] = [[], [], [], [], []]
-        for (area, bucket), acc in accs.items():
-            for m in ("c", "f"):
-                for b, n in med.coarse_counts(acc.hours[m]).items():
-                    for column, value in zip(base, (area, bucket, m.upper(), b, n), strict=True):
-                        column.append(value)
-        rows = await conn.fetch(q.HIST_MIDDLE, *self._ranges(cells), self.unit, self.prefixes,
-                                self.cat, self.grp, self.hist_srcs, True, *base)
-        requests: list[tuple[tuple[str, dt.date | None], str, int, int]] = []
-        middles: dict[tuple[tuple[str, dt.date | None], str], list[tuple[int, int, int]]] = {}
-        totals: dict[tuple[tuple[str, dt.date | None], str], int] = {}
-        for r in rows:
-            key = self._key(r["area"], r["bucket"])
-            m = r["m"].lower()
-            middles.setdefault((key, m), []).append((len(requests), r["b"], r["below"]))
-            totals[(key, m)] = r["total"]
-            requests.append((key, m, *med.coarse_range(r["b"])))
-        fine = await self._fine(conn, requests, [b for _, b in cells])
+        """Per group and measure: the coarse buckets holding the middle ranks, then their hours."""
+        requests: list[_Request] = []
         for key, acc in accs.items():
             for m in ("c", "f"):
-                acc.medians[m] = _pick(totals.get((key, m), 0), middles.get((key, m), []), fine,
-                                       requests, acc.hours[m])
+                coarse = acc.coarse[m]
+                total = sum(coarse)
+                if total <= 0:
+                    continue
+                below = 0
+                ranks = med.middle_ranks(total)
+                for b, n in enumerate(coarse):
+                    if n and any(below <= k < below + n for k in ranks):
+                        requests.append(_Request(key, m, b, below, *med.coarse_range(b)))
+                    below += n
+        fine = await self._fine_cells(conn, requests)
+        await self._fine_records(conn, requests, fine)
+        by_group: dict[tuple[tuple[str, dt.date | None], str], list[int]] = {}
+        for i, r in enumerate(requests):
+            by_group.setdefault((r.key, r.m), []).append(i)
+        for key, acc in accs.items():
+            for m in ("c", "f"):
+                mine = by_group.get((key, m), [])
+                acc.medians[m] = _pick(sum(acc.coarse[m]), [requests[i] for i in mine],
+                                       [fine[i] for i in mine], acc.hours[m])
 
-    async def _fine(self, conn: asyncpg.Connection,
-                    requests: list[tuple[tuple[str, dt.date | None], str, int, int]],
-                    blocks: list[Block]) -> dict[int, Counter[int]]:
+    def _cell_blocks(self, bucket: dt.date | None) -> list[Block]:
+        blocks = [b for t, b in self.cell_blocks if t == 0]
+        if self.series is not None and bucket is not None:
+            blocks = clip(blocks, bucket, bucket_end(bucket, self.series))
+        return blocks
+
+    async def _fine_cells(self, conn: asyncpg.Connection,
+                          requests: list[_Request]) -> list[Counter[int]]:
+        """One-hour counts from the histograms, for cell blocks that have them."""
+        fine: list[Counter[int]] = [Counter() for _ in requests]
+        lvl = self.lvl
+        if lvl is None or self.dims:
+            return fine
+        srcs = self.hist_srcs
         cols: list[list[object]] = [[] for _ in range(8)]
-        for i, ((area, bucket), m, blo, bhi) in enumerate(requests):
-            mine = blocks
-            if self.series is not None and bucket is not None:
-                mine = clip(blocks, bucket, bucket_end(bucket, self.series))
-            for b in mine:
-                for column, value in zip(cols, (i, area, m, blo, bhi, b.g, b.lo, b.hi),
-                                         strict=True):
-                    column.append(value)
-        out: dict[int, Counter[int]] = {}
-        if not cols[0]:
-            return out
-        rows = await conn.fetch(q.HIST_FINE, *cols, self.cat, self.grp, self.hist_srcs)
-        for r in rows:
-            out.setdefault(r["i"], Counter())[r["b"]] += r["n"]
-        return out
+        for i, r in enumerate(requests):
+            areas = [r.key[0]]
+            if lvl == 1 and self.src is not None:
+                # The province keeps one-hour histograms for all sources together;
+                # one source's are its cities'.
+                areas = _CITY_AREAS
+            for b in self._cell_blocks(r.key[1]):
+                if not _histogram(lvl, b.g):
+                    continue
+                for area in areas:
+                    for column, value in zip(cols, (i, area, r.m, r.lo, r.hi, b.g, b.lo, b.hi),
+                                             strict=True):
+                        column.append(value)
+        if cols[0]:
+            for row in await conn.fetch(q.HIST_FINE, *cols, srcs):
+                fine[row["i"]][row["b"]] += row["n"]
+        return fine
+
+    async def _fine_records(self, conn: asyncpg.Connection, requests: list[_Request],
+                            fine: list[Counter[int]]) -> None:
+        """One-hour counts from the records, for cell blocks without histograms."""
+        lvl = self.lvl
+        wanted: dict[tuple[str, int, int, dt.date, dt.date], None] = {}
+        for r in requests:
+            for b in self._cell_blocks(r.key[1]):
+                if lvl is not None and not self.dims and _histogram(lvl, b.g):
+                    continue
+                wanted[(r.m, r.lo, r.hi, b.lo, b.hi)] = None
+        if not wanted:
+            return
+        ranges = list(wanted)
+        lo, hi = _code_range(self.within)
+        rows = await conn.fetch(
+            q.RECORDS_FINE, [w[0] for w in ranges], [w[1] for w in ranges],
+            [w[2] for w in ranges], [w[3] for w in ranges], [w[4] for w in ranges],
+            len(self.prefixes[0]), self.unit, lo, hi, self.category, self.group, self.src)
+        index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
+            (r.key, r.m, r.b): i for i, r in enumerate(requests)}
+        for row in rows:
+            hours = row["hours"]
+            i = index.get((self._key(row["key"], row["bucket"]), row["m"], med.coarse_of(hours)))
+            if i is not None:
+                fine[i][hours] += row["n"]
 
     async def _activities(self, conn: asyncpg.Connection,
                           accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
@@ -551,22 +590,32 @@ class _Query:
                 acc.network = (int(r["teams"]), int(r["members"]), int(r["stations"]))
 
 
-def _pick(total: int, middles: list[tuple[int, int, int]], fine: dict[int, Counter[int]],
-          requests: list[tuple[tuple[str, dt.date | None], str, int, int]],
+@dataclass(frozen=True, slots=True)
+class _Request:
+    """The one-hour counts wanted inside one coarse bucket of one group's histogram."""
+
+    key: tuple[str, dt.date | None]  # (area, bucket)
+    m: str  # 'c' claim, 'f' fulfil
+    b: int  # coarse bucket
+    below: int  # values in the coarse buckets before it
+    lo: int  # its hours [lo, hi)
+    hi: int
+
+
+def _pick(total: int, requests: list[_Request], fine: list[Counter[int]],
           records: Counter[int]) -> float | None:
-    """The median from the coarse buckets holding the middle ranks and their hours."""
-    if total <= 0 or not middles:
+    """The median, from the one-hour counts of the coarse buckets holding the middle ranks."""
+    if total <= 0:
         return None
     values = []
     for rank in med.middle_ranks(total):
-        for i, _b, below in middles:
-            _, _, lo, hi = requests[i]
-            inside = Counter(fine.get(i, Counter()))
+        for r, counts in zip(requests, fine, strict=True):
+            inside = Counter(counts)
             for hours, n in records.items():
-                if lo <= hours < hi:
+                if r.lo <= hours < r.hi:
                     inside[hours] += n
-            if below <= rank < below + sum(inside.values()):
-                value = med.value_at(rank, below, inside.items())
+            if r.below <= rank < r.below + sum(inside.values()):
+                value = med.value_at(rank, r.below, inside.items())
                 if value is not None:
                     values.append(value)
                 break

@@ -18,9 +18,10 @@
 -- rest exactly from the records themselves, with the indexes below.
 --
 -- Medians come from histograms of whole hours (claim_hours, fulfil_hours):
--- one row per (cell, hour) with at least one wish ('c' claim, 'f' fulfil),
--- plus 24 coarse buckets per cell ('C', 'F'; stats_coarse) that tell which
--- hours to read.
+-- every cell carries 24 coarse buckets per measure (c00..c23, f00..f23;
+-- stats_coarse), which say where the middle values lie; the one-hour counts
+-- inside that bucket come from stats_wish_hist (cells without dimensions)
+-- or from the records (the hours-first indexes below).
 --
 -- How they stay exact: statement-level triggers with transition tables copy
 -- each changed record's old image (-1) and new image (+1) into an unlogged
@@ -62,8 +63,27 @@ create index stats_wishes_group_day on wishes (beneficiary_group, stats_day)
     include (region_code, source, category, status, claim_hours, fulfil_hours)
     where not deleted and not shadowed;
 create index stats_wishes_region_day on wishes ((region_code collate "C"), stats_day)
-    include (source, category, beneficiary_group, status, claim_hours, fulfil_hours)
+    include (region_code, source, category, beneficiary_group, status, claim_hours, fulfil_hours)
     where not deleted and not shadowed;
+-- The one-hour counts inside a coarse bucket, for medians no histogram holds.
+create index stats_wishes_claim on wishes (claim_hours, stats_day)
+    include (region_code, source, category, beneficiary_group)
+    where not deleted and not shadowed and claim_hours is not null;
+create index stats_wishes_fulfil on wishes (fulfil_hours, stats_day)
+    include (region_code, source, category, beneficiary_group)
+    where not deleted and not shadowed and fulfil_hours is not null;
+create index stats_wishes_category_claim on wishes (category, claim_hours, stats_day)
+    include (region_code, source, beneficiary_group)
+    where not deleted and not shadowed and claim_hours is not null;
+create index stats_wishes_category_fulfil on wishes (category, fulfil_hours, stats_day)
+    include (region_code, source, beneficiary_group)
+    where not deleted and not shadowed and fulfil_hours is not null;
+create index stats_wishes_group_claim on wishes (beneficiary_group, claim_hours, stats_day)
+    include (region_code, source, category)
+    where not deleted and not shadowed and claim_hours is not null;
+create index stats_wishes_group_fulfil on wishes (beneficiary_group, fulfil_hours, stats_day)
+    include (region_code, source, category)
+    where not deleted and not shadowed and fulfil_hours is not null;
 create index stats_activities_region_date on activities ((region_code collate "C"), date)
     include (source, sessions, volunteer_attendances, beneficiaries, volunteer_hours)
     where not deleted;
@@ -101,19 +121,21 @@ language sql immutable parallel safe as $$
 $$;
 
 -- Which cells are kept. lvl: 1 province, 2 city, 3 county; dims: '' none,
--- 'c' category, 'g' group, 'cg' both. Mirrored by hub.stats (COUNTED, HISTOGRAMS).
+-- 'c' category, 'g' group, 'cg' both. Mirrored by hub.stats (_counted, _histogram).
 create function stats_counted(lvl integer, g "char", dims text) returns boolean
 language sql immutable parallel safe as $$
-    select lvl < 3 or dims <> 'cg'
+    select case lvl
+        when 1 then g <> 'D' or dims <> 'cg'
+        when 2 then dims = '' or (g <> 'D' and dims <> 'cg')
+        else dims = '' or (g <> 'D' and dims <> 'cg')
+    end
 $$;
 
-create function stats_histogram(lvl integer, g "char", dims text) returns boolean
+-- One-hour histograms: cells without dimensions; the province's for all
+-- sources together (src 0), the others per source.
+create function stats_histogram(lvl integer, g "char") returns boolean
 language sql immutable parallel safe as $$
-    select case lvl
-        when 1 then (g = 'D' and dims = '') or g <> 'D'
-        when 2 then (g = 'D' and dims = '') or (g <> 'D' and dims <> 'cg')
-        else g <> 'D' and dims = ''
-    end
+    select lvl < 3 or g <> 'D'
 $$;
 
 -- ---------------------------------------------------------------- cells
@@ -133,22 +155,70 @@ create table stats_wish_cells (
     cancelled   integer not null default 0,
     with_claim  integer not null default 0,
     with_fulfil integer not null default 0,
+    -- Coarse histograms: wishes per coarse bucket of claim_hours / fulfil_hours.
+    c00          integer not null default 0,
+    c01          integer not null default 0,
+    c02          integer not null default 0,
+    c03          integer not null default 0,
+    c04          integer not null default 0,
+    c05          integer not null default 0,
+    c06          integer not null default 0,
+    c07          integer not null default 0,
+    c08          integer not null default 0,
+    c09          integer not null default 0,
+    c10          integer not null default 0,
+    c11          integer not null default 0,
+    c12          integer not null default 0,
+    c13          integer not null default 0,
+    c14          integer not null default 0,
+    c15          integer not null default 0,
+    c16          integer not null default 0,
+    c17          integer not null default 0,
+    c18          integer not null default 0,
+    c19          integer not null default 0,
+    c20          integer not null default 0,
+    c21          integer not null default 0,
+    c22          integer not null default 0,
+    c23          integer not null default 0,
+    f00          integer not null default 0,
+    f01          integer not null default 0,
+    f02          integer not null default 0,
+    f03          integer not null default 0,
+    f04          integer not null default 0,
+    f05          integer not null default 0,
+    f06          integer not null default 0,
+    f07          integer not null default 0,
+    f08          integer not null default 0,
+    f09          integer not null default 0,
+    f10          integer not null default 0,
+    f11          integer not null default 0,
+    f12          integer not null default 0,
+    f13          integer not null default 0,
+    f14          integer not null default 0,
+    f15          integer not null default 0,
+    f16          integer not null default 0,
+    f17          integer not null default 0,
+    f18          integer not null default 0,
+    f19          integer not null default 0,
+    f20          integer not null default 0,
+    f21          integer not null default 0,
+    f22          integer not null default 0,
+    f23          integer not null default 0,
     primary key (area, cat, grp, g, p, src)
-);
+) with (fillfactor = 80);
 
--- src 0: every source together (province and city cells), beside each source's own.
+-- One-hour histograms (m 'c' claim, 'f' fulfil) of the cells without
+-- dimensions: b hours, n wishes. src 0: every source (province cells only).
 create table stats_wish_hist (
     area text not null,
-    cat  smallint not null,
-    grp  smallint not null,
     src  smallint not null,
     m    "char" not null,
     g    "char" not null,
     p    date not null,
     b    integer not null,
     n    integer not null,
-    primary key (area, cat, grp, src, m, g, p, b)
-);
+    primary key (area, src, m, g, p, b)
+) with (fillfactor = 80);
 
 create table stats_activity_cells (
     area                  text not null,
@@ -162,7 +232,7 @@ create table stats_activity_cells (
     -- Summed as decimals: a sum that goes up and down stays exact.
     volunteer_hours       numeric not null default 0,
     primary key (area, g, p, src)
-);
+) with (fillfactor = 80);
 
 create table stats_team_cells (
     area    text not null,
@@ -434,48 +504,68 @@ declare
 begin
     if exists (select 1 from stats_pending_wishes where xid = x) then
         insert into stats_wish_cells as c (area, g, p, src, cat, grp, total, pending, open,
-                                           claimed, fulfilled, cancelled, with_claim, with_fulfil)
-        select * from (
-            select l.area, t.g, t.p, w.src, d.cat, d.grp,
-                   sum(w.sign)::integer as total,
-                   coalesce(sum(w.sign) filter (where w.status = 'PENDING'), 0)::integer as pending,
-                   coalesce(sum(w.sign) filter (where w.status = 'OPEN'), 0)::integer as open,
-                   coalesce(sum(w.sign) filter (where w.status = 'CLAIMED'), 0)::integer as claimed,
-                   coalesce(sum(w.sign) filter (where w.status = 'FULFILLED'), 0)::integer
-                       as fulfilled,
-                   coalesce(sum(w.sign) filter (where w.status = 'CANCELLED'), 0)::integer
-                       as cancelled,
-                   coalesce(sum(w.sign) filter (where w.ch is not null), 0)::integer as with_claim,
-                   coalesce(sum(w.sign) filter (where w.fh is not null), 0)::integer as with_fulfil
-              from stats_pending_wishes w
-             cross join lateral (values (1, left(w.region_code, 2)), (2, left(w.region_code, 4)),
-                                        (3, left(w.region_code, 6))) as l(lvl, area)
-             cross join lateral (values ('D'::"char", w.day),
-                                        ('M'::"char", date_trunc('month', w.day)::date),
-                                        ('Y'::"char", date_trunc('year', w.day)::date)) as t(g, p)
-             cross join lateral (values ('', 0::smallint, 0::smallint), ('c', w.cat, 0::smallint),
-                                        ('g', 0::smallint, w.grp), ('cg', w.cat, w.grp))
-                                as d(dims, cat, grp)
-             where w.xid = x and stats_counted(l.lvl, t.g, d.dims)
-             group by 1, 2, 3, 4, 5, 6
-        ) delta
-         -- Changes that cancel out within a cell leave it alone.
-         where total <> 0 or pending <> 0 or open <> 0 or claimed <> 0 or fulfilled <> 0
-            or cancelled <> 0 or with_claim <> 0 or with_fulfil <> 0
-         order by area, cat, grp, g, p, src
-        on conflict (area, cat, grp, g, p, src) do update
-           set total = c.total + excluded.total,
-               pending = c.pending + excluded.pending,
-               open = c.open + excluded.open,
-               claimed = c.claimed + excluded.claimed,
-               fulfilled = c.fulfilled + excluded.fulfilled,
-               cancelled = c.cancelled + excluded.cancelled,
-               with_claim = c.with_claim + excluded.with_claim,
-               with_fulfil = c.with_fulfil + excluded.with_fulfil;
-
-        insert into stats_wish_hist as h (area, cat, grp, src, m, g, p, b, n)
-        select l.area, d.cat, d.grp, s.src, v.m, t.g, t.p, v.b, sum(w.sign)
-          from stats_pending_wishes w
+                                           claimed, fulfilled, cancelled, with_claim, with_fulfil,
+                                           c00, c01, c02, c03, c04, c05, c06, c07, c08, c09, c10, c11, c12, c13, c14, c15, c16, c17, c18, c19, c20, c21, c22, c23,
+                                           f00, f01, f02, f03, f04, f05, f06, f07, f08, f09, f10, f11, f12, f13, f14, f15, f16, f17, f18, f19, f20, f21, f22, f23)
+        select l.area, t.g, t.p, w.src, d.cat, d.grp,
+               sum(w.sign)::integer,
+               coalesce(sum(w.sign) filter (where w.status = 'PENDING'), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.status = 'OPEN'), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.status = 'CLAIMED'), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.status = 'FULFILLED'), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.status = 'CANCELLED'), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.ch is not null), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.fh is not null), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 0), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 1), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 2), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 3), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 4), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 5), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 6), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 7), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 8), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 9), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 10), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 11), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 12), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 13), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 14), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 15), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 16), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 17), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 18), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 19), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 20), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 21), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 22), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cc = 23), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 0), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 1), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 2), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 3), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 4), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 5), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 6), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 7), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 8), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 9), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 10), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 11), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 12), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 13), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 14), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 15), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 16), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 17), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 18), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 19), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 20), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 21), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 22), 0)::integer,
+               coalesce(sum(w.sign) filter (where w.cf = 23), 0)::integer
+          from (select p.*, stats_coarse(p.ch) as cc, stats_coarse(p.fh) as cf
+                  from stats_pending_wishes p where p.xid = x) w
          cross join lateral (values (1, left(w.region_code, 2)), (2, left(w.region_code, 4)),
                                     (3, left(w.region_code, 6))) as l(lvl, area)
          cross join lateral (values ('D'::"char", w.day),
@@ -484,16 +574,82 @@ begin
          cross join lateral (values ('', 0::smallint, 0::smallint), ('c', w.cat, 0::smallint),
                                     ('g', 0::smallint, w.grp), ('cg', w.cat, w.grp))
                             as d(dims, cat, grp)
-         cross join lateral (values (w.src), (case when l.lvl < 3 then 0::smallint end)) as s(src)
-         cross join lateral (values ('c'::"char", w.ch), ('C'::"char", stats_coarse(w.ch)::integer),
-                                    ('f'::"char", w.fh), ('F'::"char", stats_coarse(w.fh)::integer))
-                            as v(m, b)
-         where w.xid = x and s.src is not null and v.b is not null
-           and stats_histogram(l.lvl, t.g, d.dims)
-         group by 1, 2, 3, 4, 5, 6, 7, 8
+         where stats_counted(l.lvl, t.g, d.dims)
+         group by 1, 2, 3, 4, 5, 6
+         order by 1, 5, 6, 2, 3, 4
+        on conflict (area, cat, grp, g, p, src) do update
+           set total = c.total + excluded.total,
+               pending = c.pending + excluded.pending,
+               open = c.open + excluded.open,
+               claimed = c.claimed + excluded.claimed,
+               fulfilled = c.fulfilled + excluded.fulfilled,
+               cancelled = c.cancelled + excluded.cancelled,
+               with_claim = c.with_claim + excluded.with_claim,
+               with_fulfil = c.with_fulfil + excluded.with_fulfil,
+               c00 = c.c00 + excluded.c00,
+               c01 = c.c01 + excluded.c01,
+               c02 = c.c02 + excluded.c02,
+               c03 = c.c03 + excluded.c03,
+               c04 = c.c04 + excluded.c04,
+               c05 = c.c05 + excluded.c05,
+               c06 = c.c06 + excluded.c06,
+               c07 = c.c07 + excluded.c07,
+               c08 = c.c08 + excluded.c08,
+               c09 = c.c09 + excluded.c09,
+               c10 = c.c10 + excluded.c10,
+               c11 = c.c11 + excluded.c11,
+               c12 = c.c12 + excluded.c12,
+               c13 = c.c13 + excluded.c13,
+               c14 = c.c14 + excluded.c14,
+               c15 = c.c15 + excluded.c15,
+               c16 = c.c16 + excluded.c16,
+               c17 = c.c17 + excluded.c17,
+               c18 = c.c18 + excluded.c18,
+               c19 = c.c19 + excluded.c19,
+               c20 = c.c20 + excluded.c20,
+               c21 = c.c21 + excluded.c21,
+               c22 = c.c22 + excluded.c22,
+               c23 = c.c23 + excluded.c23,
+               f00 = c.f00 + excluded.f00,
+               f01 = c.f01 + excluded.f01,
+               f02 = c.f02 + excluded.f02,
+               f03 = c.f03 + excluded.f03,
+               f04 = c.f04 + excluded.f04,
+               f05 = c.f05 + excluded.f05,
+               f06 = c.f06 + excluded.f06,
+               f07 = c.f07 + excluded.f07,
+               f08 = c.f08 + excluded.f08,
+               f09 = c.f09 + excluded.f09,
+               f10 = c.f10 + excluded.f10,
+               f11 = c.f11 + excluded.f11,
+               f12 = c.f12 + excluded.f12,
+               f13 = c.f13 + excluded.f13,
+               f14 = c.f14 + excluded.f14,
+               f15 = c.f15 + excluded.f15,
+               f16 = c.f16 + excluded.f16,
+               f17 = c.f17 + excluded.f17,
+               f18 = c.f18 + excluded.f18,
+               f19 = c.f19 + excluded.f19,
+               f20 = c.f20 + excluded.f20,
+               f21 = c.f21 + excluded.f21,
+               f22 = c.f22 + excluded.f22,
+               f23 = c.f23 + excluded.f23;
+
+        insert into stats_wish_hist as h (area, src, m, g, p, b, n)
+        select l.area, s.src, v.m, t.g, t.p, v.b, sum(w.sign)
+          from stats_pending_wishes w
+         cross join lateral (values (1, left(w.region_code, 2)), (2, left(w.region_code, 4)),
+                                    (3, left(w.region_code, 6))) as l(lvl, area)
+         cross join lateral (values ('D'::"char", w.day),
+                                    ('M'::"char", date_trunc('month', w.day)::date),
+                                    ('Y'::"char", date_trunc('year', w.day)::date)) as t(g, p)
+         cross join lateral (values (case when l.lvl = 1 then 0::smallint else w.src end)) as s(src)
+         cross join lateral (values ('c'::"char", w.ch), ('f'::"char", w.fh)) as v(m, b)
+         where w.xid = x and v.b is not null and stats_histogram(l.lvl, t.g)
+         group by 1, 2, 3, 4, 5, 6
         having sum(w.sign) <> 0
-         order by 1, 2, 3, 4, 5, 6, 7, 8
-        on conflict (area, cat, grp, src, m, g, p, b) do update set n = h.n + excluded.n;
+         order by 1, 2, 3, 4, 5, 6
+        on conflict (area, src, m, g, p, b) do update set n = h.n + excluded.n;
 
         delete from stats_pending_wishes where xid = x;
     end if;

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from hub.ingest import ingest
+from hub.errors import DatabaseError
+from hub.ingest import Report, ingest
 from hub.sql import seed as q
 from hub.seed.bodies import bodies
 from hub.seed.world import build_world
@@ -24,6 +25,8 @@ from hub.seed.world import build_world
 # Bodies in flight at once: enough to keep PostgreSQL busy while Python parses
 # the next one, few enough not to queue on the rollups' lock.
 DEFAULT_CONCURRENCY = 3
+_ATTEMPTS = 5
+_RETRIED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 
 @dataclass(slots=True)
@@ -65,6 +68,20 @@ class SeedSummary:
     wishes: int = 0
 
 
+async def _deliver(pool: asyncpg.Pool, source: str, body: bytes) -> Report:
+    """One body through ``ingest``, sent again when the database chose it as a
+    deadlock's victim (as a platform re-sends after a failure): a delivery is
+    one transaction, so nothing of the failed attempt was kept."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await ingest(pool, source, body, via="seed")
+        except DatabaseError as exc:
+            if attempt + 1 == _ATTEMPTS or not isinstance(exc.__cause__, _RETRIED):
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
 async def load(
     pool: asyncpg.Pool,
     scale: float,
@@ -90,7 +107,7 @@ async def load(
 
     async def push(source: str, body: bytes) -> None:
         try:
-            report = await ingest(pool, source, body, via="seed")
+            report = await _deliver(pool, source, body)
         except BaseException as exc:
             failure.append(exc)
             return

@@ -25,23 +25,31 @@ select code from regions
 
 # First and last day any wish or activity counts for (default series span).
 DATA_SPAN = """
-select least((select min(p) from stats_wish_cells where area = '21' and cat = 0 and grp = 0
-                                                  and g = 'D'),
-             (select min(p) from stats_activity_cells where area = '21' and g = 'D')) as first,
-       greatest((select max(p) from stats_wish_cells where area = '21' and cat = 0 and grp = 0
-                                                      and g = 'D'),
-                (select max(p) from stats_activity_cells where area = '21' and g = 'D')) as last
+select least((select min(p) from stats_wish_cells
+                where area = '21' and cat = 0 and grp = 0 and g = 'D' and total > 0),
+             (select min(p) from stats_activity_cells
+               where area = '21' and g = 'D' and activities > 0)) as first,
+       greatest((select max(p) from stats_wish_cells
+                  where area = '21' and cat = 0 and grp = 0 and g = 'D' and total > 0),
+                (select max(p) from stats_activity_cells
+                  where area = '21' and g = 'D' and activities > 0)) as last
 """
 
 # ---------------------------------------------------------------- rollups
 
-WISH_CELLS = """
+# The coarse histogram columns of stats_wish_cells (constant names).
+COARSE_CLAIM = tuple(f"c{i:02d}" for i in range(24))
+COARSE_FULFIL = tuple(f"f{i:02d}" for i in range(24))
+_COARSE_SUMS = ", ".join(f"sum(c.{name}) as {name}" for name in COARSE_CLAIM + COARSE_FULFIL)
+
+WISH_CELLS = f"""
 select c.area,
        case when $5::text is null then null::date else date_trunc($5, c.p)::date end as bucket,
        r.tag,
        sum(c.total) as total, sum(c.pending) as pending, sum(c.open) as open,
        sum(c.claimed) as claimed, sum(c.fulfilled) as fulfilled, sum(c.cancelled) as cancelled,
-       sum(c.with_claim) as with_claim, sum(c.with_fulfil) as with_fulfil
+       sum(c.with_claim) as with_claim, sum(c.with_fulfil) as with_fulfil,
+       {_COARSE_SUMS}
   from unnest($1::integer[], $2::text[], $3::date[], $4::date[]) as r(tag, g, lo, hi)
   join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
  where c.area = any($6::text[]) and c.cat = $7 and c.grp = $8
@@ -49,49 +57,16 @@ select c.area,
  group by 1, 2, 3
 """
 
-# Per (area, bucket, measure): the coarse buckets holding the two middle
-# values, with how many values lie below each. Coarse counts that come from
-# the records themselves (cells not kept) are passed in ($11..$15) and count
-# alongside. m: 'C' claim, 'F' fulfil.
-HIST_MIDDLE = """
-with coarse as (
-    select h.area,
-           case when $5::text is null then null::date else date_trunc($5, h.p)::date end
-               as bucket,
-           h.m::text as m, h.b, h.n
-      from unnest($1::integer[], $2::text[], $3::date[], $4::date[]) as r(tag, g, lo, hi)
-      join stats_wish_hist h on h.g = r.g::"char" and h.p >= r.lo and h.p < r.hi
-     where h.area = any($6::text[]) and h.cat = $7 and h.grp = $8 and h.src = any($9::smallint[])
-       and h.m = any('{C,F}'::"char"[]) and r.tag = 0 and $10
-    union all
-    select * from unnest($11::text[], $12::date[], $13::text[], $14::integer[], $15::integer[])
-),
-summed as (
-    select area, bucket, m, b, sum(n) as n from coarse group by 1, 2, 3, 4 having sum(n) <> 0
-),
-running as (
-    select area, bucket, m, b, n,
-           sum(n) over w - n as below,
-           sum(n) over (partition by area, bucket, m) as total
-      from summed
-    window w as (partition by area, bucket, m order by b rows unbounded preceding)
-)
-select area, bucket, m, b, below, total from running
- where below <= (total - 1) / 2 and below + n > (total - 1) / 2
-    or below <= total / 2 and below + n > total / 2
-"""
-
-# One-hour rows inside the requested hour ranges [blo, bhi), summed per
-# request; each request row names one block of periods to read.
+# One-hour counts inside the requested hour ranges [blo, bhi), summed per
+# request i; each row names one area and one block of periods to read.
 # m: 'c' claim, 'f' fulfil.
 HIST_FINE = """
 select q.i, h.b, sum(h.n) as n
   from unnest($1::integer[], $2::text[], $3::text[], $4::integer[], $5::integer[], $6::text[],
               $7::date[], $8::date[]) as q(i, area, m, blo, bhi, g, lo, hi)
   join stats_wish_hist h
-    on h.area = q.area and h.cat = $9 and h.grp = $10 and h.src = any($11::smallint[])
-   and h.m = q.m::"char" and h.g = q.g::"char" and h.p >= q.lo and h.p < q.hi
-   and h.b >= q.blo and h.b < q.bhi
+    on h.area = q.area and h.src = any($9::smallint[]) and h.m = q.m::"char"
+   and h.g = q.g::"char" and h.p >= q.lo and h.p < q.hi and h.b >= q.blo and h.b < q.bhi
  group by 1, 2
 """
 
@@ -145,6 +120,42 @@ select key, bucket, tag, 'c', null, claim_hours, count(*)
 union all
 select key, bucket, tag, 'f', null, fulfil_hours, count(*)
   from base where tag = 0 and fulfil_hours is not null group by 1, 2, 3, 6
+"""
+
+# One-hour counts straight from the records, for medians no histogram holds:
+# wishes whose hours lie in [blo, bhi) and day in [lo, hi), per measure m,
+# grouped by left(region_code, $6) and bucket.
+RECORDS_FINE = """
+with r as (
+    select * from unnest($1::text[], $2::integer[], $3::integer[], $4::date[], $5::date[])
+        as r(m, blo, bhi, lo, hi)
+)
+select left(w.region_code, $6) as key,
+       case when $7::text is null then null::date
+            else date_trunc($7, w.stats_day)::date end as bucket,
+       'c' as m, w.claim_hours as hours, count(*) as n
+  from r join wishes w
+    on w.claim_hours >= r.blo and w.claim_hours < r.bhi
+   and w.stats_day >= r.lo and w.stats_day < r.hi
+ where r.m = 'c' and not w.deleted and not w.shadowed and w.claim_hours is not null
+   and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
+   and ($10::text is null or w.category = $10)
+   and ($11::text is null or w.beneficiary_group = $11)
+   and ($12::smallint is null or w.source = $12)
+ group by 1, 2, 4
+union all
+select left(w.region_code, $6), case when $7::text is null then null::date
+                                     else date_trunc($7, w.stats_day)::date end,
+       'f', w.fulfil_hours, count(*)
+  from r join wishes w
+    on w.fulfil_hours >= r.blo and w.fulfil_hours < r.bhi
+   and w.stats_day >= r.lo and w.stats_day < r.hi
+ where r.m = 'f' and not w.deleted and not w.shadowed and w.fulfil_hours is not null
+   and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
+   and ($10::text is null or w.category = $10)
+   and ($11::text is null or w.beneficiary_group = $11)
+   and ($12::smallint is null or w.source = $12)
+ group by 1, 2, 4
 """
 
 BASE_ACTIVITIES = """

@@ -1,0 +1,552 @@
+"""Statistics: every figure equals counting the records one by one.
+
+Records are written straight into the tables (the rollups' triggers do not
+care who writes), with hypothesis choosing them, their later changes and the
+filters; each figure of ``hub.stats`` is compared with a brute-force SQL count
+over the records. Sessions run in UTC on purpose: dates must still be
+Beijing calendar days.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from hub import regions as _regions
+from hub import stats_medians
+from hub.models import BeneficiaryGroup, RegionLevel, WishCategory, WishStatus
+from hub.stats import (
+    Granularity,
+    StatsFilter,
+    StatsResult,
+    _counted,
+    _histogram,
+    overdue,
+    stats,
+    stats_by_region,
+    stats_series,
+)
+from hub.stats_calendar import FLOOR, bucket_end, buckets, cover
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+TODAY = dt.date(2026, 3, 20)
+BASE = dt.datetime(2026, 1, 1, tzinfo=BEIJING)
+
+# Towns and villages the records use (real codes); counties and cities come
+# with the reference data.
+TOWNS = {"210106002": "210106", "210106004": "210106", "210521100": "210521",
+         "211402002": "211402"}
+VILLAGES = {"210106002001": "210106002", "210521100201": "210521100",
+            "211402002003": "211402002"}
+RECORD_REGIONS = ["210100", "210102", "210106", *TOWNS, *VILLAGES, "210521", "211402", "210202"]
+FILTER_REGIONS = [None, "210000", "210100", "210200", "210300", "211400", "210106", "210521",
+                  "211402", "210106002", "210106002001", "210521100", "211402002003", "110000"]
+SOURCES = ("shengjing", "fengxiang", "wenhuayun", "huludao")
+
+_TRUNCATE = "truncate claims, claim_cards, wishes, teams, stations, activities restart identity"
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    await conn.execute(_TRUNCATE)
+    await conn.execute("delete from regions where level in ('TOWN', 'VILLAGE')")
+    await conn.executemany(
+        "insert into regions (code, name, level, parent_code) values ($1, $1, $2, $3)",
+        [(c, "TOWN", p) for c, p in TOWNS.items()]
+        + [(c, "VILLAGE", p) for c, p in VILLAGES.items()],
+    )
+
+
+def _divisions(code: str) -> tuple[str, str | None]:
+    level = _regions.level_of_code(code)
+    county = None if level in (RegionLevel.PROVINCE, RegionLevel.CITY) else code[:6]
+    return code[:4] + "00", county
+
+
+# ---------------------------------------------------------------- records
+
+
+minutes = st.one_of(
+    st.integers(-70 * 1440, 70 * 1440),
+    # Close to midnight in Beijing, where a UTC date would differ.
+    st.builds(lambda d, m: d * 1440 + m, st.integers(-70, 70), st.integers(-90, 90)),
+)
+
+# Few categories and groups, so that filters on them select something.
+CATEGORIES = [WishCategory.TUTORING, WishCategory.LIVING_HELP, WishCategory.OTHER]
+GROUPS = [BeneficiaryGroup.ELDERLY, BeneficiaryGroup.HARDSHIP, BeneficiaryGroup.OTHER]
+
+wish_rows = st.fixed_dictionaries({
+    "region": st.sampled_from(RECORD_REGIONS),
+    "source": st.integers(1, 4),
+    "category": st.sampled_from(CATEGORIES) | st.sampled_from(list(WishCategory)),
+    "group": st.sampled_from(GROUPS) | st.sampled_from(list(BeneficiaryGroup)),
+    "status": st.sampled_from(list(WishStatus)),
+    "submitted": minutes,
+    "claim": st.none() | st.integers(-120, 3000 * 60),
+    "fulfil": st.none() | st.integers(0, 4000 * 60),
+    "deleted": st.sampled_from([False, False, False, True]),
+    "shadowed": st.sampled_from([False, False, False, True]),
+})
+
+activity_rows = st.fixed_dictionaries({
+    "region": st.sampled_from(RECORD_REGIONS),
+    "source": st.integers(1, 4),
+    "day": st.integers(-70, 70),
+    "sessions": st.integers(0, 5),
+    "attendances": st.integers(0, 60),
+    "beneficiaries": st.integers(0, 300),
+    "hours": st.decimals(0, 200, places=1),
+    "deleted": st.sampled_from([False, False, False, True]),
+})
+
+network_rows = st.fixed_dictionaries({
+    "region": st.sampled_from(RECORD_REGIONS),
+    "source": st.integers(1, 4),
+    "members": st.integers(0, 500),
+    "deleted": st.sampled_from([False, False, True]),
+})
+
+changes = st.lists(st.fixed_dictionaries({
+    "row": st.integers(0, 1000),
+    "status": st.none() | st.sampled_from(list(WishStatus)),
+    "region": st.none() | st.sampled_from(RECORD_REGIONS),
+    "claim": st.none() | st.integers(0, 500 * 60),
+    "deleted": st.none() | st.booleans(),
+    "shadowed": st.none() | st.booleans(),
+}), max_size=8)
+
+
+def _at(minute: int) -> dt.datetime:
+    return BASE + dt.timedelta(minutes=minute)
+
+
+async def _insert_wishes(conn: asyncpg.Connection, rows: Sequence[dict[str, Any]],
+                         ids: Sequence[str] | None = None) -> None:
+    await conn.executemany(
+        """insert into wishes (source, source_id, version, deleted, shadowed, title, kind, category,
+                               beneficiary_group, status, region_code, city_code, county_code,
+                               submitted_at, claimed_at, fulfilled_at)
+           values ($1, $2, 1, $3, $4, '想要一个书包', 'GOODS', $5, $6, $7, $8, $9, $10, $11, $12, $13)""",
+        [
+            (r["source"], ids[i] if ids else f"W{i}", r["deleted"], r["shadowed"],
+             r["category"].value,
+             r["group"].value, r["status"].value, r["region"], *_divisions(r["region"]),
+             _at(r["submitted"]),
+             None if r["claim"] is None else _at(r["submitted"] + r["claim"]),
+             None if r["fulfil"] is None else _at(r["submitted"] + r["fulfil"]))
+            for i, r in enumerate(rows)
+        ],
+    )
+
+
+async def _insert_others(conn: asyncpg.Connection, activities: Sequence[dict[str, Any]],
+                         teams: Sequence[dict[str, Any]],
+                         stations: Sequence[dict[str, Any]]) -> None:
+    await conn.executemany(
+        """insert into activities (source, source_id, version, deleted, title, category,
+                                   region_code, city_code, county_code, date, sessions,
+                                   volunteer_attendances, beneficiaries, volunteer_hours)
+           values ($1, $2, 1, $3, '科普进农家', 'SCIENCE', $4, $5, $6, $7, $8, $9, $10, $11)""",
+        [
+            (a["source"], f"A{i}", a["deleted"], a["region"], *_divisions(a["region"]),
+             BASE.date() + dt.timedelta(days=a["day"]), a["sessions"], a["attendances"],
+             a["beneficiaries"], float(a["hours"]))
+            for i, a in enumerate(activities)
+        ],
+    )
+    await conn.executemany(
+        """insert into teams (source, source_id, version, deleted, name, category, region_code,
+                              city_code, county_code, member_count)
+           values ($1, $2, 1, $3, '雷锋志愿服务队', 'RELIEF', $4, $5, $6, $7)""",
+        [(t["source"], f"T{i}", t["deleted"], t["region"], *_divisions(t["region"]), t["members"])
+         for i, t in enumerate(teams)],
+    )
+    await conn.executemany(
+        """insert into stations (source, source_id, version, deleted, name, level, region_code,
+                                 city_code, county_code)
+           values ($1, $2, 1, $3, '新时代文明实践站', 'STATION', $4, $5, $6)""",
+        [(s["source"], f"S{i}", s["deleted"], s["region"], *_divisions(s["region"]))
+         for i, s in enumerate(stations)],
+    )
+
+
+async def _apply_changes(conn: asyncpg.Connection, n: int,
+                         todo: Sequence[dict[str, Any]]) -> None:
+    """Later versions: a status, a place, a claim time, a deletion or a mirror's shadow changes."""
+    for change in todo:
+        if n == 0:
+            return
+        source_id = f"W{change['row'] % n}"
+        if change["status"] is not None:
+            await conn.execute("update wishes set status = $2 where source_id = $1", source_id,
+                               change["status"].value)
+        if change["region"] is not None:
+            city, county = _divisions(change["region"])
+            await conn.execute(
+                "update wishes set region_code = $2, city_code = $3, county_code = $4"
+                " where source_id = $1", source_id, change["region"], city, county)
+        if change["claim"] is not None:
+            await conn.execute(
+                "update wishes set claimed_at = submitted_at + make_interval(mins => $2)"
+                " where source_id = $1", source_id, change["claim"])
+        if change["deleted"] is not None:
+            await conn.execute("update wishes set deleted = $2 where source_id = $1", source_id,
+                               change["deleted"])
+        if change["shadowed"] is not None:
+            await conn.execute("update wishes set shadowed = $2 where source_id = $1", source_id,
+                               change["shadowed"])
+
+
+# ---------------------------------------------------------------- brute force
+
+_DAY = "(submitted_at at time zone 'Asia/Shanghai')::date"
+_HOURS = "greatest(0, floor(extract(epoch from ({0} - submitted_at)) / 3600))"
+
+BRUTE_WISHES = f"""
+select count(*) as submitted,
+       count(*) filter (where status = 'OPEN') as open,
+       count(*) filter (where status = 'CLAIMED') as claimed,
+       count(*) filter (where status = 'FULFILLED') as fulfilled,
+       count(*) filter (where status = 'CANCELLED') as cancelled,
+       count(*) filter (where status = 'PENDING') as pending,
+       percentile_cont(0.5) within group (order by {_HOURS.format('claimed_at')})
+           filter (where claimed_at is not null) as claim,
+       percentile_cont(0.5) within group (order by {_HOURS.format('fulfilled_at')})
+           filter (where fulfilled_at is not null) as fulfil,
+       count(*) filter (where status = 'OPEN' and {_DAY} < $7) as overdue
+  from wishes
+ where not deleted and not shadowed and region_code like $1 || '%'
+   and ($2::date is null or {_DAY} >= $2) and ($3::date is null or {_DAY} < $3)
+   and ($4::text is null or category = $4) and ($5::text is null or beneficiary_group = $5)
+   and ($6::text is null or source = (select id from sources where code = $6))
+"""
+
+BRUTE_ACTIVITIES = """
+select count(*) as n, coalesce(sum(sessions), 0) as sessions,
+       coalesce(sum(volunteer_attendances), 0) as attendances,
+       coalesce(sum(beneficiaries), 0) as beneficiaries,
+       coalesce(sum(volunteer_hours::numeric), 0) as hours
+  from activities
+ where not deleted and region_code like $1 || '%'
+   and ($2::date is null or date >= $2) and ($3::date is null or date < $3)
+   and ($4::text is null or source = (select id from sources where code = $4))
+"""
+
+BRUTE_NETWORK = """
+select (select count(*) from teams t where not t.deleted and t.region_code like $1 || '%'
+           and ($2::text is null or t.source = (select id from sources where code = $2))),
+       (select coalesce(sum(member_count), 0) from teams t
+         where not t.deleted and t.region_code like $1 || '%'
+           and ($2::text is null or t.source = (select id from sources where code = $2))),
+       (select count(*) from stations s where not s.deleted and s.region_code like $1 || '%'
+           and ($2::text is null or s.source = (select id from sources where code = $2)))
+"""
+
+
+async def brute(conn: asyncpg.Connection, f: StatsFilter, today: dt.date = TODAY,
+                days: int = 30) -> tuple[object, ...]:
+    """Every figure of ``f`` counted over the records, in ``_figures`` order."""
+    code = f.region_code or "210000"
+    prefix = _regions.prefix_of(code) if _regions.in_province(code) else "~"
+    w = await conn.fetchrow(BRUTE_WISHES, prefix, f.from_, f.to,
+                            f.category.value if f.category else None,
+                            f.beneficiary_group.value if f.beneficiary_group else None,
+                            f.source_code, today - dt.timedelta(days=days))
+    a = await conn.fetchrow(BRUTE_ACTIVITIES, prefix, f.from_, f.to, f.source_code)
+    n = await conn.fetchrow(BRUTE_NETWORK, prefix, f.source_code)
+    assert w is not None and a is not None and n is not None
+    live = w["submitted"] - w["cancelled"]
+    return (
+        w["submitted"], w["open"], w["claimed"], w["fulfilled"], w["cancelled"], w["pending"],
+        w["fulfilled"] / live if live > 0 else 0.0, w["claim"], w["fulfil"], w["overdue"],
+        a["n"], a["sessions"], a["attendances"], a["beneficiaries"], float(Decimal(a["hours"])),
+        n[0], n[1], n[2],
+    )
+
+
+def _figures(s: StatsResult) -> tuple[object, ...]:
+    w, a = s.wishes, s.activities
+    return (
+        w.submitted, w.open, w.claimed, w.fulfilled, w.cancelled, w.pending, w.fulfillment_rate,
+        w.median_hours_to_claim, w.median_hours_to_fulfill, w.overdue,
+        a.activities, a.sessions, a.volunteer_attendances, a.beneficiaries, a.volunteer_hours,
+        s.teams, s.team_members, s.stations,
+    )
+
+
+dates = st.none() | st.integers(-75, 75).map(lambda d: BASE.date() + dt.timedelta(days=d))
+filters = st.builds(
+    StatsFilter,
+    region_code=st.sampled_from(FILTER_REGIONS),
+    from_=dates,
+    to=dates,
+    category=st.none() | st.sampled_from(CATEGORIES),
+    beneficiary_group=st.none() | st.sampled_from(GROUPS),
+    source_code=st.none() | st.sampled_from([*SOURCES, "nowhere"]),
+)
+
+
+def _ancestors(code: str) -> list[str]:
+    out = [code]
+    while (parent := _regions.parent_code_of(out[-1])) is not None:
+        out.append(parent)
+    return out
+
+
+def anchored(rows: Sequence[dict[str, Any]]) -> st.SearchStrategy[StatsFilter]:
+    """Filters around one of the wishes, so that they select something."""
+    def around(r: dict[str, Any]) -> st.SearchStrategy[StatsFilter]:
+        day = _at(r["submitted"]).astimezone(BEIJING).date()
+        return st.builds(
+            StatsFilter,
+            region_code=st.sampled_from(_ancestors(r["region"])),
+            from_=st.none() | st.integers(0, 40).map(lambda d: day - dt.timedelta(days=d)),
+            to=st.none() | st.integers(1, 40).map(lambda d: day + dt.timedelta(days=d)),
+            category=st.none() | st.just(r["category"]),
+            beneficiary_group=st.none() | st.just(r["group"]),
+            source_code=st.none() | st.just(SOURCES[r["source"] - 1]),
+        )
+    return st.sampled_from(list(rows)).flatmap(around) if rows else filters
+
+
+# ---------------------------------------------------------------- the property
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(
+    wishes=st.lists(wish_rows, min_size=1, max_size=60),
+    activities=st.lists(activity_rows, max_size=12),
+    teams=st.lists(network_rows, max_size=6),
+    stations=st.lists(network_rows, max_size=6),
+    later=changes,
+    data=st.data(),
+)
+async def test_every_figure_equals_a_brute_force_count(
+    pool: asyncpg.Pool, wishes: list[dict[str, Any]], activities: list[dict[str, Any]],
+    teams: list[dict[str, Any]], stations: list[dict[str, Any]], later: list[dict[str, Any]],
+    data: st.DataObject,
+) -> None:
+    async with pool.acquire() as conn:
+        await conn.execute("set timezone = 'UTC'")
+        try:
+            await _reset(conn)
+            async with conn.transaction():
+                await _insert_wishes(conn, wishes)
+                await _insert_others(conn, activities, teams, stations)
+            async with conn.transaction():
+                await _apply_changes(conn, len(wishes), later)
+
+            some = filters | anchored(wishes)
+            for f in data.draw(st.lists(some, min_size=8, max_size=8), label="filters"):
+                assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f), f
+
+            f = data.draw(some, label="by region filter")
+            level = data.draw(st.sampled_from(list(RegionLevel)), label="level")
+            await _check_by_region(conn, f, level)
+
+            f = data.draw(some, label="series filter")
+            granularity = data.draw(st.sampled_from(list(Granularity)), label="granularity")
+            await _check_series(conn, f, granularity)
+
+            days = data.draw(st.integers(0, 120), label="days")
+            f = data.draw(some, label="overdue filter")
+            got = await overdue(conn, f, days, TODAY)
+            assert got == (await brute(conn, f, TODAY, days))[9]
+        finally:
+            await conn.execute("reset timezone")
+
+
+async def _check_by_region(conn: asyncpg.Connection, f: StatsFilter, level: RegionLevel) -> None:
+    code = f.region_code or "210000"
+    if not _regions.in_province(code):
+        assert await stats_by_region(conn, f, level, today=TODAY) == []
+        return
+    depth = list(RegionLevel)
+    if depth.index(level) < depth.index(_regions.level_of_code(code)):
+        return
+    rows = await stats_by_region(conn, f, level, today=TODAY)
+    prefix = _regions.prefix_of(code)
+    expected = [r["code"] for r in await conn.fetch(
+        "select code from regions where level = $1 and code like $2 || '%' order by code",
+        level.value, prefix)]
+    assert [c for c, _ in rows] == expected
+    for region, result in rows:
+        sub = StatsFilter(region, f.from_, f.to, f.category, f.beneficiary_group, f.source_code)
+        assert _figures(result) == await brute(conn, sub), (region, f)
+
+
+async def _check_series(conn: asyncpg.Connection, f: StatsFilter,
+                        granularity: Granularity) -> None:
+    lo, hi = f.from_, f.to
+    if lo is None or hi is None:
+        span = await conn.fetchrow(
+            f"""select least((select min({_DAY}) from wishes where not deleted and not shadowed),
+                             (select min(date) from activities where not deleted)),
+                       greatest((select max({_DAY}) from wishes where not deleted
+                                                                and not shadowed),
+                                (select max(date) from activities where not deleted))""")
+        assert span is not None
+        if span[0] is None:
+            assert await stats_series(conn, f, granularity, today=TODAY) == []
+            return
+        lo, hi = lo or span[0], hi or span[1] + dt.timedelta(days=1)
+    points = await stats_series(conn, f, granularity, today=TODAY)
+    if not _regions.in_province(f.region_code or "210000") or lo >= hi:
+        assert points == []
+        return
+    assert [p for p, _ in points] == buckets(lo, hi, granularity)
+    for start, result in points:
+        a, z = max(start, lo), min(bucket_end(start, granularity), hi)
+        sub = StatsFilter(f.region_code, a, z, f.category, f.beneficiary_group, f.source_code)
+        assert _figures(result) == await brute(conn, sub), (start, f)
+
+
+# ---------------------------------------------------------------- named cases
+
+
+async def _wish(conn: asyncpg.Connection, source_id: str, submitted: dt.datetime,
+                region: str = "210106", **extra: Any) -> None:
+    row = {"region": region, "source": 1, "category": WishCategory.TUTORING,
+           "group": BeneficiaryGroup.ELDERLY, "status": WishStatus.OPEN,
+           "submitted": int((submitted - BASE).total_seconds() // 60), "claim": None,
+           "fulfil": None, "deleted": False, "shadowed": False, **extra}
+    await _insert_wishes(conn, [row], [source_id])
+
+
+async def test_a_wish_at_seven_in_the_morning_belongs_to_its_beijing_day(
+    clean_db: asyncpg.Pool,
+) -> None:
+    async with clean_db.acquire() as conn:
+        await conn.execute("set timezone = 'UTC'")
+        try:
+            # 07:00 on 5 March in 沈阳 is 23:00 on 4 March in UTC.
+            await _wish(conn, "SJ1", dt.datetime(2026, 3, 4, 23, 0, tzinfo=dt.UTC))
+            march = [dt.date(2026, 3, d) for d in (4, 5, 6)]
+            on_4th = await stats(conn, StatsFilter("210106", march[0], march[1]), today=TODAY)
+            on_5th = await stats(conn, StatsFilter("210106", march[1], march[2]), today=TODAY)
+            assert (on_4th.wishes.submitted, on_5th.wishes.submitted) == (0, 1)
+            series = await stats_series(conn, StatsFilter("210100", march[0], march[2]),
+                                        Granularity.DAY, today=TODAY)
+            assert [(d, s.wishes.submitted) for d, s in series] == [(march[0], 0), (march[1], 1)]
+            # Overdue counts Beijing days too: 5 March is 15 days before 20 March.
+            f = StatsFilter("210100")
+            assert await overdue(conn, f, 14, TODAY) == 1
+            assert await overdue(conn, f, 15, TODAY) == 0
+        finally:
+            await conn.execute("reset timezone")
+
+
+async def test_deleted_wishes_and_shadowed_mirrors_never_count(clean_db: asyncpg.Pool) -> None:
+    async with clean_db.acquire() as conn:
+        at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+        await _wish(conn, "SJ1", at, region="210102")
+        await _wish(conn, "WHY-M1", at, region="210102", source=3, shadowed=True)
+        await _wish(conn, "SJ2", at, region="210102", deleted=True)
+        f = StatsFilter("210100")
+        assert (await stats(conn, f, today=TODAY)).wishes.submitted == 1
+        # The city copy goes away: its mirror counts instead, once.
+        await conn.execute("update wishes set deleted = true where source_id = 'SJ1'")
+        await conn.execute("update wishes set shadowed = false where source_id = 'WHY-M1'")
+        result = await stats(conn, f, today=TODAY)
+        assert result.wishes.submitted == 1
+        assert (await stats(conn, StatsFilter("210100", source_code="wenhuayun"),
+                            today=TODAY)).wishes.submitted == 1
+
+
+async def test_changes_move_counts_between_statuses_places_and_medians(
+    clean_db: asyncpg.Pool,
+) -> None:
+    async with clean_db.acquire() as conn:
+        at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+        await _wish(conn, "W-a", at, region="210106", claim=90)
+        await _wish(conn, "W-b", at, region="210106", claim=600)
+        shenyang, tiexi, heping = (StatsFilter(c) for c in ("210100", "210106", "210102"))
+        before = await stats(conn, shenyang, today=TODAY)
+        assert (before.wishes.open, before.wishes.median_hours_to_claim) == (2, 5.5)
+        await conn.execute(
+            "update wishes set status = 'FULFILLED', fulfilled_at = submitted_at + interval '30 h'"
+            " where source_id = 'W-a'")
+        await conn.execute(
+            "update wishes set region_code = '210102', county_code = '210102'"
+            " where source_id = 'W-b'")
+        after = await stats(conn, shenyang, today=TODAY)
+        assert (after.wishes.open, after.wishes.fulfilled) == (1, 1)
+        assert after.wishes.fulfillment_rate == 0.5
+        assert after.wishes.median_hours_to_fulfill == 30.0
+        assert (await stats(conn, tiexi, today=TODAY)).wishes.submitted == 1
+        assert (await stats(conn, heping, today=TODAY)).wishes.median_hours_to_claim == 10.0
+        for f in (shenyang, tiexi, heping):
+            assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
+
+
+async def test_a_rolled_back_delivery_leaves_no_trace_in_the_figures(
+    clean_db: asyncpg.Pool,
+) -> None:
+    async with clean_db.acquire() as conn:
+        at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+        with pytest.raises(RuntimeError):
+            async with conn.transaction():
+                await _wish(conn, "W-gone", at)
+                raise RuntimeError("the delivery failed")
+        assert (await stats(conn, StatsFilter(), today=TODAY)).wishes.submitted == 0
+        pending = await conn.fetchval("select count(*) from stats_pending_wishes")
+        assert pending == 0
+
+
+# ---------------------------------------------------------------- pieces
+
+
+async def test_sql_and_python_agree_on_codes_buckets_and_kept_cells(pool: asyncpg.Pool) -> None:
+    async with pool.acquire() as conn:
+        cats = await conn.fetch("select c, stats_cat(c) as n from unnest($1::text[]) c",
+                                [c.value for c in WishCategory])
+        assert [r["n"] for r in cats] == list(range(1, len(WishCategory) + 1))
+        groups = await conn.fetch("select g, stats_grp(g) as n from unnest($1::text[]) g",
+                                  [g.value for g in BeneficiaryGroup])
+        assert [r["n"] for r in groups] == list(range(1, len(BeneficiaryGroup) + 1))
+        coarse = await conn.fetch("select stats_coarse(h) as b from generate_series(0, 5000) h")
+        assert [r["b"] for r in coarse] == [stats_medians.coarse_of(h) for h in range(5001)]
+        for lvl in (1, 2, 3):
+            for g in ("D", "M", "Y"):
+                kept = await conn.fetchval(
+                    """select stats_histogram($1, $2::text::"char")""", lvl, g)
+                assert kept == _histogram(lvl, g), (lvl, g)
+                for dims in ("", "c", "g", "cg"):
+                    kept = await conn.fetchval(
+                        """select stats_counted($1, $2::text::"char", $3)""", lvl, g, dims)
+                    assert kept == _counted(lvl, g, dims), (lvl, g, dims)
+
+
+@given(st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
+       st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
+       st.sampled_from(["Y", "M", "D"]))
+def test_blocks_cover_a_range_exactly_once(lo: dt.date, hi: dt.date, coarsest: str) -> None:
+    blocks = cover(lo, hi, coarsest)
+    days = 0
+    position = lo
+    for b in blocks:
+        assert b.lo == position  # contiguous, in order
+        assert "YMD".index(b.g) >= "YMD".index(coarsest)
+        if b.g != "D":
+            assert b.lo.day == 1 and b.hi.day == 1
+        if b.g == "Y":
+            assert b.lo.month == 1 and b.hi.month == 1
+        days += (b.hi - b.lo).days
+        position = b.hi
+    assert days == max(0, (hi - lo).days)
+    assert len([b for b in blocks if b.g == "D"]) <= 2
+
+
+def test_weeks_start_on_monday_and_all_time_is_years() -> None:
+    weeks = buckets(dt.date(2026, 3, 5), dt.date(2026, 3, 20), Granularity.WEEK)
+    assert weeks == [dt.date(2026, 3, 2), dt.date(2026, 3, 9), dt.date(2026, 3, 16)]
+    assert all(w.weekday() == 0 for w in weeks)
+    assert [b.g for b in cover(FLOOR, dt.date(2200, 1, 1))] == ["Y"]
