@@ -25,7 +25,6 @@ import hmac
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
+from bench._server import free_port  # noqa: E402
 from hub import db  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
 
@@ -168,15 +168,8 @@ def bench_app() -> object:
     return app
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 def start_server(url: str, config: Path, workers: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config)}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     cmd = [

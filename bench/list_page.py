@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._server import free_port, wait_for  # noqa: E402
 from hub import db  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
 from hub.ingest import ingest  # noqa: E402
@@ -113,23 +113,6 @@ async def _load(url: str, wishes: int) -> None:
     print(f"data: loaded {wishes - held:,} wishes in {time.monotonic() - started:.0f}s")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("the hub did not start")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--wishes", type=int, default=300_000)
@@ -146,7 +129,7 @@ def main() -> None:
         url = db.with_database(server, "hub")
     asyncio.run(_load(url, args.wishes))
 
-    port = _free_port()
+    port = free_port()
     # Anonymous reads without a rate limit: the bench measures the page, not the limiter.
     config = Path(tempfile.mkdtemp()) / "hub.toml"
     config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
@@ -158,7 +141,7 @@ def main() -> None:
         env=env, cwd=ROOT,
     )
     try:
-        _wait(port)
+        wait_for(port)
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
             body = json.dumps({"query": PAGE, "variables": {"region": "210106"}})
             lua.write('wrk.method = "POST"\n')

@@ -30,6 +30,7 @@ This module knows nothing of GraphQL; ``schema/`` exposes it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -63,7 +64,9 @@ __all__ = [
     "StatsResult",
     "WishStats",
     "beijing_today",
+    "bucket_filter",
     "overdue",
+    "region_filter",
     "stats",
     "stats_by_region",
     "stats_series",
@@ -153,7 +156,7 @@ async def stats(
     scope = _scope(f.region_code)
     if scope is None:
         return _empty(medians)
-    query = await _Query.build(conn, f, [scope.prefix], scope.lvl, today, medians)
+    query = _Query.build(f, [scope.prefix], scope.lvl, today, medians)
     query.set_dates(f.from_, f.to)
     out = await query.run(conn)
     return out[(scope.prefix, None)]
@@ -178,7 +181,7 @@ async def stats_by_region(
     if not codes:
         return []
     prefixes = [_regions.prefix_of(c) for c in codes]
-    query = await _Query.build(conn, f, prefixes, _LVL.get(level), today, medians,
+    query = _Query.build(f, prefixes, _LVL.get(level), today, medians,
                                within=scope.prefix)
     query.set_dates(f.from_, f.to)
     out = await query.run(conn)
@@ -188,12 +191,13 @@ async def stats_by_region(
 async def stats_series(
     conn: asyncpg.Connection,
     f: StatsFilter,
-    granularity: Granularity,
+    granularity: Granularity | str,
     *,
     today: dt.date | None = None,
     medians: bool = True,
 ) -> list[tuple[dt.date, StatsResult]]:
     """Figures per DAY/WEEK/MONTH/YEAR bucket over [from, to); see SERIES_DESCRIPTION."""
+    granularity = Granularity(granularity)
     scope = _scope(f.region_code)
     if scope is None:
         return []
@@ -207,7 +211,7 @@ async def stats_series(
     if lo >= hi:
         return []
     starts = buckets(lo, hi, granularity)
-    query = await _Query.build(conn, f, [scope.prefix], scope.lvl, today, medians)
+    query = _Query.build(f, [scope.prefix], scope.lvl, today, medians)
     query.set_series(lo, hi, granularity, starts)
     out = await query.run(conn)
     return [(start, out[(scope.prefix, start)]) for start in starts]
@@ -220,11 +224,24 @@ async def overdue(
     scope = _scope(f.region_code)
     if scope is None:
         return 0
-    query = await _Query.build(conn, f, [scope.prefix], scope.lvl, today, False,
+    query = _Query.build(f, [scope.prefix], scope.lvl, today, False,
                                overdue_days=days)
     query.set_dates(f.from_, f.to, figures=False)
     out = await query.run(conn)
     return out[(scope.prefix, None)].wishes.overdue
+
+
+def region_filter(f: StatsFilter, code: str) -> StatsFilter:
+    """The filter one row of ``stats_by_region`` answers (for its ``overdue(days)``)."""
+    return dataclasses.replace(f, region_code=code)
+
+
+def bucket_filter(f: StatsFilter, start: dt.date, granularity: Granularity | str) -> StatsFilter:
+    """The filter one point of ``stats_series`` answers (for its ``overdue(days)``)."""
+    end = bucket_end(start, Granularity(granularity))
+    lo = start if f.from_ is None else max(start, f.from_)
+    hi = end if f.to is None else min(end, f.to)
+    return dataclasses.replace(f, from_=lo, to=hi)
 
 
 # ---------------------------------------------------------------- scope and codes
@@ -271,7 +288,9 @@ def _counted(lvl: int, g: str, dims: str) -> bool:
     """Mirror of stats_counted() in migration 0003."""
     if lvl == 1:
         return g != "D" or dims != "cg"
-    return True
+    if lvl == 2:
+        return dims == "" or (g != "D" and dims != "cg")
+    return dims == ""
 
 
 def _histogram(lvl: int, g: str) -> bool:
@@ -280,6 +299,9 @@ def _histogram(lvl: int, g: str) -> bool:
 
 
 # ---------------------------------------------------------------- one query
+
+
+_COARSE = len(med.COARSE_EDGES) + 1
 
 
 @dataclass(slots=True)
@@ -298,11 +320,13 @@ class _Acc:
     activity: list[int] = field(default_factory=lambda: [0] * 4)
     volunteer_hours: Decimal = Decimal(0)
     network: tuple[int, int, int] = (0, 0, 0)
+    srcs: set[int] = field(default_factory=set)  # sources with cells here
 
 
-_COARSE = len(med.COARSE_EDGES) + 1
-_COUNT_COLUMNS = ("total", "pending", "open", "claimed", "fulfilled", "cancelled", "with_claim",
-                  "with_fulfil")
+# Positions in a FIGURES row: kind, area, bucket, srcs, n1..n8, hours, coarse claim, fulfil.
+_COUNTS_AT = 4
+_CLAIM_AT = _COUNTS_AT + 8 + 1
+_FULFIL_AT = _CLAIM_AT + _COARSE
 _STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
 
 
@@ -318,8 +342,7 @@ class _Query:
     grp: int
     category: str | None
     group: str | None
-    src: int | None
-    hist_srcs: list[int]
+    src: str | None  # a source code; one the hub does not know matches nothing
     today: dt.date
     medians: bool
     overdue_days: int
@@ -330,11 +353,12 @@ class _Query:
     record_blocks: list[tuple[int, Block]] = field(default_factory=list)
     activity_blocks: list[Block] = field(default_factory=list)
     series: Granularity | None = None
+    network: bool = True  # teams and stations too
+    _clipped: dict[dt.date | None, list[Block]] = field(default_factory=dict)
 
     @classmethod
-    async def build(
+    def build(
         cls,
-        conn: asyncpg.Connection,
         f: StatsFilter,
         prefixes: list[str],
         lvl: int | None,
@@ -345,23 +369,13 @@ class _Query:
         overdue_days: int = OVERDUE_DAYS,
     ) -> _Query:
         dims = ("c" if f.category else "") + ("g" if f.beneficiary_group else "")
-        sources = {r["code"]: r["id"] for r in await conn.fetch(q.SOURCE_IDS)}
-        src: int | None = None
-        if f.source_code is not None:
-            src = sources.get(f.source_code, -1)  # an unknown source matches nothing
-        if src is not None:
-            hist_srcs = [src]
-        elif lvl == 1:
-            hist_srcs = [0]
-        else:
-            hist_srcs = sorted(sources.values())
         return cls(
             prefixes=prefixes, lvl=lvl, within=within or prefixes[0], dims=dims,
             cat=_CATEGORIES.index(f.category) + 1 if f.category else 0,
             grp=_GROUPS.index(f.beneficiary_group) + 1 if f.beneficiary_group else 0,
             category=f.category.value if f.category else None,
             group=f.beneficiary_group.value if f.beneficiary_group else None,
-            src=src, hist_srcs=hist_srcs, today=today or beijing_today(), medians=medians,
+            src=f.source_code, today=today or beijing_today(), medians=medians,
             overdue_days=overdue_days,
         )
 
@@ -383,6 +397,7 @@ class _Query:
             blocks = cover(a, z)
             self._split(blocks, 0)
             self.activity_blocks = blocks
+        self.network = figures
         self._split(cover(a, min(z, self._cutoff())), 1)
 
     def set_series(self, lo: dt.date, hi: dt.date, granularity: Granularity,
@@ -405,12 +420,15 @@ class _Query:
 
     async def run(self, conn: asyncpg.Connection) -> dict[tuple[str, dt.date | None], StatsResult]:
         accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
-        await self._wish_cells(conn, accs)
+        if self.lvl is not None:
+            await self._cells(conn, accs)
+        else:
+            await self._activity_records(conn, accs)
+            if self.network:
+                await self._network_records(conn, accs)
         await self._wish_records(conn, accs)
         if self.medians:
             await self._medians(conn, accs)
-        await self._activities(conn, accs)
-        await self._network(conn, accs)
         return {key: _result(acc, self.medians) for key, acc in accs.items()}
 
     def _ranges(self, tagged: Sequence[tuple[int, Block]]) -> list[list[object]]:
@@ -420,25 +438,48 @@ class _Query:
     def _key(self, area: str, bucket: dt.date | None) -> tuple[str, dt.date | None]:
         return (area, bucket if self.unit else None)
 
-    async def _wish_cells(self, conn: asyncpg.Connection,
-                          accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        if not self.cell_blocks:
-            return
-        rows = await conn.fetch(q.WISH_CELLS, *self._ranges(self.cell_blocks), self.unit,
-                                self.prefixes, self.cat, self.grp, self.src)
+    async def _cells(self, conn: asyncpg.Connection,
+                     accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        """Every figure the cells hold, in one statement (see q.FIGURES)."""
+        tagged = self.cell_blocks + [(2, b) for b in self.activity_blocks]
+        rows = await conn.fetch(q.FIGURES if self.medians else q.FIGURES_COUNTS,
+                                *self._ranges(tagged), self.unit, self.prefixes,
+                                self.cat, self.src, self.grp, self.network)
+        network: dict[str, list[int]] = {}
         for r in rows:
+            kind = r["kind"]
+            if kind in ("t", "s"):
+                held = network.setdefault(r["area"], [0, 0, 0])
+                if kind == "t":
+                    held[0], held[1] = int(r["n1"]), int(r["n2"])
+                else:
+                    held[2] = int(r["n1"])
+                continue
             acc = accs.get(self._key(r["area"], r["bucket"]))
             if acc is None:
                 continue
-            if r["tag"] == 0:
-                for i, column in enumerate(_COUNT_COLUMNS):
-                    acc.counts[i] += r[column]
-                for m, names in (("c", q.COARSE_CLAIM), ("f", q.COARSE_FULFIL)):
-                    coarse = acc.coarse[m]
-                    for i, name in enumerate(names):
-                        coarse[i] += r[name]
+            if kind == "w":
+                acc.srcs.update(r["srcs"])
+                counts = acc.counts
+                for i in range(8):
+                    counts[i] += r[_COUNTS_AT + i]
+                if not self.medians:
+                    continue
+                claim, fulfil = acc.coarse["c"], acc.coarse["f"]
+                for i in range(_COARSE):
+                    claim[i] += r[_CLAIM_AT + i]
+                    fulfil[i] += r[_FULFIL_AT + i]
+            elif kind == "o":
+                acc.overdue += r["n1"]
             else:
-                acc.overdue += r["open"]
+                activity = acc.activity
+                for i in range(4):
+                    activity[i] += r[_COUNTS_AT + i]
+                acc.volunteer_hours += r["hours"]
+        for (area, _), acc in accs.items():
+            found = network.get(area)
+            if found is not None:
+                acc.network = (found[0], found[1], found[2])
 
     async def _wish_records(self, conn: asyncpg.Connection,
                             accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
@@ -474,13 +515,16 @@ class _Query:
                 total = sum(coarse)
                 if total <= 0:
                     continue
+                k1, k2 = med.middle_ranks(total)
                 below = 0
-                ranks = med.middle_ranks(total)
                 for b, n in enumerate(coarse):
-                    if n and any(below <= k < below + n for k in ranks):
+                    end = below + n
+                    if n and ((below <= k1 < end) or (below <= k2 < end)):
                         requests.append(_Request(key, m, b, below, *med.coarse_range(b)))
-                    below += n
-        fine = await self._fine_cells(conn, requests)
+                    if end > k2:
+                        break
+                    below = end
+        fine = await self._fine_cells(conn, requests, accs)
         await self._fine_records(conn, requests, fine)
         by_group: dict[tuple[tuple[str, dt.date | None], str], list[int]] = {}
         for i, r in enumerate(requests):
@@ -492,35 +536,42 @@ class _Query:
                                        [fine[i] for i in mine], acc.hours[m])
 
     def _cell_blocks(self, bucket: dt.date | None) -> list[Block]:
-        blocks = [b for t, b in self.cell_blocks if t == 0]
-        if self.series is not None and bucket is not None:
-            blocks = clip(blocks, bucket, bucket_end(bucket, self.series))
-        return blocks
+        """The filter's cell blocks, cut to one series bucket."""
+        cached = self._clipped.get(bucket)
+        if cached is None:
+            blocks = [b for t, b in self.cell_blocks if t == 0]
+            if self.series is not None and bucket is not None:
+                blocks = clip(blocks, bucket, bucket_end(bucket, self.series))
+            cached = self._clipped[bucket] = blocks
+        return cached
 
-    async def _fine_cells(self, conn: asyncpg.Connection,
-                          requests: list[_Request]) -> list[Counter[int]]:
+    async def _fine_cells(self, conn: asyncpg.Connection, requests: list[_Request],
+                          accs: dict[tuple[str, dt.date | None], _Acc]) -> list[Counter[int]]:
         """One-hour counts from the histograms, for cell blocks that have them."""
         fine: list[Counter[int]] = [Counter() for _ in requests]
         lvl = self.lvl
         if lvl is None or self.dims:
             return fine
-        srcs = self.hist_srcs
-        cols: list[list[object]] = [[] for _ in range(8)]
+        cols: list[list[object]] = [[] for _ in range(9)]
+        add = [c.append for c in cols]
         for i, r in enumerate(requests):
-            areas = [r.key[0]]
-            if lvl == 1 and self.src is not None:
+            if lvl == 1 and self.src is None:
+                pairs = [(r.key[0], 0)]
+            elif lvl == 1:
                 # The province keeps one-hour histograms for all sources together;
                 # one source's are its cities'.
-                areas = _CITY_AREAS
+                pairs = [(area, src) for src in sorted(accs[r.key].srcs) for area in _CITY_AREAS]
+            else:
+                pairs = [(r.key[0], src) for src in sorted(accs[r.key].srcs)]
             for b in self._cell_blocks(r.key[1]):
                 if not _histogram(lvl, b.g):
                     continue
-                for area in areas:
-                    for column, value in zip(cols, (i, area, r.m, r.lo, r.hi, b.g, b.lo, b.hi),
-                                             strict=True):
-                        column.append(value)
+                for area, src in pairs:
+                    for put, value in zip(
+                            add, (i, area, r.m, r.lo, r.hi, b.g, b.lo, b.hi, src), strict=True):
+                        put(value)
         if cols[0]:
-            for row in await conn.fetch(q.HIST_FINE, *cols, srcs):
+            for row in await conn.fetch(q.HIST_FINE, *cols):
                 fine[row["i"]][row["b"]] += row["n"]
         return fine
 
@@ -550,23 +601,17 @@ class _Query:
             if i is not None:
                 fine[i][hours] += row["n"]
 
-    async def _activities(self, conn: asyncpg.Connection,
-                          accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+    async def _activity_records(self, conn: asyncpg.Connection,
+                                accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
         blocks = [(0, b) for b in self.activity_blocks]
         if not blocks:
             return
-        if self.lvl is not None:
-            rows = await conn.fetch(q.ACTIVITY_CELLS, *self._ranges(blocks), self.unit,
-                                    self.prefixes, self.src)
-            keyed = [(self._key(r["area"], r["bucket"]), r) for r in rows]
-        else:
-            lo, hi = _code_range(self.within)
-            tags, _, los, his = self._ranges(blocks)
-            rows = await conn.fetch(q.BASE_ACTIVITIES, tags, los, his, lo, hi,
-                                    len(self.prefixes[0]), self.unit, self.src)
-            keyed = [(self._key(r["key"], r["bucket"]), r) for r in rows]
-        for key, r in keyed:
-            acc = accs.get(key)
+        lo, hi = _code_range(self.within)
+        tags, _, los, his = self._ranges(blocks)
+        rows = await conn.fetch(q.BASE_ACTIVITIES, tags, los, his, lo, hi,
+                                len(self.prefixes[0]), self.unit, self.src)
+        for r in rows:
+            acc = accs.get(self._key(r["key"], r["bucket"]))
             if acc is None:
                 continue
             acc.activity[0] += r["activities"]
@@ -575,19 +620,14 @@ class _Query:
             acc.activity[3] += r["beneficiaries"]
             acc.volunteer_hours += r["volunteer_hours"]
 
-    async def _network(self, conn: asyncpg.Connection,
-                       accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        if self.lvl is not None:
-            rows = await conn.fetch(q.NETWORK_CELLS, self.prefixes, self.src)
-            found = {r["area"]: r for r in rows}
-        else:
-            lo, hi = _code_range(self.within)
-            rows = await conn.fetch(q.BASE_NETWORK, lo, hi, len(self.prefixes[0]), self.src)
-            found = {r["key"]: r for r in rows}
+    async def _network_records(self, conn: asyncpg.Connection,
+                               accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        lo, hi = _code_range(self.within)
+        rows = await conn.fetch(q.BASE_NETWORK, lo, hi, len(self.prefixes[0]), self.src)
+        found = {r["key"]: (int(r["teams"]), int(r["members"]), int(r["stations"]))
+                 for r in rows}
         for (area, _), acc in accs.items():
-            r = found.get(area)
-            if r is not None:
-                acc.network = (int(r["teams"]), int(r["members"]), int(r["stations"]))
+            acc.network = found.get(area, (0, 0, 0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -610,10 +650,12 @@ def _pick(total: int, requests: list[_Request], fine: list[Counter[int]],
     values = []
     for rank in med.middle_ranks(total):
         for r, counts in zip(requests, fine, strict=True):
-            inside = Counter(counts)
-            for hours, n in records.items():
-                if r.lo <= hours < r.hi:
-                    inside[hours] += n
+            inside = counts
+            if records:
+                inside = Counter(counts)
+                for hours, n in records.items():
+                    if r.lo <= hours < r.hi:
+                        inside[hours] += n
             if r.below <= rank < r.below + sum(inside.values()):
                 value = med.value_at(rank, r.below, inside.items())
                 if value is not None:

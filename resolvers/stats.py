@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
+
+from strawberry.types.nodes import Selection
 
 from hub import stats as hub_stats
 from hub.errors import QueryError
 from hub.models import RegionLevel
 from hub.places import load_places
 from resolvers.context import Context
+from resolvers.lookahead import selects
 from schema import stats as s
-
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
 def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
@@ -60,31 +60,49 @@ def wrap(result: Any, flt: hub_stats.StatsFilter) -> s.Stats:
     )
 
 
-async def stats(ctx: Context, f: s.StatsFilter | None) -> s.Stats:
+def wants_medians(selections: list[Selection], *above: str) -> bool:
+    """Whether a median is asked for: they are the costly part of the figures."""
+    return any(selects(selections, (*above, "wishes", name))
+               for name in ("medianHoursToClaim", "medianHoursToFulfill"))
+
+
+async def stats(ctx: Context, f: s.StatsFilter | None, medians: bool = True) -> s.Stats:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        return wrap(await hub_stats.stats(conn, flt), flt)
+        return wrap(await hub_stats.stats(conn, flt, medians=medians), flt)
 
 
 async def stats_by_region(
-    ctx: Context, f: s.StatsFilter | None, level: RegionLevel
+    ctx: Context, f: s.StatsFilter | None, level: RegionLevel, medians: bool = True
 ) -> list[s.RegionStats]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        rows = await hub_stats.stats_by_region(conn, flt, level)
+        rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians)
     regions = await ctx.loaders.region.load_many([code for code, _ in rows])
     return [
-        s.RegionStats(region=region, stats=wrap(result, flt))  # type: ignore[arg-type]
-        for region, (_, result) in zip(regions, rows, strict=True)
+        s.RegionStats(
+            region=region,  # type: ignore[arg-type]
+            stats=wrap(result, hub_stats.region_filter(flt, code)),
+        )
+        for region, (code, result) in zip(regions, rows, strict=True)
         if region is not None
     ]
 
 
-async def stats_series(ctx: Context, f: s.StatsFilter | None, granularity: Any) -> list[s.SeriesPoint]:
+async def stats_series(
+    ctx: Context, f: s.StatsFilter | None, granularity: Any, medians: bool = True
+) -> list[s.SeriesPoint]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        rows = await hub_stats.stats_series(conn, flt, granularity.value)
-    return [s.SeriesPoint(start=day, stats=wrap(result, flt)) for day, result in rows]
+        rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians)
+    # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
+    return [
+        s.SeriesPoint(
+            start=day,
+            stats=wrap(result, hub_stats.bucket_filter(flt, day, granularity.value)),
+        )
+        for day, result in rows
+    ]
 
 
 async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
@@ -92,7 +110,7 @@ async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
         raise QueryError("`days` must not be negative")
     if days == 30:
         return wish_stats._overdue_default
-    today = dt.datetime.now(BEIJING).date()
+    today = hub_stats.beijing_today()
     async with ctx.pool.acquire() as conn:
         value: int = await hub_stats.overdue(conn, wish_stats._filter, days, today)
     return value

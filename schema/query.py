@@ -136,7 +136,9 @@ class Query:
     async def stats(self, info: CtxInfo, filter: StatsFilter | None = None) -> Stats:
         from resolvers import stats as r
 
-        return await r.stats(info.context, filter)
+        return await r.stats(
+            info.context, filter, r.wants_medians(info.selected_fields[0].selections)
+        )
 
     @strawberry.field(
         description="按区划分组的统计，列出筛选区划下该层级的每个区划 / Figures for every "
@@ -147,7 +149,8 @@ class Query:
     ) -> list[RegionStats]:
         from resolvers import stats as r
 
-        return await r.stats_by_region(info.context, filter, level)
+        medians = r.wants_medians(info.selected_fields[0].selections, "stats")
+        return await r.stats_by_region(info.context, filter, level, medians)
 
     @strawberry.field(
         description="按时间分组的统计（北京时间日历日，周从周一开始）/ Figures per day, week "
@@ -161,4 +164,5 @@ class Query:
     ) -> list[SeriesPoint]:
         from resolvers import stats as r
 
-        return await r.stats_series(info.context, filter, granularity)
+        medians = r.wants_medians(info.selected_fields[0].selections, "stats")
+        return await r.stats_series(info.context, filter, granularity, medians)

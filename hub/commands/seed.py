@@ -18,8 +18,10 @@ import sys
 from typing import Any, TextIO
 
 from hub.commands._common import open_pool
-from hub.seed import DEMO_SCALE, PROVINCE_SCALE, SeedProgress, load
+from hub.seed import DEMO_SCALE, PROVINCE_SCALE, SeedProgress, load, tidy
 
+# Records after which a seed vacuums and analyzes what it wrote.
+_TIDY_FROM = 50_000
 _NAMED_SCALES = {"province": PROVINCE_SCALE, "demo": DEMO_SCALE}
 
 
@@ -64,42 +66,52 @@ async def run(args: argparse.Namespace) -> int:
     bar = _Bar(sys.stderr)
     async with open_pool(max_size=args.concurrency + 1) as pool:
         summary = await load(pool, args.scale, seed=args.seed, now=now,
-                             progress=bar.update if bar.live else None,
+                             progress=bar.update,
                              concurrency=args.concurrency)
-    bar.close()
+        bar.close()
+        # Autovacuum would get there, minutes later; the figures are wanted now.
+        tidied = await tidy(pool) if summary.received >= _TIDY_FROM else None
     print(
         f"seeded scale {summary.scale:g} (seed {summary.seed}) in {summary.seconds:.1f}s: "
         f"{summary.bodies} bodies, {summary.received} records "
         f"({summary.accepted} accepted, {summary.duplicates} duplicates, "
-        f"{summary.rejected} rejected); {summary.wishes} wishes held",
+        f"{summary.rejected} rejected); {summary.wishes} wishes held"
+        + ("" if tidied is None else f"; vacuumed and analyzed in {tidied:.1f}s"),
     )
     return 0 if summary.rejected == 0 else 1
 
 
 class _Bar:
-    """A one-line progress display (``\\r``) on a terminal; nothing otherwise."""
+    """A one-line progress display (``\\r``) on a terminal; elsewhere (logs, CI) a
+    plain line every 10 % of the records."""
 
     def __init__(self, out: TextIO) -> None:
         self._out = out
-        self.live = out.isatty()
+        self._tty = out.isatty()
         self._last = 0.0
+        self._tenth = 0
 
     def update(self, p: SeedProgress) -> None:
-        if p.elapsed - self._last < 0.2:
+        if self._tty and p.elapsed - self._last < 0.2:
             return
+        share = min(1.0, p.records / p.expected_records) if p.expected_records else 0.0
+        if not self._tty:
+            if int(share * 10) <= self._tenth:
+                return
+            self._tenth = int(share * 10)
         self._last = p.elapsed
         eta = "?" if p.eta is None else _duration(p.eta)
-        share = min(1.0, p.records / p.expected_records) if p.expected_records else 0.0
         filled = int(share * 24)
+        start, end = ("\r", "   ") if self._tty else ("", "\n")
         self._out.write(
-            f"\r[{'#' * filled}{'.' * (24 - filled)}] {p.bodies} bodies, "
+            f"{start}[{'#' * filled}{'.' * (24 - filled)}] {p.bodies} bodies, "
             f"{p.records:,}/~{p.expected_records:,} records, {p.rate:,.0f}/s, "
-            f"ETA {eta}   "
+            f"ETA {eta}{end}"
         )
         self._out.flush()
 
     def close(self) -> None:
-        if self.live and self._last:
+        if self._tty and self._last:
             self._out.write("\n")
             self._out.flush()
 

@@ -127,7 +127,7 @@ language sql immutable parallel safe as $$
     select case lvl
         when 1 then g <> 'D' or dims <> 'cg'
         when 2 then dims = '' or (g <> 'D' and dims <> 'cg')
-        else dims = '' or (g <> 'D' and dims <> 'cg')
+        else dims = ''
     end
 $$;
 

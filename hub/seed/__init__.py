@@ -8,11 +8,11 @@ deletions, 葫芦岛 pink and blue events); ``load`` pushes them through
 """
 
 from hub.seed.bodies import generate
-from hub.seed.load import SeedProgress, SeedSummary, load
+from hub.seed.load import SeedProgress, SeedSummary, load, tidy
 from hub.seed.plan import Plan, make_plan
 
 DEMO_SCALE = 0.0005  # a few hundred wishes across every city and platform
 PROVINCE_SCALE = 1.0
 
 __all__ = ["DEMO_SCALE", "PROVINCE_SCALE", "Plan", "SeedProgress", "SeedSummary", "generate",
-           "load", "make_plan"]
+           "load", "make_plan", "tidy"]

@@ -216,7 +216,7 @@ def life(
         return Life(status, None, None, ended)
     claim = _claim_delay(rng)
     if forced is WishStatus.OPEN:
-        return Life(status, None, None, None)
+        return Life(WishStatus.OPEN, None, None, None)
     if forced is not None:
         claim = min(claim, age * 0.4)
     claimed = submitted + claim
@@ -224,7 +224,7 @@ def life(
         return Life(WishStatus.OPEN, None, None, None)
     delivery = _delivery_delay(rng)
     if forced is WishStatus.CLAIMED:
-        return Life(status, claimed, None, None)
+        return Life(WishStatus.CLAIMED, claimed, None, None)
     if forced is not None:
         delivery = min(delivery, (now - claimed) * 0.5)
     fulfilled = claimed + delivery

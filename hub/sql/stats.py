@@ -14,7 +14,7 @@ and group by ``left(region_code, $n)``.
 
 # ---------------------------------------------------------------- reference
 
-SOURCE_IDS = "select id, code from sources order by id"
+SOURCE_ID = "select id from sources where code = $1"
 
 # Regions at one level inside a code range (statsByRegion's rows).
 REGIONS_IN_RANGE = """
@@ -40,57 +40,76 @@ select least((select min(p) from stats_wish_cells
 # The coarse histogram columns of stats_wish_cells (constant names).
 COARSE_CLAIM = tuple(f"c{i:02d}" for i in range(24))
 COARSE_FULFIL = tuple(f"f{i:02d}" for i in range(24))
-_COARSE_SUMS = ", ".join(f"sum(c.{name}) as {name}" for name in COARSE_CLAIM + COARSE_FULFIL)
+_COARSE_SUMS = ", ".join(f"sum(c.{name})::integer" for name in COARSE_CLAIM + COARSE_FULFIL)
+_COARSE_NULLS = ", ".join("null::integer" for _ in COARSE_CLAIM + COARSE_FULFIL)
+# A source filter ($8, a code): an unknown code matches nothing.
+_SOURCE = "($8::text is null or c.src = (select id from sources where code = $8))"
+_BUCKET = "case when $5::text is null then null::date else date_trunc($5, c.p)::date end"
 
-WISH_CELLS = f"""
-select c.area,
-       case when $5::text is null then null::date else date_trunc($5, c.p)::date end as bucket,
-       r.tag,
-       sum(c.total) as total, sum(c.pending) as pending, sum(c.open) as open,
-       sum(c.claimed) as claimed, sum(c.fulfilled) as fulfilled, sum(c.cancelled) as cancelled,
-       sum(c.with_claim) as with_claim, sum(c.with_fulfil) as with_fulfil,
-       {_COARSE_SUMS}
-  from unnest($1::integer[], $2::text[], $3::date[], $4::date[]) as r(tag, g, lo, hi)
-  join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where c.area = any($6::text[]) and c.cat = $7 and c.grp = $8
-   and ($9::smallint is null or c.src = $9)
- group by 1, 2, 3
+# Every figure the cells hold, in one statement: per (area, bucket), rows of
+# kind 'w' (wishes: counts n1..n8 = total, pending, open, claimed, fulfilled,
+# cancelled, with claim, with fulfil, then the coarse histograms), 'o' (OPEN
+# wishes in the overdue ranges: n1), 'a' (activities: n1..n4 and hours), 't'
+# (teams: n1, members n2) and 's' (stations: n1). Ranges with tag 0 are the
+# filter's wish blocks, 1 the overdue blocks, 2 the activity blocks.
+def _figures(coarse: str, nulls: str) -> str:
+    return f"""
+with r as (
+    select * from unnest($1::integer[], $2::text[], $3::date[], $4::date[]) as r(tag, g, lo, hi)
+)
+select 'w' as kind, c.area, {_BUCKET} as bucket, array_agg(distinct c.src) as srcs,
+       sum(c.total) as n1, sum(c.pending) as n2, sum(c.open) as n3, sum(c.claimed) as n4,
+       sum(c.fulfilled) as n5, sum(c.cancelled) as n6, sum(c.with_claim) as n7,
+       sum(c.with_fulfil) as n8, null::numeric as hours, {coarse}
+  from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
+ where r.tag = 0 and c.area = any($6::text[]) and c.cat = $7 and c.grp = $9 and {_SOURCE}
+ group by 2, 3
+union all
+select 'o', c.area, {_BUCKET}, null, sum(c.open), null, null, null, null, null, null, null, null,
+       {nulls}
+  from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
+ where r.tag = 1 and c.area = any($6::text[]) and c.cat = $7 and c.grp = $9 and {_SOURCE}
+ group by 2, 3
+union all
+select 'a', c.area, {_BUCKET}, null, sum(c.activities), sum(c.sessions),
+       sum(c.volunteer_attendances), sum(c.beneficiaries), null, null, null, null,
+       sum(c.volunteer_hours), {nulls}
+  from r join stats_activity_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
+ where r.tag = 2 and c.area = any($6::text[]) and {_SOURCE}
+ group by 2, 3
+union all
+select 't', c.area, null, null, sum(c.teams), sum(c.members), null, null, null, null, null, null,
+       null, {nulls}
+  from stats_team_cells c where c.area = any($6::text[]) and {_SOURCE} and $10
+ group by 2
+union all
+select 's', c.area, null, null, sum(c.stations), null, null, null, null, null, null, null, null,
+       {nulls}
+  from stats_station_cells c where c.area = any($6::text[]) and {_SOURCE} and $10
+ group by 2
 """
 
+
+FIGURES = _figures(_COARSE_SUMS, _COARSE_NULLS)
+# The same without the histograms, when no median is asked for: far fewer
+# values to sum and send.
+FIGURES_COUNTS = _figures("null::integer", "null::integer")
+
+
 # One-hour counts inside the requested hour ranges [blo, bhi), summed per
-# request i; each row names one area and one block of periods to read.
+# request i; each row names one area, source and block of periods to read.
 # m: 'c' claim, 'f' fulfil.
 HIST_FINE = """
 select q.i, h.b, sum(h.n) as n
   from unnest($1::integer[], $2::text[], $3::text[], $4::integer[], $5::integer[], $6::text[],
-              $7::date[], $8::date[]) as q(i, area, m, blo, bhi, g, lo, hi)
-  join stats_wish_hist h
-    on h.area = q.area and h.src = any($9::smallint[]) and h.m = q.m::"char"
-   and h.g = q.g::"char" and h.p >= q.lo and h.p < q.hi and h.b >= q.blo and h.b < q.bhi
+              $7::date[], $8::date[], $9::smallint[]) as q(i, area, m, blo, bhi, g, lo, hi, src)
+ cross join lateral (
+       select h.b, h.n from stats_wish_hist h
+        where h.area = q.area and h.src = q.src and h.m = q.m::"char"
+          and h.g = q.g::"char" and h.p >= q.lo and h.p < q.hi and h.b >= q.blo and h.b < q.bhi
+       offset 0
+ ) h
  group by 1, 2
-"""
-
-ACTIVITY_CELLS = """
-select c.area,
-       case when $5::text is null then null::date else date_trunc($5, c.p)::date end as bucket,
-       sum(c.activities) as activities, sum(c.sessions) as sessions,
-       sum(c.volunteer_attendances) as volunteer_attendances,
-       sum(c.beneficiaries) as beneficiaries, sum(c.volunteer_hours) as volunteer_hours
-  from unnest($1::integer[], $2::text[], $3::date[], $4::date[]) as r(tag, g, lo, hi)
-  join stats_activity_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where c.area = any($6::text[]) and ($7::smallint is null or c.src = $7) and r.tag = 0
- group by 1, 2
-"""
-
-NETWORK_CELLS = """
-select a.area,
-       coalesce((select sum(t.teams) from stats_team_cells t
-                  where t.area = a.area and ($2::smallint is null or t.src = $2)), 0) as teams,
-       coalesce((select sum(t.members) from stats_team_cells t
-                  where t.area = a.area and ($2::smallint is null or t.src = $2)), 0) as members,
-       coalesce((select sum(s.stations) from stats_station_cells s
-                  where s.area = a.area and ($2::smallint is null or s.src = $2)), 0) as stations
-  from unnest($1::text[]) as a(area)
 """
 
 # ---------------------------------------------------------------- records
@@ -110,7 +129,7 @@ with base as materialized (
        and w.region_code collate "C" >= $4 and w.region_code collate "C" < $5
        and ($8::text is null or w.category = $8)
        and ($9::text is null or w.beneficiary_group = $9)
-       and ($10::smallint is null or w.source = $10)
+       and ($10::text is null or w.source = (select id from sources where code = $10))
 )
 select key, bucket, tag, 's' as kind, status as label, null::integer as hours, count(*) as n
   from base group by 1, 2, 3, 5
@@ -124,38 +143,72 @@ select key, bucket, tag, 'f', null, fulfil_hours, count(*)
 
 # One-hour counts straight from the records, for medians no histogram holds:
 # wishes whose hours lie in [blo, bhi) and day in [lo, hi), per measure m,
-# grouped by left(region_code, $6) and bucket.
+# grouped by left(region_code, $6) and bucket. Each hour of a range is looked
+# up on its own (coarse buckets are at most 1,024 hours wide; the open-ended
+# last one is read as a range), so the hours-first indexes serve it exactly.
 RECORDS_FINE = """
 with r as (
     select * from unnest($1::text[], $2::integer[], $3::integer[], $4::date[], $5::date[])
         as r(m, blo, bhi, lo, hi)
-)
-select left(w.region_code, $6) as key,
-       case when $7::text is null then null::date
-            else date_trunc($7, w.stats_day)::date end as bucket,
-       'c' as m, w.claim_hours as hours, count(*) as n
-  from r join wishes w
-    on w.claim_hours >= r.blo and w.claim_hours < r.bhi
-   and w.stats_day >= r.lo and w.stats_day < r.hi
- where r.m = 'c' and not w.deleted and not w.shadowed and w.claim_hours is not null
-   and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
-   and ($10::text is null or w.category = $10)
-   and ($11::text is null or w.beneficiary_group = $11)
-   and ($12::smallint is null or w.source = $12)
- group by 1, 2, 4
-union all
-select left(w.region_code, $6), case when $7::text is null then null::date
-                                     else date_trunc($7, w.stats_day)::date end,
-       'f', w.fulfil_hours, count(*)
-  from r join wishes w
-    on w.fulfil_hours >= r.blo and w.fulfil_hours < r.bhi
-   and w.stats_day >= r.lo and w.stats_day < r.hi
- where r.m = 'f' and not w.deleted and not w.shadowed and w.fulfil_hours is not null
-   and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
-   and ($10::text is null or w.category = $10)
-   and ($11::text is null or w.beneficiary_group = $11)
-   and ($12::smallint is null or w.source = $12)
- group by 1, 2, 4
+),
+one as (
+    select r.m, h.hours, r.lo, r.hi
+      from r cross join lateral generate_series(r.blo, r.bhi - 1) as h(hours)
+     where r.bhi - r.blo <= 1024
+),
+wide as (select * from r where r.bhi - r.blo > 1024)
+select x.key, x.bucket, x.m, x.hours, count(*) as n
+  from (
+    select left(w.region_code, $6) as key,
+           case when $7::text is null then null::date
+                else date_trunc($7, w.stats_day)::date end as bucket,
+           o.m, w.claim_hours as hours
+      from one o cross join lateral (
+           select w.region_code, w.stats_day, w.claim_hours from wishes w
+            where o.m = 'c' and w.claim_hours = o.hours
+              and w.stats_day >= o.lo and w.stats_day < o.hi
+              and not w.deleted and not w.shadowed
+              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
+              and ($10::text is null or w.category = $10)
+              and ($11::text is null or w.beneficiary_group = $11)
+              and ($12::text is null or w.source = (select id from sources where code = $12))
+           offset 0
+      ) w
+    union all
+    select left(w.region_code, $6),
+           case when $7::text is null then null::date
+                else date_trunc($7, w.stats_day)::date end,
+           o.m, w.fulfil_hours
+      from one o cross join lateral (
+           select w.region_code, w.stats_day, w.fulfil_hours from wishes w
+            where o.m = 'f' and w.fulfil_hours = o.hours
+              and w.stats_day >= o.lo and w.stats_day < o.hi
+              and not w.deleted and not w.shadowed
+              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
+              and ($10::text is null or w.category = $10)
+              and ($11::text is null or w.beneficiary_group = $11)
+              and ($12::text is null or w.source = (select id from sources where code = $12))
+           offset 0
+      ) w
+    union all
+    select left(w.region_code, $6),
+           case when $7::text is null then null::date
+                else date_trunc($7, w.stats_day)::date end,
+           o.m, case when o.m = 'c' then w.claim_hours else w.fulfil_hours end
+      from wide o cross join lateral (
+           select w.region_code, w.stats_day, w.claim_hours, w.fulfil_hours from wishes w
+            where w.stats_day >= o.lo and w.stats_day < o.hi
+              and (case when o.m = 'c' then w.claim_hours else w.fulfil_hours end) >= o.blo
+              and (case when o.m = 'c' then w.claim_hours else w.fulfil_hours end) < o.bhi
+              and not w.deleted and not w.shadowed
+              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
+              and ($10::text is null or w.category = $10)
+              and ($11::text is null or w.beneficiary_group = $11)
+              and ($12::text is null or w.source = (select id from sources where code = $12))
+           offset 0
+      ) w
+  ) x
+ group by 1, 2, 3, 4
 """
 
 BASE_ACTIVITIES = """
@@ -168,7 +221,7 @@ select left(a.region_code, $6) as key,
   join activities a on a.date >= r.lo and a.date < r.hi
  where not a.deleted and r.tag = 0
    and a.region_code collate "C" >= $4 and a.region_code collate "C" < $5
-   and ($8::smallint is null or a.source = $8)
+   and ($8::text is null or a.source = (select id from sources where code = $8))
  group by 1, 2
 """
 
@@ -178,11 +231,12 @@ select key, coalesce(t.teams, 0) as teams, coalesce(t.members, 0) as members,
   from (select left(region_code, $3) as key, count(*) as teams, sum(member_count) as members
           from teams
          where not deleted and region_code collate "C" >= $1 and region_code collate "C" < $2
-           and ($4::smallint is null or source = $4)
+           and ($4::text is null or source = (select id from sources where code = $4))
          group by 1) t
   full join (select left(region_code, $3) as key, count(*) as stations
                from stations
               where not deleted and region_code collate "C" >= $1
-                and region_code collate "C" < $2 and ($4::smallint is null or source = $4)
+                and region_code collate "C" < $2
+                and ($4::text is null or source = (select id from sources where code = $4))
               group by 1) s using (key)
 """

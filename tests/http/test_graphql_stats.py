@@ -1,0 +1,163 @@
+"""Statistics through the ASGI app: what the provincial office's pages ask for.
+
+The figures themselves are compared with brute-force counts in
+tests/hub/test_stats.py; here the GraphQL side: filters, regions listed,
+series buckets, ``overdue(days)`` per row and per point, and errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from typing import Any
+
+import asyncpg
+import httpx
+
+from tests.http.conftest import (
+    CITY_COUNTIES,
+    StatementLog,
+    gql,
+    push_items,
+    wenhuayun_items,
+)
+
+FIGURES = """
+  wishes { submitted open claimed fulfilled cancelled fulfillmentRate
+           medianHoursToClaim medianHoursToFulfill overdue late: overdue(days: 0) }
+  activities { activities sessions volunteerAttendances beneficiaries volunteerHours }
+  teams teamMembers stations
+"""
+
+
+async def _claimed_and_open(pool: asyncpg.Pool) -> None:
+    """56 claimed wishes (WS-) and 28 open ones (OW-), all in March 2022."""
+    await push_items(pool, wenhuayun_items(wishes=56))
+    open_items = [dict(i, wish_id="OW" + i["wish_id"][2:])
+                  for i in wenhuayun_items(wishes=28, teams=0) if i["entity"] == "wish"]
+    await push_items(pool, open_items)
+
+
+async def test_province_and_city_figures(client: httpx.AsyncClient,
+                                         clean_db: asyncpg.Pool) -> None:
+    await _claimed_and_open(clean_db)
+    body = await gql(client, "query($f: StatsFilter) { stats(filter: $f) {" + FIGURES + "} }")
+    assert "errors" not in body, body
+    s = body["data"]["stats"]
+    assert s["wishes"]["submitted"] == 84
+    assert (s["wishes"]["open"], s["wishes"]["claimed"], s["wishes"]["fulfilled"]) == (28, 56, 0)
+    assert s["wishes"]["fulfillmentRate"] == 0
+    # Every open wish is from March 2022: long overdue whatever the day the test runs.
+    assert s["wishes"]["overdue"] == s["wishes"]["late"] == 28
+    assert s["teams"] == 10 and s["stations"] == 10
+    assert s["teamMembers"] == sum(10 + i for i in range(10))
+    # Claimed at 23:30 on the day submitted at hour i % 24: the median of whole hours.
+    hours = sorted(23 - (i % 24) for i in range(56))
+    assert s["wishes"]["medianHoursToClaim"] == (hours[27] + hours[28]) / 2
+
+    # 沈阳 holds the counties 210102 and 210106: two of every six wishes.
+    body = await gql(client, "query($f: StatsFilter) { stats(filter: $f) {" + FIGURES + "} }",
+                     f={"regionCode": "210100", "category": "STUDY_SUPPLIES"})
+    city = body["data"]["stats"]
+    expected = sum(1 for i in range(56) if CITY_COUNTIES[i % 6].startswith("2101"))
+    expected += sum(1 for i in range(28) if CITY_COUNTIES[i % 6].startswith("2101"))
+    assert city["wishes"]["submitted"] == expected
+    body = await gql(client, "query($f: StatsFilter) { stats(filter: $f) { wishes { submitted } } }",
+                     f={"category": "BOOKS"})
+    assert body["data"]["stats"]["wishes"]["submitted"] == 0
+
+
+async def test_by_region_lists_every_city_and_adds_up_to_the_province(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    await _claimed_and_open(clean_db)
+    query = """query($f: StatsFilter, $level: RegionLevel!) {
+        statsByRegion(filter: $f, level: $level) { region { code name }
+            stats { wishes { submitted overdue late: overdue(days: 0) } teams } } }"""
+    body = await gql(client, query, level="CITY")
+    assert "errors" not in body, body
+    rows = body["data"]["statsByRegion"]
+    assert len(rows) == 14
+    assert [r["region"]["code"] for r in rows] == sorted(r["region"]["code"] for r in rows)
+    assert sum(r["stats"]["wishes"]["submitted"] for r in rows) == 84
+    assert sum(r["stats"]["wishes"]["late"] for r in rows) == 28
+    by_code = {r["region"]["code"]: r["stats"] for r in rows}
+    # 沈阳's own overdue(days: 0), not the province's.
+    assert by_code["210100"]["wishes"]["late"] == sum(
+        1 for i in range(28) if CITY_COUNTIES[i % 6].startswith("2101"))
+    assert by_code["210400"]["wishes"]["submitted"] == 0  # 抚顺: listed, all zeros
+
+    body = await gql(client, query, level="COUNTY", f={"regionCode": "210100"})
+    counties = body["data"]["statsByRegion"]
+    assert all(r["region"]["code"].startswith("2101") for r in counties)
+    assert {r["region"]["code"] for r in counties if r["stats"]["wishes"]["submitted"]} == {
+        "210102", "210106"}
+
+    body = await gql(client, query, level="CITY", f={"regionCode": "210106"})
+    assert body["errors"] and body["data"] is None
+
+
+async def test_series_weeks_start_on_monday_and_each_point_counts_its_own_bucket(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    await _claimed_and_open(clean_db)
+    query = """query($f: StatsFilter, $g: Granularity!) { statsSeries(filter: $f, granularity: $g) {
+        start stats { wishes { submitted open late: overdue(days: 0) } } } }"""
+    body = await gql(client, query, g="WEEK", f={"from": "2022-03-01", "to": "2022-04-01"})
+    assert "errors" not in body, body
+    points = body["data"]["statsSeries"]
+    starts = [dt.date.fromisoformat(p["start"]) for p in points]
+    assert starts[0] == dt.date(2022, 2, 28)  # the Monday of 1 March's week
+    assert all(s.weekday() == 0 for s in starts)
+    assert [b - a for a, b in itertools.pairwise(starts)] == [dt.timedelta(7)] * 4
+    assert sum(p["stats"]["wishes"]["submitted"] for p in points) == 84
+    for p in points:
+        # Within its bucket, every open wish is overdue by now: no more, no fewer.
+        assert p["stats"]["wishes"]["late"] == p["stats"]["wishes"]["open"]
+
+    body = await gql(client, query, g="DAY", f={"from": "2022-03-05", "to": "2022-03-08"})
+    days = body["data"]["statsSeries"]
+    assert [p["start"] for p in days] == ["2022-03-05", "2022-03-06", "2022-03-07"]
+    # Day d of March holds the wishes i with 1 + i % 28 == d: two claimed, one open.
+    assert [p["stats"]["wishes"]["submitted"] for p in days] == [3, 3, 3]
+
+
+async def test_dates_are_beijing_days(client: httpx.AsyncClient, clean_db: asyncpg.Pool) -> None:
+    items = wenhuayun_items(wishes=1, teams=0, stations=1)
+    wish: dict[str, Any] = next(i for i in items if i["entity"] == "wish")
+    wish["submit_time"] = "2022-03-05T07:00:00+08:00"  # 4 March, 23:00 in UTC
+    await push_items(clean_db, items)
+    query = """query($f: StatsFilter) { stats(filter: $f) { wishes { submitted } } }"""
+    on_5 = await gql(client, query, f={"from": "2022-03-05", "to": "2022-03-06"})
+    on_4 = await gql(client, query, f={"from": "2022-03-04", "to": "2022-03-05"})
+    assert on_5["data"]["stats"]["wishes"]["submitted"] == 1
+    assert on_4["data"]["stats"]["wishes"]["submitted"] == 0
+
+
+async def test_bad_filters_are_errors_not_zeros(client: httpx.AsyncClient,
+                                                clean_db: asyncpg.Pool) -> None:
+    query = """query($f: StatsFilter) { stats(filter: $f) { wishes { submitted } } }"""
+    for f in ({"regionCode": "999999"}, {"from": "2022-03-05", "to": "2022-03-01"}):
+        body = await gql(client, query, f=f)
+        assert body.get("errors"), f
+    body = await gql(client, "{ stats { wishes { overdue(days: -1) } } }")
+    assert body.get("errors")
+
+
+async def test_medians_are_read_only_when_asked_for_even_through_fragments(
+    counted: tuple[httpx.AsyncClient, StatementLog], clean_db: asyncpg.Pool
+) -> None:
+    client, log = counted
+    await _claimed_and_open(clean_db)
+    plain = "{ statsByRegion(level: COUNTY) { stats { wishes { submitted } } } }"
+    fragment = """{ statsByRegion(level: COUNTY) { stats { ...W } } }
+        fragment W on Stats { wishes { submitted medianHoursToClaim } }"""
+    log.reset()
+    body = await gql(client, plain)
+    without = len(log.statements)
+    log.reset()
+    body = await gql(client, fragment)
+    rows = {r["stats"]["wishes"]["submitted"]: r["stats"]["wishes"]["medianHoursToClaim"]
+            for r in body["data"]["statsByRegion"]}
+    assert rows[0] is None and any(v is not None for k, v in rows.items() if k)
+    assert len(log.statements) > without
