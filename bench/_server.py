@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import socket
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -23,3 +32,26 @@ def wait_for(port: int, timeout: float = 30) -> None:
         except OSError:
             time.sleep(0.2)
     raise SystemExit("the hub did not start")
+
+
+@contextlib.contextmanager
+def serve_hub(url: str, workers: int) -> Iterator[int]:
+    """``hub.app`` under uvicorn on 127.0.0.1 (anonymous reads, no rate limit: the
+    benchmarks measure queries, not the limiter); yields its port once it listens."""
+    port = free_port()
+    config = Path(tempfile.mkdtemp()) / "hub.toml"
+    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
+    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
+           "HUB_LOG_LEVEL": "warning"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--no-access-log",
+         "--log-level", "warning"],
+        env=env, cwd=ROOT,
+    )
+    try:
+        wait_for(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

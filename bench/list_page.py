@@ -32,7 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._server import free_port, wait_for  # noqa: E402
+from bench._server import serve_hub  # noqa: E402
 from hub import db  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
 from hub.ingest import ingest  # noqa: E402
@@ -129,19 +129,7 @@ def main() -> None:
         url = db.with_database(server, "hub")
     asyncio.run(_load(url, args.wishes))
 
-    port = free_port()
-    # Anonymous reads without a rate limit: the bench measures the page, not the limiter.
-    config = Path(tempfile.mkdtemp()) / "hub.toml"
-    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
-    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config), "HUB_LOG_LEVEL": "warning"}
-    server_proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(args.workers), "--no-access-log",
-         "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )
-    try:
-        wait_for(port)
+    with serve_hub(url, args.workers) as port:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
             body = json.dumps({"query": PAGE, "variables": {"region": "210106"}})
             lua.write('wrk.method = "POST"\n')
@@ -159,9 +147,6 @@ def main() -> None:
         out = subprocess.run(["wrk", "-t2", "-c32", f"-d{args.seconds}s", "--latency", "-s", lua.name,
                               f"http://127.0.0.1:{port}/graphql"],
                              capture_output=True, text=True, check=True).stdout
-    finally:
-        server_proc.terminate()
-        server_proc.wait(timeout=10)
     rps = next(line for line in out.splitlines() if line.startswith("Requests/sec"))
     lat = [line.strip() for line in out.splitlines() if line.strip().startswith(("50%", "99%"))]
     print("list page: 50 newest CLAIMED wishes of 铁西区 with region and claiming teams")

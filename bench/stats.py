@@ -31,9 +31,7 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -45,7 +43,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench._server import free_port, wait_for  # noqa: E402
+from bench._server import serve_hub  # noqa: E402
 from hub import db, seed  # noqa: E402
 from hub import stats as hub_stats  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
@@ -418,23 +416,8 @@ def main() -> None:
                                         or ROOT / ".hub-data/bench-stats"))
         asyncio.run(db.ensure_database(server, "hub"))
         url = db.with_database(server, "hub")
-    port = free_port()
-    config = Path(tempfile.mkdtemp()) / "hub.toml"
-    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
-    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
-           "HUB_LOG_LEVEL": "warning"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(args.workers), "--no-access-log",
-         "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )
-    try:
-        wait_for(port)
+    with serve_hub(url, args.workers) as port:
         asyncio.run(run(args, url, port))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 

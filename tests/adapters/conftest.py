@@ -6,14 +6,30 @@ The suite runs with ``--import-mode=importlib``, so shared helpers come as the
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from hub.models import Batch, Parsed, Places, Rejection
 from hub.places import load_places
+
+R = TypeVar("R")
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+def record_as(kind: type[R], item: object) -> R:
+    """The canonical record a translated item carries, checked to be a ``kind``."""
+    record = getattr(item, "record", None)
+    assert isinstance(record, kind), record
+    return record
+
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

@@ -25,6 +25,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from tests.adapters.conftest import record_as
 
 if TYPE_CHECKING:
     from conftest import Kit
@@ -35,15 +36,11 @@ HOUR = dt.timedelta(hours=1)
 
 
 def wish(item: object) -> WishRecord:
-    record = getattr(item, "record", None)
-    assert isinstance(record, WishRecord)
-    return record
+    return record_as(WishRecord, item)
 
 
 def activity(item: object) -> ActivityRecord:
-    record = getattr(item, "record", None)
-    assert isinstance(record, ActivityRecord)
-    return record
+    return record_as(ActivityRecord, item)
 
 
 def test_registered_with_its_scope() -> None:

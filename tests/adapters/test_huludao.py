@@ -22,6 +22,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from tests.adapters.conftest import record_as, utc
 
 if TYPE_CHECKING:
     from conftest import Kit
@@ -29,20 +30,13 @@ if TYPE_CHECKING:
 UTC = dt.UTC
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
-
 
 def pink(item: object) -> WishRecord:
-    record = getattr(item, "record", None)
-    assert isinstance(record, WishRecord)
-    return record
+    return record_as(WishRecord, item)
 
 
 def blue(item: object) -> ClaimCardRecord:
-    record = getattr(item, "record", None)
-    assert isinstance(record, ClaimCardRecord)
-    return record
+    return record_as(ClaimCardRecord, item)
 
 
 def test_registered_with_its_scope() -> None:

@@ -24,6 +24,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from tests.adapters.conftest import record_as, utc
 
 if TYPE_CHECKING:
     from conftest import Kit
@@ -31,20 +32,13 @@ if TYPE_CHECKING:
 UTC = dt.UTC
 
 
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
-
 
 def wish(item: object) -> WishRecord:
-    record = getattr(item, "record", None)
-    assert isinstance(record, WishRecord)
-    return record
+    return record_as(WishRecord, item)
 
 
 def team(item: object) -> TeamRecord:
-    record = getattr(item, "record", None)
-    assert isinstance(record, TeamRecord)
-    return record
+    return record_as(TeamRecord, item)
 
 
 def test_registered_with_its_scope() -> None:

@@ -26,15 +26,13 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from tests.adapters.conftest import utc
 
 if TYPE_CHECKING:
     from conftest import Kit
 
 UTC = dt.UTC
 
-
-def utc(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=UTC)
 
 
 def record_of(item: object) -> object:

@@ -16,19 +16,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 import pytest
 
-from hub import db
-from hub.app import create_app
-from hub.config import parse_config
-from tests.http.conftest import StatementLog
+from tests.http.conftest import OPEN_CONFIG, client, counted
+
+__all__ = ["client", "counted"]  # fixtures shared with tests/http
 
 ROOT = Path(__file__).resolve().parents[2]
 JS = Path(__file__).resolve().parent / "js"
@@ -43,34 +41,8 @@ enabled = true
 [security.rate_limit]
 enabled = false
 """
-PUBLIC = parse_config({"public": {"enabled": True}, "security": {"rate_limit": {"enabled": False}}})
-
-
-@pytest.fixture
-async def client(clean_db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(config=PUBLIC, pool=clean_db)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-    ) as c:
-        yield c
-
-
-@pytest.fixture
-async def counted(
-    database_url: str, clean_db: asyncpg.Pool
-) -> AsyncIterator[tuple[httpx.AsyncClient, StatementLog]]:
-    log = StatementLog()
-
-    async def init(conn: asyncpg.Connection) -> None:
-        conn.add_query_logger(log)
-
-    pool = await db.create_pool(database_url, min_size=1, max_size=4, init=init)
-    app = create_app(config=PUBLIC, pool=pool)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-    ) as c:
-        yield c, log
-    await pool.close()
+# The same clients as the HTTP tests' (public reads, no rate limit).
+PUBLIC = OPEN_CONFIG
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -52,22 +53,31 @@ class StatementLog:
         self.statements.clear()
 
 
-@pytest.fixture
-async def counted(
-    database_url: str, clean_db: asyncpg.Pool
+@contextlib.asynccontextmanager
+async def counting_client(
+    database_url: str, config: Config, client: tuple[str, int] = ("127.0.0.1", 123)
 ) -> AsyncIterator[tuple[httpx.AsyncClient, StatementLog]]:
+    """A client of the app on a pool of its own whose SQL statements are logged."""
     log = StatementLog()
 
     async def init(conn: asyncpg.Connection) -> None:
         conn.add_query_logger(log)
 
     pool = await db.create_pool(database_url, min_size=1, max_size=4, init=init)
-    app = create_app(config=OPEN_CONFIG, pool=pool)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://hub.test"
-    ) as c:
-        yield c, log
-    await pool.close()
+    try:
+        transport = httpx.ASGITransport(app=create_app(config=config, pool=pool), client=client)
+        async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
+            yield c, log
+    finally:
+        await pool.close()
+
+
+@pytest.fixture
+async def counted(
+    database_url: str, clean_db: asyncpg.Pool
+) -> AsyncIterator[tuple[httpx.AsyncClient, StatementLog]]:
+    async with counting_client(database_url, OPEN_CONFIG) as counting:
+        yield counting
 
 
 def wenhuayun_items(wishes: int, teams: int = 10, stations: int = 10) -> list[dict[str, Any]]:

@@ -12,9 +12,8 @@ import asyncpg
 import httpx
 import pytest
 
-from hub import db
 from hub.app import create_app
-from tests.http.conftest import StatementLog
+from tests.http.conftest import StatementLog, counting_client
 from tests.security.conftest import TOKENS, auth, config
 
 FAST_SECONDS = 0.050
@@ -24,17 +23,8 @@ FAST_SECONDS = 0.050
 async def counted(
     database_url: str, clean_db: asyncpg.Pool
 ) -> AsyncIterator[tuple[httpx.AsyncClient, StatementLog]]:
-    log = StatementLog()
-
-    async def init(conn: asyncpg.Connection) -> None:
-        conn.add_query_logger(log)
-
-    pool = await db.create_pool(database_url, min_size=1, max_size=2, init=init)
-    app = create_app(config=config(), pool=pool)
-    transport = httpx.ASGITransport(app=app, client=("198.51.100.9", 1000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://hub.test") as c:
-        yield c, log
-    await pool.close()
+    async with counting_client(database_url, config(), ("198.51.100.9", 1000)) as counting:
+        yield counting
 
 
 def nested(depth: int) -> str:
