@@ -11,27 +11,13 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import asyncpg
 
 from hub import regions
+from hub.report import Report
 from hub.security.roles import Caller, Role
 from hub.sql import security as q
-
-
-class _Report(Protocol):
-    # Read-only members: hub.report.Report is a frozen dataclass.
-    @property
-    def batch_id(self) -> Any: ...
-    @property
-    def received(self) -> int: ...
-    @property
-    def accepted(self) -> int: ...
-    @property
-    def duplicates(self) -> int: ...
-    @property
-    def rejected(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +69,7 @@ async def record_for(
 
 
 async def record_batch(
-    conn: asyncpg.Connection, source_code: str, report: _Report, via: str
+    conn: asyncpg.Connection, source_code: str, report: Report, via: str
 ) -> None:
     """A delivery's row, in the delivery's transaction (called by ``hub.ingest``)."""
     detail = {

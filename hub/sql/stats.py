@@ -146,7 +146,15 @@ select key, bucket, tag, 'f', null, fulfil_hours, count(*)
 # grouped by left(region_code, $6) and bucket. Each hour of a range is looked
 # up on its own (coarse buckets are at most 1,024 hours wide; the open-ended
 # last one is read as a range), so the hours-first indexes serve it exactly.
-RECORDS_FINE = """
+# The filter and bucket every branch of RECORDS_FINE applies (fixed text).
+_FINE_FILTER = """not w.deleted and not w.shadowed
+              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
+              and ($10::text is null or w.category = $10)
+              and ($11::text is null or w.beneficiary_group = $11)
+              and ($12::text is null or w.source = (select id from sources where code = $12))"""
+_FINE_BUCKET = "case when $7::text is null then null::date else date_trunc($7, w.stats_day)::date end"
+
+RECORDS_FINE = f"""
 with r as (
     select * from unnest($1::text[], $2::integer[], $3::integer[], $4::date[], $5::date[])
         as r(m, blo, bhi, lo, hi)
@@ -160,51 +168,36 @@ wide as (select * from r where r.bhi - r.blo > 1024)
 select x.key, x.bucket, x.m, x.hours, count(*) as n
   from (
     select left(w.region_code, $6) as key,
-           case when $7::text is null then null::date
-                else date_trunc($7, w.stats_day)::date end as bucket,
+           {_FINE_BUCKET} as bucket,
            o.m, w.claim_hours as hours
       from one o cross join lateral (
            select w.region_code, w.stats_day, w.claim_hours from wishes w
             where o.m = 'c' and w.claim_hours = o.hours
               and w.stats_day >= o.lo and w.stats_day < o.hi
-              and not w.deleted and not w.shadowed
-              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
-              and ($10::text is null or w.category = $10)
-              and ($11::text is null or w.beneficiary_group = $11)
-              and ($12::text is null or w.source = (select id from sources where code = $12))
+              and {_FINE_FILTER}
            offset 0
       ) w
     union all
     select left(w.region_code, $6),
-           case when $7::text is null then null::date
-                else date_trunc($7, w.stats_day)::date end,
+           {_FINE_BUCKET},
            o.m, w.fulfil_hours
       from one o cross join lateral (
            select w.region_code, w.stats_day, w.fulfil_hours from wishes w
             where o.m = 'f' and w.fulfil_hours = o.hours
               and w.stats_day >= o.lo and w.stats_day < o.hi
-              and not w.deleted and not w.shadowed
-              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
-              and ($10::text is null or w.category = $10)
-              and ($11::text is null or w.beneficiary_group = $11)
-              and ($12::text is null or w.source = (select id from sources where code = $12))
+              and {_FINE_FILTER}
            offset 0
       ) w
     union all
     select left(w.region_code, $6),
-           case when $7::text is null then null::date
-                else date_trunc($7, w.stats_day)::date end,
+           {_FINE_BUCKET},
            o.m, case when o.m = 'c' then w.claim_hours else w.fulfil_hours end
       from wide o cross join lateral (
            select w.region_code, w.stats_day, w.claim_hours, w.fulfil_hours from wishes w
             where w.stats_day >= o.lo and w.stats_day < o.hi
               and (case when o.m = 'c' then w.claim_hours else w.fulfil_hours end) >= o.blo
               and (case when o.m = 'c' then w.claim_hours else w.fulfil_hours end) < o.bhi
-              and not w.deleted and not w.shadowed
-              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
-              and ($10::text is null or w.category = $10)
-              and ($11::text is null or w.beneficiary_group = $11)
-              and ($12::text is null or w.source = (select id from sources where code = $12))
+              and {_FINE_FILTER}
            offset 0
       ) w
   ) x

@@ -31,6 +31,7 @@ import httpx
 
 from hub.errors import HubError, SyncError
 from hub.privacy import scrub_text
+from hub.report import Report
 from hub.sql import sync as q
 from hub.sync.base import Page, Puller
 from hub.sync.fetch import PageFetcher, Sleep
@@ -43,21 +44,10 @@ _LOCK_KEY = 210001
 _FAILURE_CHARS = 500
 
 
-class IngestReport(Protocol):
-    @property
-    def received(self) -> int: ...
-    @property
-    def accepted(self) -> int: ...
-    @property
-    def duplicates(self) -> int: ...
-    @property
-    def rejected(self) -> int: ...
-
-
 class IngestFn(Protocol):
     def __call__(
         self, pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str = ...
-    ) -> Awaitable[IngestReport]: ...
+    ) -> Awaitable[Report]: ...
 
 
 @dataclass(slots=True)
