@@ -46,6 +46,7 @@ def wrap(result: Any, flt: hub_stats.StatsFilter) -> s.Stats:
             median_hours_to_fulfill=w.median_hours_to_fulfill,
             _filter=flt,
             _overdue_default=w.overdue,
+            _overdue_days=hub_stats.OVERDUE_DAYS,
         ),
         activities=s.ActivityStats(
             activities=a.activities,
@@ -108,8 +109,6 @@ async def stats_series(
 async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
     if days < 0:
         raise QueryError("`days` must not be negative")
-    if days == 30:
-        return wish_stats._overdue_default
     today = hub_stats.beijing_today()
     async with ctx.pool.acquire() as conn:
         value: int = await hub_stats.overdue(conn, wish_stats._filter, days, today)

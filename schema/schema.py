@@ -15,6 +15,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from schema.executor import HubExecutor
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -55,6 +56,8 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
         mutation=Mutation,
         types=[types.Region, types.Source, types.Station, types.Team, types.Wish, types.Activity],
         config=StrawberryConfig(scalar_map=SCALAR_MAP, default_resolver=types.resolve_attribute),
+        # Plain fields read as attributes, without a resolver call each.
+        execution_context_class=HubExecutor,
         extensions=[
             # Depth, aliases, tokens, cost, introspection per role: refused after
             # parsing, before validation and any resolver (hub.security.extension).

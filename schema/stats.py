@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import Enum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import strawberry
 from strawberry.types import Info
@@ -74,15 +74,21 @@ class WishStats:
     )
     _filter: strawberry.Private[Any]
     _overdue_default: strawberry.Private[int]
+    _overdue_days: strawberry.Private[int]
 
     @strawberry.field(
         description="逾期未认领：待认领且提交早于 days 天前 / OPEN and submitted more than "
         "`days` days before today (Beijing calendar days)."
     )
-    async def overdue(self, info: CtxInfo, days: int = 30) -> int:
+    def overdue(self, info: CtxInfo, days: int = 30) -> int:
+        # The default was counted with the other figures: returned as is, not
+        # as a coroutine (365 of them in a year of days). Any other ``days``
+        # is counted now; graphql-core awaits what a resolver returns.
+        if days == self._overdue_days:
+            return self._overdue_default
         from resolvers import stats as r
 
-        return await r.overdue(info.context, self, days)
+        return cast(int, r.overdue(info.context, self, days))
 
 
 @strawberry.type(description="活动统计 / Activity figures for the filter.")

@@ -1,0 +1,124 @@
+"""The executor's fast path answers exactly what graphql-core's own path does.
+
+Each query runs on the same strawberry schema twice, once with
+``HubExecutor`` and once with strawberry's stock executor; data, errors and
+their paths must be equal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import strawberry
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+from schema.executor import HubExecutor
+
+
+@strawberry.type
+class Leaf:
+    n: int
+    x: float
+    s: str
+    maybe: int | None
+    must: int  # set to None by some rows: a non-null error in a plain field
+
+    @strawberry.field
+    def twice(self, k: int = 2) -> int:
+        if k < 0:
+            raise ValueError("k must not be negative")
+        return self.n * k
+
+    @strawberry.field
+    async def later(self) -> int:
+        await asyncio.sleep(0)
+        return self.n + 1
+
+
+@strawberry.type
+class Middle:
+    leaf: Leaf
+    optional_leaf: Leaf | None
+    tags: list[str]
+
+
+@strawberry.type
+class Row:
+    name: str
+    middle: Middle
+
+
+def _rows() -> list[Row]:
+    out = []
+    for i in range(4):
+        leaf = Leaf(n=i, x=i / 3, s=f"s{i}", maybe=None if i % 2 else i,
+                    must=None if i == 3 else i)  # type: ignore[arg-type]
+        out.append(Row(name=f"r{i}", middle=Middle(leaf=leaf, optional_leaf=leaf, tags=["a"])))
+    return out
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    async def rows(self) -> list[Row]:
+        return _rows()
+
+    @strawberry.field
+    def one(self) -> Row:
+        return _rows()[0]
+
+
+def _run(executor: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
+    schema = strawberry.Schema(query=Query, execution_context_class=executor)
+    result = asyncio.run(schema.execute(query, variable_values=variables))
+    errors = sorted(((e.path, e.message) for e in result.errors or []), key=repr)
+    return result.data, errors
+
+
+QUERIES = [
+    # Aliases, fragments, directives and __typename in plain objects.
+    """query($skip: Boolean!) { one { name ...M m2: middle { leaf { __typename n } } } }
+       fragment M on Row { middle { tags leaf { n x s maybe } alias: leaf { s @skip(if: $skip) n } } }""",
+    # Resolvers and async resolvers under plain fields, in a list.
+    "{ rows { name middle { leaf { n twice later t3: twice(k: 3) } } } }",
+    # An error in a non-null field under a nullable plain object: that object is null.
+    "{ rows { name middle { optionalLeaf { n twice(k: -1) } } } }",
+    # An error in a non-null field all the way up: the list item is null.
+    "{ rows { name middle { leaf { n twice(k: -1) } } } }",
+    # A null in a non-null plain field.
+    "{ rows { middle { leaf { n must } optionalLeaf { must } } } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_fast_path_equals_graphql_cores(query: str) -> None:
+    fast = _run(HubExecutor, query, {"skip": True})
+    stock = _run(StrawberryGraphQLCoreExecutionContext, query, {"skip": True})
+    assert fast == stock
+    assert fast[0] is not None or fast[1]
+
+
+def test_errors_keep_their_paths() -> None:
+    _, errors = _run(HubExecutor, "{ rows { middle { optionalLeaf { twice(k: -1) } } } }")
+    assert [path for path, _ in errors] == [
+        ["rows", i, "middle", "optionalLeaf", "twice"] for i in range(4)]
+
+
+def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = {"n": 0}
+    original = StrawberryGraphQLCoreExecutionContext.build_resolve_info
+
+    def counting(self: Any, *args: Any) -> Any:
+        built["n"] += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "build_resolve_info", counting)
+    query = "{ rows { name middle { tags leaf { n x s maybe } } } }"
+    _run(StrawberryGraphQLCoreExecutionContext, query)
+    stock = built["n"]
+    built["n"] = 0
+    _run(HubExecutor, query)
+    # The root field and each row's list of tags; every other field is plain.
+    assert (stock, built["n"]) == (1 + 4 * 8, 1 + 4)
