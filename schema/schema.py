@@ -15,7 +15,6 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from schema.executor import HubExecutor
 from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -24,6 +23,7 @@ from hub.errors import HubError
 from hub.observability.graphql import OperationObserver, count_resolver_errors
 from hub.security.extension import SecurityLimits
 from schema import descriptions, types
+from schema.executor import HubExecutor
 from schema.operator import Mutation, OperatorQuery
 from schema.query import Query
 from schema.scalars import SCALAR_MAP

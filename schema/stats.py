@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from schema.enums import BeneficiaryGroup, WishCategory
+from schema.executor import PLAIN_WITHOUT_ARGUMENTS
 from schema.types import Region
 
 if TYPE_CHECKING:
@@ -78,7 +79,8 @@ class WishStats:
 
     @strawberry.field(
         description="逾期未认领：待认领且提交早于 days 天前 / OPEN and submitted more than "
-        "`days` days before today (Beijing calendar days)."
+        "`days` days before today (Beijing calendar days).",
+        metadata={PLAIN_WITHOUT_ARGUMENTS: "_overdue_default"},
     )
     def overdue(self, info: CtxInfo, days: int = 30) -> int:
         # The default was counted with the other figures: returned as is, not

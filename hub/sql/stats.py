@@ -112,6 +112,13 @@ select q.i, h.b, sum(h.n) as n
  group by 1, 2
 """
 
+# Medians kept per period over all sources (migration 0005).
+STORED_MEDIANS = """
+select m.area, m.g::text as g, m.p, m.claim, m.fulfil
+  from unnest($1::text[], $2::text[], $3::date[]) as k(area, g, p)
+  join stats_wish_medians m on m.area = k.area and m.g = k.g::"char" and m.p = k.p
+"""
+
 # ---------------------------------------------------------------- records
 
 # Wishes in a region subtree ([$4, $5) in "C") over the ranges, grouped by

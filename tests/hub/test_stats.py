@@ -9,6 +9,7 @@ Beijing calendar days.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
@@ -485,6 +486,62 @@ async def test_changes_move_counts_between_statuses_places_and_medians(
         assert (await stats(conn, heping, today=TODAY)).wishes.median_hours_to_claim == 10.0
         for f in (shenyang, tiexi, heping):
             assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
+
+
+async def test_medians_of_one_day_month_or_year_are_kept_with_each_change(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """Exactly one period reads medians kept per period (migration 0005): they
+    follow inserts, changes and deletes, sources together, like the sums do."""
+    day = dt.date(2026, 2, 1)
+    at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+    periods = [StatsFilter(code, day, day + dt.timedelta(days=1)) for code in ("210100", "210000")]
+    periods += [StatsFilter("210106", dt.date(2026, 2, 1), dt.date(2026, 3, 1)),
+                StatsFilter("210100", dt.date(2026, 1, 1), dt.date(2027, 1, 1))]
+
+    async def medians(conn: asyncpg.Connection) -> list[tuple[float | None, float | None]]:
+        out = []
+        for f in periods:
+            w = (await stats(conn, f, today=TODAY)).wishes
+            assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f), f
+            out.append((w.median_hours_to_claim, w.median_hours_to_fulfill))
+        return out
+
+    async with clean_db.acquire() as conn:
+        await _wish(conn, "W-a", at, claim=60)
+        await _wish(conn, "W-b", at, claim=300, source=2)
+        assert await medians(conn) == [(3.0, None)] * 4
+        kept = await conn.fetchrow("select claim, fulfil from stats_wish_medians"
+                                   " where area = '2101' and g = 'D' and p = $1", day)
+        assert tuple(kept) == (3.0, None)
+        await _wish(conn, "W-c", at, claim=600, fulfil=1200)
+        assert await medians(conn) == [(5.0, 20.0)] * 4
+        await conn.execute("update wishes set deleted = true where source_id = 'W-c'")
+        assert await medians(conn) == [(3.0, None)] * 4
+        # A daily series reads them too, point by point.
+        series = await stats_series(conn, StatsFilter("210100", day - dt.timedelta(days=1),
+                                                      day + dt.timedelta(days=1)),
+                                    Granularity.DAY, today=TODAY)
+        assert [s.wishes.median_hours_to_claim for _, s in series] == [None, 3.0]
+
+
+async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """Deliveries from different sources (no rollup row in common but the
+    province's one-hour histogram periods), committing at once."""
+    at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+    f = StatsFilter("210000", dt.date(2026, 2, 1), dt.date(2026, 2, 2))
+
+    async def deliver(name: str, source: int, minutes: int) -> None:
+        async with clean_db.acquire() as conn, conn.transaction():
+            await _wish(conn, name, at, claim=minutes, source=source)
+            await asyncio.sleep(0.05)  # all are open before any commits
+
+    await asyncio.gather(deliver("W-1", 1, 60), deliver("W-2", 2, 300), deliver("W-3", 3, 900))
+    async with clean_db.acquire() as conn:
+        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
+        assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
 
 
 async def test_a_rolled_back_delivery_leaves_no_trace_in_the_figures(

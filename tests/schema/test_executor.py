@@ -14,7 +14,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.executor import HubExecutor
+from schema.executor import PLAIN_WITHOUT_ARGUMENTS, HubExecutor
 
 
 @strawberry.type
@@ -29,6 +29,13 @@ class Leaf:
     def twice(self, k: int = 2) -> int:
         if k < 0:
             raise ValueError("k must not be negative")
+        return self.n * k
+
+    # What ``scaled`` gives with its default argument, loaded with the object.
+    scaled_default: strawberry.Private[int]
+
+    @strawberry.field(metadata={PLAIN_WITHOUT_ARGUMENTS: "scaled_default"})
+    def scaled(self, k: int = 2) -> int:
         return self.n * k
 
     @strawberry.field
@@ -54,7 +61,7 @@ def _rows() -> list[Row]:
     out = []
     for i in range(4):
         leaf = Leaf(n=i, x=i / 3, s=f"s{i}", maybe=None if i % 2 else i,
-                    must=None if i == 3 else i)  # type: ignore[arg-type]
+                    must=None if i == 3 else i, scaled_default=i * 2)  # type: ignore[arg-type]
         out.append(Row(name=f"r{i}", middle=Middle(leaf=leaf, optional_leaf=leaf, tags=["a"])))
     return out
 
@@ -87,6 +94,8 @@ QUERIES = [
     "{ rows { name middle { optionalLeaf { n twice(k: -1) } } } }",
     # An error in a non-null field all the way up: the list item is null.
     "{ rows { name middle { leaf { n twice(k: -1) } } } }",
+    # A field read as an attribute without arguments, resolved with them.
+    "{ rows { middle { leaf { scaled s3: scaled(k: 3) s2: scaled(k: 2) } } } }",
     # A null in a non-null plain field.
     "{ rows { middle { leaf { n must } optionalLeaf { must } } } }",
 ]
@@ -115,10 +124,10 @@ def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.Mon
         return original(self, *args)
 
     monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "build_resolve_info", counting)
-    query = "{ rows { name middle { tags leaf { n x s maybe } } } }"
+    query = "{ rows { name middle { tags leaf { n x s maybe scaled } } } }"
     _run(StrawberryGraphQLCoreExecutionContext, query)
     stock = built["n"]
     built["n"] = 0
     _run(HubExecutor, query)
     # The root field and each row's list of tags; every other field is plain.
-    assert (stock, built["n"]) == (1 + 4 * 8, 1 + 4)
+    assert (stock, built["n"]) == (1 + 4 * 9, 1 + 4)
