@@ -46,7 +46,6 @@ def wrap(result: Any, flt: hub_stats.StatsFilter) -> s.Stats:
             median_hours_to_fulfill=w.median_hours_to_fulfill,
             _filter=flt,
             _overdue_default=w.overdue,
-            _overdue_days=hub_stats.OVERDUE_DAYS,
         ),
         activities=s.ActivityStats(
             activities=a.activities,

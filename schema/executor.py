@@ -143,7 +143,7 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                 continue
             results[response_name] = value
             if plan is not None and plan.object_type is not None and self.is_awaitable(value):
-                pending.append(response_name)
+                pending.append(response_name)  # a plain object with async fields below
         rest: Any = (super().execute_fields(parent_type, source_value, path, slow,
                                             position_context) if slow else {})
         if pending or self.is_awaitable(rest):
@@ -152,13 +152,15 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
 
     async def _later(self, results: dict[str, Any], pending: list[str], rest: Any,
                      grouped_field_set: GroupedFieldSet) -> dict[str, Any]:
-        if len(pending) == 1:
-            results[pending[0]] = await results[pending[0]]
-        elif pending:
-            done = await asyncio.gather(*(results[name] for name in pending))
-            results.update(zip(pending, done, strict=True))
-        if self.is_awaitable(rest):
-            rest = await rest
+        """Await the plain objects' async parts and graphql-core's fields together."""
+        waits = [results[name] for name in pending]
+        rest_later = self.is_awaitable(rest)
+        if rest_later:
+            waits.append(rest)
+        done = list(await asyncio.gather(*waits))
+        if rest_later:
+            rest = done.pop()
+        results.update(zip(pending, done, strict=True))
         return _in_order(results, rest, grouped_field_set)
 
     def _plain(self, plan: _Plain, parent_type: GraphQLObjectType, source: Any,

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 from strawberry.types import Info
 
+from hub.stats import OVERDUE_DAYS
 from schema.enums import BeneficiaryGroup, WishCategory
 from schema.executor import PLAIN_WITHOUT_ARGUMENTS
 from schema.types import Region
@@ -75,18 +76,17 @@ class WishStats:
     )
     _filter: strawberry.Private[Any]
     _overdue_default: strawberry.Private[int]
-    _overdue_days: strawberry.Private[int]
 
     @strawberry.field(
         description="逾期未认领：待认领且提交早于 days 天前 / OPEN and submitted more than "
         "`days` days before today (Beijing calendar days).",
         metadata={PLAIN_WITHOUT_ARGUMENTS: "_overdue_default"},
     )
-    def overdue(self, info: CtxInfo, days: int = 30) -> int:
+    def overdue(self, info: CtxInfo, days: int = OVERDUE_DAYS) -> int:
         # The default was counted with the other figures: returned as is, not
         # as a coroutine (365 of them in a year of days). Any other ``days``
         # is counted now; graphql-core awaits what a resolver returns.
-        if days == self._overdue_days:
+        if days == OVERDUE_DAYS:
             return self._overdue_default
         from resolvers import stats as r
 
