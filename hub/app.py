@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +23,7 @@ from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
 from hub.security.gate import security_middleware
 from hub.security.runtime import Security
+from hub.stats_refresh import keep_medians_fresh
 
 
 def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None) -> Starlette:
@@ -38,10 +41,14 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             return
         url = await db.resolve_url()
         app.state.pool = await db.create_pool(url)
+        refresher = asyncio.create_task(keep_medians_fresh(app.state.pool))
         try:
             async with metrics.pool_sampler(app.state.pool):
                 yield
         finally:
+            refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await refresher
             await app.state.pool.close()
 
     routes: list[BaseRoute] = [

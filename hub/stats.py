@@ -44,6 +44,8 @@ from hub.errors import QueryError
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
 from hub.sql import stats as q
 from hub.stats_calendar import (
+    CEILING,
+    FLOOR,
     Block,
     Granularity,
     bounds,
@@ -423,6 +425,7 @@ class _Query:
     async def run(self, conn: asyncpg.Connection) -> dict[tuple[str, dt.date | None], StatsResult]:
         accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
         stored = self._stored_periods(accs) if self.medians else {}
+        await self._stored_medians(conn, accs, stored)
         # Histograms are summed only for the groups whose medians are not stored.
         coarse = self.medians and len(stored) < len(accs)
         if self.lvl is not None:
@@ -433,7 +436,6 @@ class _Query:
                 await self._network_records(conn, accs)
         await self._wish_records(conn, accs)
         if self.medians:
-            await self._stored_medians(conn, accs, stored)
             await self._medians(conn, {k: a for k, a in accs.items() if k not in stored})
         return {key: _result(acc, self.medians) for key, acc in accs.items()}
 
@@ -442,7 +444,8 @@ class _Query:
         """Groups whose dates are exactly one histogram period: (area, g, p) each.
 
         Their medians are kept per period, over all sources together
-        (migration 0005), so a source, category or group filter rules them out.
+        (migrations 0005, 0006), so a source, category or group filter rules
+        them out.
         """
         lvl = self.lvl
         if lvl is None or self.dims or self.src is not None or any(
@@ -454,24 +457,33 @@ class _Query:
             if len(blocks) != 1:
                 continue
             b = blocks[0]
-            if _histogram(lvl, b.g) and b.hi == bucket_end(b.lo, _GRAIN_BUCKET[b.g]):
+            if not _histogram(lvl, b.g):
+                continue
+            if b.hi == bucket_end(b.lo, _GRAIN_BUCKET[b.g]):
                 out[key] = (key[0], b.g, b.lo)
+            elif (b.g, b.lo, b.hi) == ("Y", FLOOR, CEILING):
+                out[key] = (key[0], "A", FLOOR)  # all time: no dates in the filter
         return out
 
     async def _stored_medians(self, conn: asyncpg.Connection,
                               accs: dict[tuple[str, dt.date | None], _Acc],
                               stored: dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]
                               ) -> None:
+        """The stored medians of ``stored``'s groups; groups whose periods changed
+        since their medians were computed leave ``stored`` (their histograms are
+        summed instead)."""
         if not stored:
             return
         keys = list(stored.values())
         rows = await conn.fetch(q.STORED_MEDIANS, [k[0] for k in keys], [k[1] for k in keys],
                                 [k[2] for k in keys])
         found = {(r["area"], r["g"], r["p"]): r for r in rows}
-        for key, period in stored.items():
-            row = found.get(period)
-            accs[key].medians = {"c": row["claim"] if row else None,
-                                 "f": row["fulfil"] if row else None}
+        for key, period in list(stored.items()):
+            row = found[period]
+            if row["dirty"]:
+                del stored[key]
+            else:
+                accs[key].medians = {"c": row["claim"], "f": row["fulfil"]}
 
     def _ranges(self, tagged: Sequence[tuple[int, Block]]) -> list[list[object]]:
         return [[t for t, _ in tagged], [b.g for _, b in tagged], [b.lo for _, b in tagged],

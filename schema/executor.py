@@ -27,8 +27,10 @@ from typing import Any
 
 from graphql import (
     GraphQLEnumType,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLResolveInfo,
     GraphQLScalarType,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
@@ -112,8 +114,136 @@ def _plan(field: Any) -> _Plain | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Template:
+    """A selection set made only of plain fields, down to its leaves: an object
+    (or each item of a list) is built in one loop, without graphql-core."""
+
+    fields: tuple[tuple[str, _Plain, _Template | None], ...]
+
+
 class HubExecutor(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's executor, reading plain fields without a resolver call."""
+
+    _templates: dict[tuple[GraphQLObjectType, int], tuple[Any, _Template | None]]
+
+    def _template(self, object_type: GraphQLObjectType, details: Any) -> _Template | None:
+        """The template of ``details``' selections on ``object_type``, if all are plain.
+
+        Memoized, as graphql-core's ``collect_subfields``, on the identity of
+        the field details (kept alive with the value, so that ids are not reused).
+        """
+        try:
+            memo = self._templates
+        except AttributeError:
+            memo = self._templates = {}
+        key = (object_type, id(details))
+        cached = memo.get(key)
+        if cached is not None:
+            return cached[1]
+        template = None
+        grouped, defers, forbidden = self.collect_subfields(object_type, details)
+        if not defers and not forbidden:
+            plans = _plans(object_type)
+            fields = []
+            for name, sub in grouped.items():
+                plan = plans.get(sub[0].node.name.value)
+                if plan is None or (plan.bare_only and any(d.node.arguments for d in sub)):
+                    break
+                child = None
+                if plan.object_type is not None:
+                    child = self._template(plan.object_type, sub)
+                    if child is None:
+                        break
+                fields.append((name, plan, child))
+            else:
+                template = _Template(tuple(fields))
+        memo[key] = (details, template)
+        return template
+
+    def _build(self, template: _Template, source: Any) -> Any:
+        """The completed object, or Undefined when anything is irregular (an
+        error, a null where none may be, an awaitable): the caller then takes
+        graphql-core's path, which reports it exactly."""
+        out: dict[str, Any] = {}
+        for name, plan, child in template.fields:
+            try:
+                value = plan.read(source)
+            except Exception:
+                return Undefined
+            if plan.unchanged is not None and plan.unchanged(value):
+                out[name] = value
+                continue
+            if value is None:
+                if plan.non_null:
+                    return Undefined
+                out[name] = None
+                continue
+            if self.is_awaitable(value):
+                close = getattr(value, "close", None)
+                if close is not None:
+                    close()
+                return Undefined
+            if child is not None:
+                built = self._build(child, value)
+                if built is Undefined:
+                    return Undefined
+                out[name] = built
+                continue
+            assert plan.leaf is not None
+            try:
+                coerced = plan.leaf.coerce_output_value(value)
+            except Exception:
+                return Undefined
+            if coerced is None or coerced is Undefined:
+                return Undefined
+            out[name] = coerced
+        return out
+
+    def complete_list_value(
+        self,
+        return_type: GraphQLList[Any],
+        field_details_list: Any,
+        info: GraphQLResolveInfo,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list of objects with only plain fields below, built in one loop."""
+        built = self._plain_list(return_type, field_details_list, path, result)
+        if built is not Undefined:
+            return built
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context)
+
+    def _plain_list(self, return_type: GraphQLList[Any], field_details_list: Any, path: Path,
+                    result: Any) -> Any:
+        manager = self.middleware_manager
+        if (manager is not None and manager.middlewares) or not isinstance(result, list | tuple):
+            return Undefined
+        item_type = return_type.of_type
+        non_null = isinstance(item_type, GraphQLNonNull)
+        if non_null:
+            item_type = item_type.of_type
+        if not isinstance(item_type, GraphQLObjectType) or item_type.is_type_of is not None:
+            return Undefined
+        if self.get_stream_usage(field_details_list, path) is not None:
+            return Undefined
+        template = self._template(item_type, field_details_list)
+        if template is None:
+            return Undefined
+        out = []
+        for item in result:
+            if item is None:
+                if non_null:
+                    return Undefined
+                out.append(None)
+                continue
+            value = self._build(template, item)
+            if value is Undefined:
+                return Undefined
+            out.append(value)
+        return out
 
     def execute_fields(
         self,
@@ -188,6 +318,11 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                 return Undefined
             return Undefined if coerced is None or coerced is Undefined else coerced
         assert plan.object_type is not None
+        template = self._template(plan.object_type, details)
+        if template is not None:
+            built = self._build(template, value)
+            if built is not Undefined:
+                return built
         grouped, defers, forbidden = self.collect_subfields(plan.object_type, details)
         if defers or forbidden:
             return Undefined

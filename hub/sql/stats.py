@@ -112,12 +112,20 @@ select q.i, h.b, sum(h.n) as n
  group by 1, 2
 """
 
-# Medians kept per period over all sources (migration 0005).
+# Medians kept per period over all sources (migrations 0005, 0006): one row
+# per period asked for; ``dirty`` when its histograms changed since they were
+# computed (then they are not to be used).
 STORED_MEDIANS = """
-select m.area, m.g::text as g, m.p, m.claim, m.fulfil
+select k.area, k.g, k.p, m.claim, m.fulfil,
+       exists (select 1 from stats_medians_dirty d
+                where d.area = k.area and d.g = k.g::"char" and d.p = k.p) as dirty
   from unnest($1::text[], $2::text[], $3::date[]) as k(area, g, p)
-  join stats_wish_medians m on m.area = k.area and m.g = k.g::"char" and m.p = k.p
+  left join stats_wish_medians m on m.area = k.area and m.g = k.g::"char" and m.p = k.p
 """
+
+# Recomputes up to $1 periods whose histograms changed: how many, -1 when
+# another refresh is running.
+REFRESH_MEDIANS = "select stats_refresh_medians_batch($1)"
 
 # ---------------------------------------------------------------- records
 

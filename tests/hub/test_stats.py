@@ -35,6 +35,7 @@ from hub.stats import (
     stats_series,
 )
 from hub.stats_calendar import FLOOR, bucket_end, buckets, cover
+from hub.stats_refresh import refresh_medians
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 TODAY = dt.date(2026, 3, 20)
@@ -491,13 +492,15 @@ async def test_changes_move_counts_between_statuses_places_and_medians(
 async def test_medians_of_one_day_month_or_year_are_kept_with_each_change(
     clean_db: asyncpg.Pool,
 ) -> None:
-    """Exactly one period reads medians kept per period (migration 0005): they
-    follow inserts, changes and deletes, sources together, like the sums do."""
+    """Exactly one period reads medians kept per period (migrations 0005, 0006):
+    exact straight after inserts, changes and deletes (the period is marked and
+    its histograms summed), and again once the marks are refreshed away."""
     day = dt.date(2026, 2, 1)
     at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
     periods = [StatsFilter(code, day, day + dt.timedelta(days=1)) for code in ("210100", "210000")]
     periods += [StatsFilter("210106", dt.date(2026, 2, 1), dt.date(2026, 3, 1)),
-                StatsFilter("210100", dt.date(2026, 1, 1), dt.date(2027, 1, 1))]
+                StatsFilter("210100", dt.date(2026, 1, 1), dt.date(2027, 1, 1)),
+                StatsFilter("210106")]  # all time
 
     async def medians(conn: asyncpg.Connection) -> list[tuple[float | None, float | None]]:
         out = []
@@ -507,22 +510,62 @@ async def test_medians_of_one_day_month_or_year_are_kept_with_each_change(
             out.append((w.median_hours_to_claim, w.median_hours_to_fulfill))
         return out
 
+    async def both_ways(conn: asyncpg.Connection) -> list[tuple[float | None, float | None]]:
+        marked = await medians(conn)
+        assert await refresh_medians(conn) > 0
+        assert await conn.fetchval("select count(*) from stats_medians_dirty") == 0
+        assert await medians(conn) == marked
+        return marked
+
     async with clean_db.acquire() as conn:
         await _wish(conn, "W-a", at, claim=60)
         await _wish(conn, "W-b", at, claim=300, source=2)
-        assert await medians(conn) == [(3.0, None)] * 4
+        assert await both_ways(conn) == [(3.0, None)] * 5
         kept = await conn.fetchrow("select claim, fulfil from stats_wish_medians"
                                    " where area = '2101' and g = 'D' and p = $1", day)
         assert tuple(kept) == (3.0, None)
         await _wish(conn, "W-c", at, claim=600, fulfil=1200)
-        assert await medians(conn) == [(5.0, 20.0)] * 4
+        assert await both_ways(conn) == [(5.0, 20.0)] * 5
         await conn.execute("update wishes set deleted = true where source_id = 'W-c'")
-        assert await medians(conn) == [(3.0, None)] * 4
+        assert await both_ways(conn) == [(3.0, None)] * 5
         # A daily series reads them too, point by point.
         series = await stats_series(conn, StatsFilter("210100", day - dt.timedelta(days=1),
                                                       day + dt.timedelta(days=1)),
                                     Granularity.DAY, today=TODAY)
         assert [s.wishes.median_hours_to_claim for _, s in series] == [None, 3.0]
+
+
+async def test_a_marked_period_is_never_read_from_its_stale_median(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """A delivery committing while a refresh runs keeps its mark, so the refresh
+    that missed it cannot make its period's stored median look current."""
+    at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+    f = StatsFilter("210000", dt.date(2026, 2, 1), dt.date(2026, 2, 2))
+    async with clean_db.acquire() as conn:
+        await _wish(conn, "W-1", at, claim=60)
+        await refresh_medians(conn)
+    delivered = asyncio.Event()
+    release = asyncio.Event()
+
+    async def deliver() -> None:
+        async with clean_db.acquire() as conn, conn.transaction():
+            await _wish(conn, "W-2", at, claim=300)
+            await _wish(conn, "W-3", at, claim=900)
+            delivered.set()
+            await release.wait()
+
+    task = asyncio.create_task(deliver())
+    await delivered.wait()
+    async with clean_db.acquire() as conn:
+        await refresh_medians(conn)  # sees neither the new wishes nor their marks
+        release.set()
+        await task
+        assert await conn.fetchval("select count(*) from stats_medians_dirty") > 0
+        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
+        await refresh_medians(conn)
+        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
+        assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
 
 
 async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
@@ -540,6 +583,8 @@ async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
 
     await asyncio.gather(deliver("W-1", 1, 60), deliver("W-2", 2, 300), deliver("W-3", 3, 900))
     async with clean_db.acquire() as conn:
+        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
+        await refresh_medians(conn)
         assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
         assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
 

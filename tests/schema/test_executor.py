@@ -98,6 +98,11 @@ QUERIES = [
     "{ rows { middle { leaf { scaled s3: scaled(k: 3) s2: scaled(k: 2) } } } }",
     # A null in a non-null plain field.
     "{ rows { middle { leaf { n must } optionalLeaf { must } } } }",
+    # Lists whose items are plain all the way down (built in one loop), with
+    # aliases and a repeated field; then one item breaking a non-null field.
+    "{ rows { name middle { leaf { n x s maybe scaled n } o: optionalLeaf { n s } } } }",
+    "{ rows { name middle { leaf { n must } } } }",
+    "{ rows { name middle { optionalLeaf { n must } } } }",
 ]
 
 
@@ -131,3 +136,23 @@ def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.Mon
     _run(HubExecutor, query)
     # The root field and each row's list of tags; every other field is plain.
     assert (stock, built["n"]) == (1 + 4 * 9, 1 + 4)
+
+
+def test_lists_of_plain_objects_are_built_in_one_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    completed = {"n": 0}
+    original = StrawberryGraphQLCoreExecutionContext.complete_object_value
+
+    def counting(self: Any, *args: Any) -> Any:
+        completed["n"] += 1
+        return original(self, *args)
+
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", counting)
+    query = "{ rows { name middle { leaf { n x s scaled } } } }"
+    data, errors = _run(HubExecutor, query)
+    # graphql-core completes no object of the list: each row is built at once.
+    assert completed["n"] == 0
+    assert not errors
+    assert data["rows"][2] == {"name": "r2", "middle": {"leaf": {
+        "n": 2, "x": 2 / 3, "s": "s2", "scaled": 4}}}
+    _run(StrawberryGraphQLCoreExecutionContext, query)
+    assert completed["n"] == 3 * 4  # each row, middle and leaf
