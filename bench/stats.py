@@ -238,6 +238,7 @@ async def prepare(url: str, scale: float) -> dt.date:
         # Periods a migration or an earlier run left marked: measure the steady state.
         started = time.monotonic()
         if refreshed := await refresh_medians(conn):
+            await conn.execute("vacuum analyze stats_wish_medians, stats_medians_dirty")
             print(f"data: {refreshed:,} stored medians refreshed in "
                   f"{time.monotonic() - started:.1f}s")
     finally:

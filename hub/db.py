@@ -138,7 +138,8 @@ async def connect(url: str) -> asyncpg.Connection:
 
 
 async def create_pool(
-    url: str, *, min_size: int = 2, max_size: int = 10, init: Any = None
+    url: str, *, min_size: int = 2, max_size: int = 10, init: Any = None,
+    max_inactive_connection_lifetime: float = 300.0,
 ) -> asyncpg.Pool:
     try:
         pool = await asyncpg.create_pool(
@@ -151,6 +152,7 @@ async def create_pool(
             reset=_no_reset,
             init=init,
             timeout=10,
+            max_inactive_connection_lifetime=max_inactive_connection_lifetime,
         )
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
