@@ -21,6 +21,7 @@ from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
+from hub.prewarm import prewarm
 from hub.security.gate import security_middleware
 from hub.security.runtime import Security
 from hub.stats import warm as warm_statistics
@@ -49,14 +50,16 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         app.state.pool = await db.create_pool(
             url, min_size=_POOL_SIZE, max_size=_POOL_SIZE, init=warm_statistics,
             max_inactive_connection_lifetime=0)
-        refresher = asyncio.create_task(keep_medians_fresh(app.state.pool))
+        background = [asyncio.create_task(prewarm(app.state.pool)),
+                      asyncio.create_task(keep_medians_fresh(app.state.pool))]
         try:
             async with metrics.pool_sampler(app.state.pool):
                 yield
         finally:
-            refresher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await refresher
+            for task in background:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.pool.close()
 
     routes: list[BaseRoute] = [

@@ -204,7 +204,7 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         self,
         return_type: GraphQLList[Any],
         field_details_list: Any,
-        info: GraphQLResolveInfo,
+        info: GraphQLResolveInfo[Any],
         path: Path,
         result: Any,
         position_context: Any,
@@ -232,7 +232,7 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         template = self._template(item_type, field_details_list)
         if template is None:
             return Undefined
-        out = []
+        out: list[Any] = []
         for item in result:
             if item is None:
                 if non_null:

@@ -248,3 +248,33 @@ select key, coalesce(t.teams, 0) as teams, coalesce(t.members, 0) as members,
                 and ($4::text is null or source = (select id from sources where code = $4))
               group by 1) s using (key)
 """
+
+# ---------------------------------------------------------------- prewarm
+
+# Whether pg_prewarm is installed (migration 0007).
+HAS_PREWARM = "select exists (select 1 from pg_extension where extname = 'pg_prewarm')"
+
+# Loads one relation of the current schema into shared buffers: its blocks.
+PREWARM = """
+select coalesce(sum(pg_prewarm(c.oid)), 0)
+  from pg_class c
+ where c.relname = $1 and c.relnamespace = current_schema()::regnamespace
+"""
+
+# What the figures read, the rollups first: the cells, histograms and medians
+# with their keys, then the records' statistics indexes (for what no cell holds).
+PREWARM_RELATIONS = (
+    "stats_wish_cells", "stats_wish_cells_pkey",
+    "stats_activity_cells", "stats_activity_cells_pkey",
+    "stats_team_cells", "stats_team_cells_pkey",
+    "stats_station_cells", "stats_station_cells_pkey",
+    "stats_wish_medians", "stats_wish_medians_pkey",
+    "stats_medians_dirty", "stats_medians_dirty_key",
+    "stats_wish_hist_pkey", "stats_wish_hist",
+    "stats_wishes_day", "stats_wishes_region_day", "stats_wishes_county_day",
+    "stats_wishes_category_day", "stats_wishes_group_day",
+    "stats_wishes_claim", "stats_wishes_fulfil",
+    "stats_wishes_category_claim", "stats_wishes_category_fulfil",
+    "stats_wishes_group_claim", "stats_wishes_group_fulfil",
+    "stats_activities_region_date",
+)

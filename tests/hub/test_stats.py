@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from hub import regions as _regions
 from hub import stats_medians
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory, WishStatus
+from hub.sql import stats as q
 from hub.stats import (
     Granularity,
     StatsFilter,
@@ -33,6 +34,7 @@ from hub.stats import (
     stats,
     stats_by_region,
     stats_series,
+    warm,
 )
 from hub.stats_calendar import FLOOR, bucket_end, buckets, cover
 from hub.stats_refresh import refresh_medians
@@ -656,3 +658,16 @@ def test_weeks_start_on_monday_and_all_time_is_years() -> None:
     assert weeks == [dt.date(2026, 3, 2), dt.date(2026, 3, 9), dt.date(2026, 3, 16)]
     assert all(w.weekday() == 0 for w in weeks)
     assert [b.g for b in cover(FLOOR, dt.date(2200, 1, 1))] == ["Y"]
+
+
+async def test_warming_a_connection_runs_every_statement_of_the_figures(
+    pool: asyncpg.Pool,
+) -> None:
+    async with pool.acquire() as conn:
+        await warm(conn)
+        # Each statement is now prepared on this connection: later figures skip it.
+        cached = {r["statement"] for r in await conn.fetch(
+            "select statement from pg_prepared_statements")}
+        for sql in (q.FIGURES, q.FIGURES_COUNTS, q.HIST_FINE, q.STORED_MEDIANS,
+                    q.RECORDS_FINE, q.BASE_WISHES, q.BASE_ACTIVITIES):
+            assert sql in cached

@@ -1,0 +1,39 @@
+"""Statistics relations loaded into shared buffers when the hub starts.
+
+After a restart PostgreSQL's shared buffers are empty, and on a machine
+whose file cache holds little (this one keeps under 100 MB) the first
+figures of every kind wait for the disk: tens of milliseconds each, for
+minutes. ``prewarm`` reads the rollups and the records' statistics indexes
+once, in the background, with pg_prewarm (migration 0007); a server without
+it is left as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import asyncpg
+
+from hub.sql import stats as q
+
+__all__ = ["prewarm"]
+
+log = logging.getLogger("hub.prewarm")
+
+
+async def prewarm(pool: asyncpg.Pool) -> int:
+    """Blocks read into shared buffers (0 without pg_prewarm). Never raises:
+    a failure only leaves the server colder."""
+    started = time.monotonic()
+    blocks = 0
+    try:
+        async with pool.acquire() as conn:
+            if not await conn.fetchval(q.HAS_PREWARM):
+                return 0
+            for name in q.PREWARM_RELATIONS:
+                blocks += int(await conn.fetchval(q.PREWARM, name))
+    except (asyncpg.PostgresError, OSError) as exc:
+        log.warning("prewarming the statistics stopped: %s", exc)
+    log.info("prewarmed %d blocks of statistics in %.1fs", blocks, time.monotonic() - started)
+    return blocks
