@@ -500,9 +500,10 @@ class _Query:
                               accs: dict[tuple[str, dt.date | None], _Acc],
                               stored: dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]
                               ) -> None:
-        """The stored medians of ``stored``'s groups; groups whose periods changed
-        since their medians were computed leave ``stored`` (their histograms are
-        summed instead)."""
+        """The stored medians of ``stored``'s groups. Groups whose periods changed
+        since their medians were computed, or have none computed (a period
+        without a wish has none either: summing its histograms costs nothing),
+        leave ``stored``: their histograms are summed instead."""
         if not stored:
             return
         keys = list(stored.values())
@@ -511,7 +512,7 @@ class _Query:
         found = {(r["area"], r["g"], r["p"]): r for r in rows}
         for key, period in list(stored.items()):
             row = found[period]
-            if row["dirty"]:
+            if row["dirty"] or not row["kept"]:
                 del stored[key]
             else:
                 accs[key].medians = {"c": row["claim"], "f": row["fulfil"]}

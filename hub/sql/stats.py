@@ -113,10 +113,10 @@ select q.i, h.b, sum(h.n) as n
 """
 
 # Medians kept per period over all sources (migrations 0005, 0006): one row
-# per period asked for; ``dirty`` when its histograms changed since they were
-# computed (then they are not to be used).
+# per period asked for; usable only when ``kept`` and not ``dirty`` (its
+# histograms changed since they were computed).
 STORED_MEDIANS = """
-select k.area, k.g, k.p, m.claim, m.fulfil,
+select k.area, k.g, k.p, m.claim, m.fulfil, m.area is not null as kept,
        exists (select 1 from stats_medians_dirty d
                 where d.area = k.area and d.g = k.g::"char" and d.p = k.p) as dirty
   from unnest($1::text[], $2::text[], $3::date[]) as k(area, g, p)

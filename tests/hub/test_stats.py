@@ -574,6 +574,22 @@ async def test_a_marked_period_is_never_read_from_its_stale_median(
         assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
 
 
+async def test_a_period_without_a_stored_median_is_summed_instead(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """Neither a median nor a mark (a period a refresh never reached, say a
+    migration's): figures sum the histograms rather than report no median."""
+    at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+    async with clean_db.acquire() as conn:
+        await _wish(conn, "W-1", at, claim=60, fulfil=600)
+        await refresh_medians(conn)
+        await conn.execute("delete from stats_wish_medians")
+        for f in (StatsFilter("210106"), StatsFilter("210000", at.date(),
+                                                     at.date() + dt.timedelta(days=1))):
+            w = (await stats(conn, f, today=TODAY)).wishes
+            assert (w.median_hours_to_claim, w.median_hours_to_fulfill) == (1.0, 10.0)
+
+
 async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
     clean_db: asyncpg.Pool,
 ) -> None:
