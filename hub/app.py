@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -52,6 +53,11 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             max_inactive_connection_lifetime=0)
         background = [asyncio.create_task(prewarm(app.state.pool)),
                       asyncio.create_task(keep_medians_fresh(app.state.pool))]
+        # What exists now (the schema, modules, the pool) lives as long as the
+        # process: out of the collector's way, a full collection during a
+        # large answer costs ~1 ms instead of ~20.
+        gc.collect()
+        gc.freeze()
         try:
             async with metrics.pool_sampler(app.state.pool):
                 yield
