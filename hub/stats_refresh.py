@@ -36,7 +36,7 @@ async def refresh_medians(conn: asyncpg.Connection, *, batch: int = BATCH) -> in
         done += n
 
 
-async def keep_medians_fresh(pool: asyncpg.Pool, *, interval: float = 2.0,
+async def keep_medians_fresh(pool: asyncpg.Pool, *, interval: float = 0.5,
                              share: float = 0.25) -> None:
     """Refresh marked periods forever (the app's lifespan runs it as a task).
 

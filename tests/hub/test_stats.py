@@ -568,10 +568,7 @@ async def test_a_marked_period_is_never_read_from_its_stale_median(
         release.set()
         await task
         assert await conn.fetchval("select count(*) from stats_medians_dirty") > 0
-        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
-        await refresh_medians(conn)
-        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
-        assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
+        await _claim_median_marked_then_refreshed(conn, f, 5.0)
 
 
 async def test_a_period_without_a_stored_median_is_summed_instead(
@@ -605,10 +602,15 @@ async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
 
     await asyncio.gather(deliver("W-1", 1, 60), deliver("W-2", 2, 300), deliver("W-3", 3, 900))
     async with clean_db.acquire() as conn:
-        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
-        await refresh_medians(conn)
-        assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == 5.0
-        assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
+        await _claim_median_marked_then_refreshed(conn, f, 5.0)
+
+
+async def _claim_median_marked_then_refreshed(conn: asyncpg.Connection, f: StatsFilter,
+                                              expected: float) -> None:
+    assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == expected
+    await refresh_medians(conn)
+    assert (await stats(conn, f, today=TODAY)).wishes.median_hours_to_claim == expected
+    assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f)
 
 
 async def test_a_rolled_back_delivery_leaves_no_trace_in_the_figures(

@@ -120,15 +120,21 @@ def test_errors_keep_their_paths() -> None:
         ["rows", i, "middle", "optionalLeaf", "twice"] for i in range(4)]
 
 
-def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.MonkeyPatch) -> None:
-    built = {"n": 0}
-    original = StrawberryGraphQLCoreExecutionContext.build_resolve_info
+def _count_calls(monkeypatch: pytest.MonkeyPatch, method: str) -> dict[str, int]:
+    """Calls to one of graphql-core's executor methods, counted in ``["n"]``."""
+    calls = {"n": 0}
+    original = getattr(StrawberryGraphQLCoreExecutionContext, method)
 
     def counting(self: Any, *args: Any) -> Any:
-        built["n"] += 1
+        calls["n"] += 1
         return original(self, *args)
 
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "build_resolve_info", counting)
+    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, method, counting)
+    return calls
+
+
+def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = _count_calls(monkeypatch, "build_resolve_info")
     query = "{ rows { name middle { tags leaf { n x s maybe scaled } } } }"
     _run(StrawberryGraphQLCoreExecutionContext, query)
     stock = built["n"]
@@ -139,14 +145,7 @@ def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.Mon
 
 
 def test_lists_of_plain_objects_are_built_in_one_loop(monkeypatch: pytest.MonkeyPatch) -> None:
-    completed = {"n": 0}
-    original = StrawberryGraphQLCoreExecutionContext.complete_object_value
-
-    def counting(self: Any, *args: Any) -> Any:
-        completed["n"] += 1
-        return original(self, *args)
-
-    monkeypatch.setattr(StrawberryGraphQLCoreExecutionContext, "complete_object_value", counting)
+    completed = _count_calls(monkeypatch, "complete_object_value")
     query = "{ rows { name middle { leaf { n x s scaled } } } }"
     data, errors = _run(HubExecutor, query)
     # graphql-core completes no object of the list: each row is built at once.
