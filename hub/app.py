@@ -7,6 +7,7 @@ import contextlib
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
 from starlette.applications import Starlette
@@ -16,6 +17,7 @@ from strawberry.schema.base import BaseSchema
 
 from hub import db
 from hub.config import Config, load_config
+from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
 from hub.http import metrics as metrics_http
@@ -36,6 +38,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     lifespan opens one on ``DATABASE_URL`` or the embedded server and closes it."""
 
     cfg = config if config is not None else load_config()
+    refresh_every = _refresh_interval(cfg)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -51,8 +54,10 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         app.state.pool = await db.create_pool(
             url, min_size=_POOL_SIZE, max_size=_POOL_SIZE, init=warm_statistics,
             max_inactive_connection_lifetime=0)
-        background = [asyncio.create_task(prewarm(app.state.pool)),
-                      asyncio.create_task(keep_medians_fresh(app.state.pool))]
+        background: list[asyncio.Task[Any]] = [asyncio.create_task(prewarm(app.state.pool))]
+        if refresh_every > 0:
+            background.append(asyncio.create_task(
+                keep_medians_fresh(app.state.pool, interval=refresh_every)))
         # What exists now (the schema, modules, the pool) lives as long as the
         # process: out of the collector's way, a full collection during a
         # large answer costs ~1 ms instead of ~20.
@@ -82,6 +87,15 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     if pool is not None:
         app.state.pool = pool
     return app
+
+
+def _refresh_interval(config: Config) -> float:
+    """``[statistics] refresh_medians_seconds``: how often a worker looks for
+    stored medians to refresh (default 0.5; 0 turns it off, figures stay exact)."""
+    value = config.section("statistics").get("refresh_medians_seconds", 0.5)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError("[statistics] refresh_medians_seconds must be a number >= 0")
+    return float(value)
 
 
 def _middleware(config: Config, security: Security) -> list[Middleware]:

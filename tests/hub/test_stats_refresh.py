@@ -7,8 +7,12 @@ import contextlib
 import datetime as dt
 
 import asyncpg
+import pytest
 
 from hub import seed
+from hub.app import create_app
+from hub.config import parse_config
+from hub.errors import ConfigError
 from hub.ingest import ingest
 from hub.stats import StatsFilter, stats
 from hub.stats_refresh import keep_medians_fresh, refresh_medians
@@ -66,3 +70,10 @@ async def test_one_refresh_at_a_time(clean_db: asyncpg.Pool) -> None:
             assert await refresh_medians(second) == 0
         assert await refresh_medians(second) > 0
     assert await _marks(clean_db) == 0
+
+
+def test_a_bad_refresh_interval_stops_the_hub_at_start() -> None:
+    for bad in (-1, "often", True):
+        with pytest.raises(ConfigError, match="refresh_medians_seconds"):
+            create_app(config=parse_config({"statistics": {"refresh_medians_seconds": bad}}))
+    create_app(config=parse_config({"statistics": {"refresh_medians_seconds": 0}}))
