@@ -97,9 +97,11 @@ def _plan(field: Any) -> _Plain | None:
           and getattr(field.resolve, "_is_default", False)):
         name = definition.python_name
         default = definition.default_resolver
-
-        def read(source: Any) -> Any:
-            return default(source, name)
+        if default is getattr:
+            read = operator.attrgetter(name)  # the same, without a Python frame
+        else:
+            def read(source: Any) -> Any:
+                return default(source, name)
     else:
         return None
     kind = field.type
