@@ -18,8 +18,12 @@ brute-force SQL (counting the records themselves) on the same database:
 * the wishes left behind: ``wishes(filter: {status: [OPEN], submittedTo}, orderBy:
   SUBMITTED_ASC)``, a page of 20.
 
-``--ingest`` keeps pushing deliveries (a small extra seed) while measuring, and
-afterwards checks that figures still equal brute-force counts.
+Before measuring, the statistics are prewarmed and the stored medians
+refreshed, as a running hub has them (see docs/operators.md). Afterwards 20
+random filters and every county (no filter) are checked against brute-force
+counts. ``--ingest`` keeps pushing deliveries (a small extra seed) while
+measuring: their periods are then read from the histograms until the hub's
+background refresh catches up.
 """
 
 from __future__ import annotations
