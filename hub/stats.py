@@ -67,6 +67,8 @@ __all__ = [
     "beijing_today",
     "bucket_filter",
     "overdue",
+    "overdue_by_region",
+    "overdue_series",
     "region_filter",
     "stats",
     "stats_by_region",
@@ -171,8 +173,12 @@ async def stats_by_region(
     *,
     today: dt.date | None = None,
     medians: bool = True,
+    overdue_days: int = OVERDUE_DAYS,
+    figures: bool = True,
 ) -> list[tuple[str, StatsResult]]:
-    """Figures of every region at ``level`` inside the filter's region; see BY_REGION_DESCRIPTION."""
+    """Figures of every region at ``level`` inside the filter's region; see BY_REGION_DESCRIPTION.
+
+    ``figures=False`` counts only ``overdue`` (the rest zeros)."""
     scope = _scope(f.region_code)
     if scope is None:
         return []
@@ -183,9 +189,9 @@ async def stats_by_region(
     if not codes:
         return []
     prefixes = [_regions.prefix_of(c) for c in codes]
-    query = _Query.build(f, prefixes, _LVL.get(level), today, medians,
-                               within=scope.prefix)
-    query.set_dates(f.from_, f.to)
+    query = _Query.build(f, prefixes, _LVL.get(level), today, medians and figures,
+                         within=scope.prefix, overdue_days=overdue_days)
+    query.set_dates(f.from_, f.to, figures=figures)
     out = await query.run(conn)
     return [(code, out[(prefix, None)]) for code, prefix in zip(codes, prefixes, strict=True)]
 
@@ -197,6 +203,7 @@ async def stats_series(
     *,
     today: dt.date | None = None,
     medians: bool = True,
+    overdue_days: int = OVERDUE_DAYS,
 ) -> list[tuple[dt.date, StatsResult]]:
     """Figures per DAY/WEEK/MONTH/YEAR bucket over [from, to); see SERIES_DESCRIPTION."""
     granularity = Granularity(granularity)
@@ -213,7 +220,8 @@ async def stats_series(
     if lo >= hi:
         return []
     starts = buckets(lo, hi, granularity)
-    query = _Query.build(f, [scope.prefix], scope.lvl, today, medians)
+    query = _Query.build(f, [scope.prefix], scope.lvl, today, medians,
+                         overdue_days=overdue_days)
     query.set_series(lo, hi, granularity, starts)
     out = await query.run(conn)
     return [(start, out[(scope.prefix, start)]) for start in starts]
@@ -231,6 +239,26 @@ async def overdue(
     query.set_dates(f.from_, f.to, figures=False)
     out = await query.run(conn)
     return out[(scope.prefix, None)].wishes.overdue
+
+
+async def overdue_by_region(
+    conn: asyncpg.Connection, f: StatsFilter, level: RegionLevel, days: int,
+    today: dt.date | None = None,
+) -> dict[str, int]:
+    """``overdue(days)`` of every row of ``stats_by_region(f, level)``, in one query."""
+    rows = await stats_by_region(conn, f, level, today=today, medians=False,
+                                 overdue_days=days, figures=False)
+    return {code: result.wishes.overdue for code, result in rows}
+
+
+async def overdue_series(
+    conn: asyncpg.Connection, f: StatsFilter, granularity: Granularity | str, days: int,
+    today: dt.date | None = None,
+) -> dict[dt.date, int]:
+    """``overdue(days)`` of every point of ``stats_series(f, granularity)``, in one query."""
+    rows = await stats_series(conn, f, granularity, today=today, medians=False,
+                              overdue_days=days)
+    return {start: result.wishes.overdue for start, result in rows}
 
 
 async def warm(conn: asyncpg.Connection) -> None:
@@ -755,7 +783,9 @@ def _pick(total: int, requests: list[_Request], fine: list[dict[int, int]],
 
 
 def _result(acc: _Acc, medians: bool) -> StatsResult:
-    total, pending, open_, claimed, fulfilled, cancelled, _, _ = acc.counts
+    # Sums arrive as Decimal where the rollup statement's union makes a column
+    # numeric: ints here, as the schema says (and as the serializer takes as is).
+    total, pending, open_, claimed, fulfilled, cancelled = map(int, acc.counts[:6])
     live = total - cancelled
     return StatsResult(
         wishes=WishStats(
@@ -764,7 +794,7 @@ def _result(acc: _Acc, medians: bool) -> StatsResult:
             fulfillment_rate=fulfilled / live if live > 0 else 0.0,
             median_hours_to_claim=acc.medians.get("c") if medians else None,
             median_hours_to_fulfill=acc.medians.get("f") if medians else None,
-            overdue=acc.overdue,
+            overdue=int(acc.overdue),
         ),
         # Sums of bigint columns arrive as Decimal: ints here, as the schema says.
         activities=ActivityStats(

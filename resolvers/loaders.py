@@ -8,18 +8,22 @@ whatever its size.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 from aiodataloader import DataLoader
 
 from hub import read
+from hub import stats as hub_stats
 from hub.models import Activity, Claim, Region, Station, Team, Wish
 from hub.sql import read as q
 
 K = TypeVar("K", bound=Hashable)
+# (batch, member, filter, days): see _overdue_batch.
+OverdueKey = tuple[Any, Any, Any, int]
 V = TypeVar("V")
 
 
@@ -114,6 +118,8 @@ class Loaders:
         self.claims: _ManyByKey[int, Claim] = _ManyByKey(
             pool, q.CLAIMS_BY_WISH, read.claim_from_row, lambda c: c.wish_id
         )
+        self.overdue: DataLoader[OverdueKey, int] = DataLoader(
+            batch_load_fn=functools.partial(_overdue_batch, pool))
 
 
 def _parent_code(region: Region) -> str:
@@ -121,3 +127,29 @@ def _parent_code(region: Region) -> str:
     return region.parent_code
 
 
+
+
+async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list[int]:
+    """``overdue(days)`` for many figures: one query per statsByRegion or
+    statsSeries and ``days`` (all the rows or points of a list), one per
+    figures alone. A key is (batch, member, the figures' own filter, days);
+    see ``WishStats._batch``."""
+    today = hub_stats.beijing_today()
+    groups: dict[tuple[Any, int], list[int]] = {}
+    for i, (batch, _, _, days) in enumerate(keys):
+        groups.setdefault((batch, days), []).append(i)
+    out = [0] * len(keys)
+    async with pool.acquire() as conn:
+        for (batch, days), members in groups.items():
+            found: dict[Any, int] = {}
+            if batch[0] == "region":
+                found = await hub_stats.overdue_by_region(conn, batch[1], batch[2], days, today)
+            elif batch[0] == "series":
+                found = await hub_stats.overdue_series(conn, batch[1], batch[2], days, today)
+            for i in members:
+                member, flt = keys[i][1], keys[i][2]
+                if member in found:
+                    out[i] = found[member]
+                else:  # alone, or a row or point the batch no longer has
+                    out[i] = await hub_stats.overdue(conn, flt, days, today)
+    return out

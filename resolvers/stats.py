@@ -32,7 +32,14 @@ def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
     )
 
 
-def wrap(result: Any, flt: hub_stats.StatsFilter) -> s.Stats:
+# ``WishStats._batch``: figures alone, or a member (region code, bucket start)
+# of the rows of one statsByRegion or the points of one statsSeries.
+Batch = tuple[Any, ...]
+_ALONE: Batch = ("alone",)
+
+
+def wrap(result: Any, flt: hub_stats.StatsFilter, batch: Batch = _ALONE,
+         member: Any = None) -> s.Stats:
     w, a = result.wishes, result.activities
     return s.Stats(
         wishes=s.WishStats(
@@ -46,6 +53,7 @@ def wrap(result: Any, flt: hub_stats.StatsFilter) -> s.Stats:
             median_hours_to_fulfill=w.median_hours_to_fulfill,
             _filter=flt,
             _overdue_default=w.overdue,
+            _batch=(batch, member),
         ),
         activities=s.ActivityStats(
             activities=a.activities,
@@ -79,10 +87,11 @@ async def stats_by_region(
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians)
     regions = await ctx.loaders.region.load_many([code for code, _ in rows])
+    batch = ("region", flt, level)
     return [
         s.RegionStats(
             region=region,  # type: ignore[arg-type]
-            stats=wrap(result, hub_stats.region_filter(flt, code)),
+            stats=wrap(result, hub_stats.region_filter(flt, code), batch, code),
         )
         for region, (code, result) in zip(regions, rows, strict=True)
         if region is not None
@@ -96,10 +105,11 @@ async def stats_series(
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians)
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
+    batch = ("series", flt, granularity.value)
     return [
         s.SeriesPoint(
             start=day,
-            stats=wrap(result, hub_stats.bucket_filter(flt, day, granularity.value)),
+            stats=wrap(result, hub_stats.bucket_filter(flt, day, granularity.value), batch, day),
         )
         for day, result in rows
     ]
@@ -108,7 +118,6 @@ async def stats_series(
 async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
     if days < 0:
         raise QueryError("`days` must not be negative")
-    today = hub_stats.beijing_today()
-    async with ctx.pool.acquire() as conn:
-        value: int = await hub_stats.overdue(conn, wish_stats._filter, days, today)
+    batch, member = wish_stats._batch
+    value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
     return value

@@ -76,6 +76,9 @@ class WishStats:
     )
     _filter: strawberry.Private[Any]
     _overdue_default: strawberry.Private[int]
+    # Where these figures came from (one row of a statsByRegion, one point of a
+    # statsSeries, or alone): ``overdue(days)`` of a whole list is one query.
+    _batch: strawberry.Private[Any]
 
     @strawberry.field(
         description="逾期未认领：待认领且提交早于 days 天前 / OPEN and submitted more than "

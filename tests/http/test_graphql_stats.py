@@ -161,3 +161,39 @@ async def test_medians_are_read_only_when_asked_for_even_through_fragments(
             for r in body["data"]["statsByRegion"]}
     assert rows[0] is None and any(v is not None for k, v in rows.items() if k)
     assert len(log.statements) > without
+
+
+async def test_overdue_with_days_costs_one_query_per_list_not_per_row(
+    counted: tuple[httpx.AsyncClient, StatementLog], clean_db: asyncpg.Pool
+) -> None:
+    """A dashboard asking every county (or every day) for ``overdue(days: N)``:
+    the same values as asking each one alone, for a handful of statements."""
+    client, log = counted
+    await _claimed_and_open(clean_db)
+    rows = """{ statsByRegion(level: %s) { region { code }
+        stats { wishes { late: overdue(days: 0) later: overdue(days: 400) } } } }"""
+    counts = {}
+    for level in ("CITY", "COUNTY"):
+        log.reset()
+        body = await gql(client, rows % level)
+        assert "errors" not in body, body
+        counts[level] = len(log.statements)
+        for row in body["data"]["statsByRegion"][::7]:
+            alone = await gql(client, """query($f: StatsFilter) { stats(filter: $f) {
+                wishes { late: overdue(days: 0) later: overdue(days: 400) } } }""",
+                              f={"regionCode": row["region"]["code"]})
+            assert alone["data"]["stats"]["wishes"] == row["stats"]["wishes"]
+    # 14 cities or ~100 counties, two values of days each: the same few statements.
+    assert counts["COUNTY"] == counts["CITY"] <= 8
+
+    points = """{ statsSeries(filter: {from: "2022-02-20", to: "%s"}, granularity: DAY) {
+        start stats { wishes { open late: overdue(days: 0) } } } }"""
+    log.reset()
+    short = await gql(client, points % "2022-03-01")
+    few = len(log.statements)
+    log.reset()
+    long = await gql(client, points % "2022-04-20")
+    assert len(log.statements) == few
+    assert len(long["data"]["statsSeries"]) == 59
+    for p in short["data"]["statsSeries"] + long["data"]["statsSeries"]:
+        assert p["stats"]["wishes"]["late"] == p["stats"]["wishes"]["open"]

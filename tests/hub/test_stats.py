@@ -10,6 +10,7 @@ Beijing calendar days.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
@@ -30,7 +31,10 @@ from hub.stats import (
     StatsResult,
     _counted,
     _histogram,
+    bucket_filter,
     overdue,
+    overdue_by_region,
+    overdue_series,
     stats,
     stats_by_region,
     stats_series,
@@ -368,6 +372,18 @@ async def test_every_figure_equals_a_brute_force_count(
             f = data.draw(some, label="overdue filter")
             got = await overdue(conn, f, days, TODAY)
             assert got == (await brute(conn, f, TODAY, days))[9]
+            # The same for every row of a statsByRegion, every point of a series.
+            if _regions.in_province(f.region_code or "210000"):
+                level = data.draw(st.sampled_from(list(RegionLevel)[2:]), label="overdue level")
+                if _regions.level_of_code(f.region_code or "210000") in list(RegionLevel)[:3]:
+                    for code, n in (await overdue_by_region(conn, f, level, days, TODAY)).items():
+                        assert n == (await brute(conn, dataclasses.replace(
+                            f, region_code=code), TODAY, days))[9], (code, f, days)
+                if f.from_ is not None and f.to is not None:
+                    for start, n in (await overdue_series(conn, f, granularity, days,
+                                                          TODAY)).items():
+                        sub = bucket_filter(f, start, granularity)
+                        assert n == (await brute(conn, sub, TODAY, days))[9], (start, f, days)
         finally:
             await conn.execute("reset timezone")
 
@@ -689,3 +705,20 @@ async def test_warming_a_connection_runs_every_statement_of_the_figures(
         for sql in (q.FIGURES, q.FIGURES_COUNTS, q.HIST_FINE, q.STORED_MEDIANS,
                     q.RECORDS_FINE, q.BASE_WISHES, q.BASE_ACTIVITIES):
             assert sql in cached
+
+
+async def test_counts_are_ints_whatever_path_they_come_from(clean_db: asyncpg.Pool) -> None:
+    """Not Decimal: the schema's Int, and what clients compare with."""
+    at = dt.datetime(2026, 2, 1, 10, tzinfo=BEIJING)
+    async with clean_db.acquire() as conn:
+        await _wish(conn, "W-1", at, claim=60)
+        day = StatsFilter("210000", at.date(), at.date() + dt.timedelta(days=1))
+        results = [await stats(conn, StatsFilter(), today=TODAY),
+                   *(r for _, r in await stats_series(conn, day, Granularity.DAY, today=TODAY)),
+                   *(r for _, r in await stats_by_region(conn, StatsFilter(), RegionLevel.CITY,
+                                                          today=TODAY))]
+        for r in results:
+            w = r.wishes
+            values = (w.submitted, w.open, w.claimed, w.fulfilled, w.cancelled, w.pending,
+                      w.overdue, r.teams, r.team_members, r.stations, r.activities.sessions)
+            assert all(type(v) is int for v in values), values
