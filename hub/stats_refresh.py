@@ -45,6 +45,7 @@ async def keep_medians_fresh(pool: asyncpg.Pool, *, interval: float = 0.5,
     the database to the deliveries), or ``interval`` once none is left.
     """
     pause = interval
+    reported = ""  # a failure is logged once, not every pause (say, before `hub migrate`)
     while True:
         await asyncio.sleep(pause)
         started = time.monotonic()
@@ -52,7 +53,10 @@ async def keep_medians_fresh(pool: asyncpg.Pool, *, interval: float = 0.5,
         try:
             async with pool.acquire() as conn:
                 n = await conn.fetchval(q.REFRESH_MEDIANS, BATCH)
+            reported = ""
         except (asyncpg.PostgresError, OSError) as exc:
-            log.warning("refreshing stored medians failed: %s", exc)
+            if str(exc) != reported:
+                log.warning("refreshing stored medians failed: %s", exc)
+                reported = str(exc)
         took = time.monotonic() - started
         pause = took * (1 - share) / share if n >= BATCH else interval

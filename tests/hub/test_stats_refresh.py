@@ -9,12 +9,12 @@ import datetime as dt
 import asyncpg
 import pytest
 
-from hub import seed
+from hub import db, seed
 from hub.app import create_app
 from hub.config import parse_config
 from hub.errors import ConfigError
 from hub.ingest import ingest
-from hub.stats import StatsFilter, stats
+from hub.stats import StatsFilter, stats, warm
 from hub.stats_refresh import keep_medians_fresh, refresh_medians
 
 NOW = dt.datetime(2026, 3, 20, 4, tzinfo=dt.UTC)
@@ -77,3 +77,36 @@ def test_a_bad_refresh_interval_stops_the_hub_at_start() -> None:
         with pytest.raises(ConfigError, match="refresh_medians_seconds"):
             create_app(config=parse_config({"statistics": {"refresh_medians_seconds": bad}}))
     create_app(config=parse_config({"statistics": {"refresh_medians_seconds": 0}}))
+
+
+async def test_a_hub_started_before_its_migrations_still_starts(
+    database_url: str, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Connections stay cold and the refresh waits, saying so once: ``/readyz``
+    tells the operator to run ``hub migrate``."""
+    server = db.with_database(database_url, "postgres")
+    name = "hub_unmigrated_test"
+    admin = await db.connect(server)
+    try:
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+        await admin.execute(f'create database "{name}"')
+    finally:
+        await admin.close()
+    pool = await db.create_pool(db.with_database(database_url, name), min_size=2,
+                                max_size=2, init=warm)
+    try:
+        assert await pool.fetchval("select 1") == 1
+        task = asyncio.create_task(keep_medians_fresh(pool, interval=0.02))
+        await asyncio.sleep(0.3)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    finally:
+        await pool.close()
+        admin = await db.connect(server)
+        try:
+            await admin.execute(f'drop database if exists "{name}" with (force)')
+        finally:
+            await admin.close()
+    failures = [r for r in caplog.records if "refreshing stored medians failed" in r.message]
+    assert len(failures) == 1
