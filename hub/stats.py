@@ -274,7 +274,7 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.FIGURES, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no)
-        await conn.fetch(q.STORED_MEDIANS, no, no, no)
+        await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, 2, None, "21", "22", None, None,
                          None)
         await conn.fetch(q.BASE_WISHES, no, no, no, "21", "22", 2, None, None, None, None)
@@ -539,13 +539,24 @@ class _Query:
         leave ``stored``: their histograms are summed instead."""
         if not stored:
             return
-        keys = list(stored.values())
+        spans: dict[tuple[str, str], list[dt.date]] = {}
+        for area, g, p in stored.values():
+            span = spans.setdefault((area, g), [p, p])
+            span[0], span[1] = min(span[0], p), max(span[1], p)
+        keys = list(spans)
         rows = await conn.fetch(q.STORED_MEDIANS, [k[0] for k in keys], [k[1] for k in keys],
-                                [k[2] for k in keys])
-        found = {(r["area"], r["g"], r["p"]): r for r in rows}
+                                [spans[k][0] for k in keys], [spans[k][1] for k in keys])
+        kept: dict[tuple[str, str, dt.date], asyncpg.Record] = {}
+        marked: set[tuple[str, str, dt.date]] = set()
+        for r in rows:
+            period = (r["area"], r["g"], r["p"])
+            if r["kind"] == "d":
+                marked.add(period)
+            else:
+                kept[period] = r
         for key, period in list(stored.items()):
-            row = found[period]
-            if row["dirty"] or not row["kept"]:
+            row = kept.get(period)
+            if row is None or period in marked:
                 del stored[key]
             else:
                 accs[key].medians = {"c": row["claim"], "f": row["fulfil"]}

@@ -112,15 +112,21 @@ select q.i, h.b, sum(h.n) as n
  group by 1, 2
 """
 
-# Medians kept per period over all sources (migrations 0005, 0006): one row
-# per period asked for; usable only when ``kept`` and not ``dirty`` (its
-# histograms changed since they were computed).
+# Medians kept per period over all sources (migrations 0005, 0006), for the
+# periods [lo, hi] (inclusive: period starts) of each (area, g): rows 'm'
+# (medians computed) and 'd' (periods marked since, whose medians are not to
+# be used). One range scan per area rather than a lookup per period: a year
+# of days is 365 periods.
 STORED_MEDIANS = """
-select k.area, k.g, k.p, m.claim, m.fulfil, m.area is not null as kept,
-       exists (select 1 from stats_medians_dirty d
-                where d.area = k.area and d.g = k.g::"char" and d.p = k.p) as dirty
-  from unnest($1::text[], $2::text[], $3::date[]) as k(area, g, p)
-  left join stats_wish_medians m on m.area = k.area and m.g = k.g::"char" and m.p = k.p
+select 'm' as kind, m.area, m.g::text as g, m.p, m.claim, m.fulfil
+  from unnest($1::text[], $2::text[], $3::date[], $4::date[]) as k(area, g, lo, hi)
+  join stats_wish_medians m
+    on m.area = k.area and m.g = k.g::"char" and m.p >= k.lo and m.p <= k.hi
+union all
+select 'd', d.area, d.g::text, d.p, null, null
+  from unnest($1::text[], $2::text[], $3::date[], $4::date[]) as k(area, g, lo, hi)
+  join stats_medians_dirty d
+    on d.area = k.area and d.g = k.g::"char" and d.p >= k.lo and d.p <= k.hi
 """
 
 # Recomputes up to $1 periods whose histograms changed: how many, -1 when
