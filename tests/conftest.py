@@ -75,3 +75,25 @@ async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
             "records_rejected = 0"
         )
     return pool
+
+
+@pytest.fixture
+async def scratch_url(database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """An empty database of its own on the same server (never migrated), dropped
+    after the test: for what a fresh database does, leaving the session's alone."""
+    server = db.with_database(database_url, "postgres")
+    name = f"hub_scratch_{request.node.name[:40].lower()}"
+
+    async def run(sql: str) -> None:
+        admin = await db.connect(server)
+        try:
+            await admin.execute(sql)
+        finally:
+            await admin.close()
+
+    await run(f'drop database if exists "{name}" with (force)')
+    await run(f'create database "{name}"')
+    try:
+        yield db.with_database(database_url, name)
+    finally:
+        await run(f'drop database if exists "{name}" with (force)')

@@ -9,7 +9,7 @@ import sys
 import asyncpg
 import pytest
 
-from hub import db, migrate
+from hub import migrate
 
 
 def _hub(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -40,42 +40,26 @@ def test_malformed_database_url_is_one_clear_line_and_exit_2() -> None:
     assert "Traceback" not in result.stderr
 
 
-async def test_migrate_is_idempotent_and_refuses_a_newer_database(database_url: str) -> None:
-    # A scratch database on the same server, so the session's stays untouched.
-    server = db.with_database(database_url, "postgres")
-    name = "hub_cli_migrate_test"
-    admin = await db.connect(server)
-    try:
-        await admin.execute(f'drop database if exists "{name}" with (force)')
-        await admin.execute(f'create database "{name}"')
-    finally:
-        await admin.close()
-    url = db.with_database(database_url, name)
-    try:
-        first = _hub("migrate", env={"DATABASE_URL": url})
-        assert first.returncode == 0, first.stderr
-        assert "applied 0001_init" in first.stdout
-        second = _hub("migrate", env={"DATABASE_URL": url})
-        assert second.returncode == 0, second.stderr
-        assert "nothing to do" in second.stdout
+async def test_migrate_is_idempotent_and_refuses_a_newer_database(scratch_url: str) -> None:
+    url = scratch_url
+    first = _hub("migrate", env={"DATABASE_URL": url})
+    assert first.returncode == 0, first.stderr
+    assert "applied 0001_init" in first.stdout
+    second = _hub("migrate", env={"DATABASE_URL": url})
+    assert second.returncode == 0, second.stderr
+    assert "nothing to do" in second.stdout
 
-        conn = await asyncpg.connect(url)
-        try:
-            await conn.execute(
-                "insert into schema_migrations (version, name) values ($1, 'from_the_future')",
-                migrate.latest_shipped() + 1,
-            )
-        finally:
-            await conn.close()
-        refused = _hub("migrate", env={"DATABASE_URL": url})
-        assert refused.returncode == 2
-        assert "newer hub" in refused.stderr
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(
+            "insert into schema_migrations (version, name) values ($1, 'from_the_future')",
+            migrate.latest_shipped() + 1,
+        )
     finally:
-        admin = await db.connect(server)
-        try:
-            await admin.execute(f'drop database if exists "{name}" with (force)')
-        finally:
-            await admin.close()
+        await conn.close()
+    refused = _hub("migrate", env={"DATABASE_URL": url})
+    assert refused.returncode == 2
+    assert "newer hub" in refused.stderr
 
 
 def test_schema_command_prints_the_served_sdl() -> None:

@@ -80,20 +80,11 @@ def test_a_bad_refresh_interval_stops_the_hub_at_start() -> None:
 
 
 async def test_a_hub_started_before_its_migrations_still_starts(
-    database_url: str, caplog: pytest.LogCaptureFixture,
+    scratch_url: str, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Connections stay cold and the refresh waits, saying so once: ``/readyz``
     tells the operator to run ``hub migrate``."""
-    server = db.with_database(database_url, "postgres")
-    name = "hub_unmigrated_test"
-    admin = await db.connect(server)
-    try:
-        await admin.execute(f'drop database if exists "{name}" with (force)')
-        await admin.execute(f'create database "{name}"')
-    finally:
-        await admin.close()
-    pool = await db.create_pool(db.with_database(database_url, name), min_size=2,
-                                max_size=2, init=warm)
+    pool = await db.create_pool(scratch_url, min_size=2, max_size=2, init=warm)
     try:
         assert await pool.fetchval("select 1") == 1
         task = asyncio.create_task(keep_medians_fresh(pool, interval=0.02))
@@ -103,10 +94,5 @@ async def test_a_hub_started_before_its_migrations_still_starts(
             await task
     finally:
         await pool.close()
-        admin = await db.connect(server)
-        try:
-            await admin.execute(f'drop database if exists "{name}" with (force)')
-        finally:
-            await admin.close()
     failures = [r for r in caplog.records if "refreshing stored medians failed" in r.message]
     assert len(failures) == 1
