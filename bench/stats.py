@@ -304,6 +304,12 @@ async def keep_ingesting(url: str, stop: asyncio.Event, counter: list[int]) -> N
         await pool.close()
 
 
+def _compared(w: hub_stats.WishStats) -> tuple[Any, ...]:
+    """The wish figures the brute-force statement counts, in its order."""
+    return (w.submitted, w.open, w.claimed, w.fulfilled, w.cancelled,
+            w.median_hours_to_claim, w.median_hours_to_fulfill, w.overdue)
+
+
 async def verify(url: str, today: dt.date, rng: random.Random, n: int = 20) -> int:
     """Figures that differ from brute-force counts (expected: none)."""
     conn = await db.connect(url)
@@ -325,8 +331,7 @@ async def verify(url: str, today: dt.date, rng: random.Random, n: int = 20) -> i
                 f.get("beneficiaryGroup"), f.get("sourceCode"), today - dt.timedelta(days=31))
             assert row is not None
             w = got.wishes
-            mine = (w.submitted, w.open, w.claimed, w.fulfilled, w.cancelled,
-                    w.median_hours_to_claim, w.median_hours_to_fulfill, w.overdue)
+            mine = _compared(w)
             if mine != tuple(row):
                 wrong += 1
                 print(f"  DIFFERS for {f}: hub {mine} brute force {tuple(row)}")
@@ -350,8 +355,7 @@ async def verify_counties(url: str, today: dt.date) -> tuple[int, int]:
     wrong = 0
     for code, got in rows:
         w = got.wishes
-        mine = (w.submitted, w.open, w.claimed, w.fulfilled, w.cancelled,
-                w.median_hours_to_claim, w.median_hours_to_fulfill, w.overdue)
+        mine = _compared(w)
         expected = brute.get(code, (0, 0, 0, 0, 0, None, None, 0))
         if mine != expected:
             wrong += 1
