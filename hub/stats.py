@@ -273,7 +273,7 @@ async def warm(conn: asyncpg.Connection) -> None:
     try:
         await conn.fetch(q.FIGURES, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, None, no, 0, None, 0, False)
-        await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no)
+        await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, 2, None, "21", "22", None, None,
                          None)
@@ -340,6 +340,20 @@ def _code_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _periods(blocks: Iterable[Block]) -> int:
+    """About how many cells per area reading ``blocks`` sums: a day or a month
+    each; a range of years is a few, as data spans a few years at most."""
+    out = 0
+    for b in blocks:
+        if b.g == "D":
+            out += (b.hi - b.lo).days
+        elif b.g == "M":
+            out += (b.hi.year - b.lo.year) * 12 + b.hi.month - b.lo.month
+        else:
+            out += 1
+    return out
+
+
 def _counted(lvl: int, g: str, dims: str) -> bool:
     """Mirror of stats_counted() in migration 0003."""
     if lvl == 1:
@@ -404,13 +418,15 @@ class _Query:
     overdue_days: int
     unit: str | None = None
     bucket_keys: list[dt.date | None] = field(default_factory=lambda: [None])
-    # (tag, block): tag 0 the filter's dates, 1 the overdue dates.
+    # (tag, block): tag 0 the filter's dates, 1 the overdue dates, 3 the
+    # filter's dates from the overdue cutoff on (see set_dates).
     cell_blocks: list[tuple[int, Block]] = field(default_factory=list)
     record_blocks: list[tuple[int, Block]] = field(default_factory=list)
     activity_blocks: list[Block] = field(default_factory=list)
     series: Granularity | None = None
     network: bool = True  # teams and stations too
     overdue_from_open: bool = False  # daily buckets: see set_series
+    overdue_by_rest: bool = False  # see set_dates
     _clipped: dict[dt.date | None, list[Block]] = field(default_factory=dict)
 
     @classmethod
@@ -450,12 +466,24 @@ class _Query:
 
     def set_dates(self, lo: dt.date | None, hi: dt.date | None, *, figures: bool = True) -> None:
         a, z = bounds(lo, hi)
-        if figures:
-            blocks = cover(a, z)
-            self._split(blocks, 0)
-            self.activity_blocks = blocks
+        cutoff = self._cutoff()
         self.network = figures
-        self._split(cover(a, min(z, self._cutoff())), 1)
+        if not figures:
+            self._split(cover(a, min(z, cutoff)), 1)
+            return
+        blocks = cover(a, z)
+        self._split(blocks, 0)
+        self.activity_blocks = blocks
+        late, rest = cover(a, min(z, cutoff)), cover(max(a, cutoff), z)
+        if a < cutoff < z and _periods(rest) < _periods(late):
+            # The overdue wishes are the OPEN ones of the whole range, counted
+            # anyway, less those of its days from the cutoff on: fewer cells
+            # when the cutoff is near the end (a year up to last week: a few
+            # days rather than the year's edge days and months again).
+            self.overdue_by_rest = True
+            self._split(rest, 3)
+        else:
+            self._split(late, 1)
 
     def set_series(self, lo: dt.date, hi: dt.date, granularity: Granularity,
                    starts: Sequence[dt.date]) -> None:
@@ -499,6 +527,9 @@ class _Query:
             for (_, day), acc in accs.items():
                 if day is not None and day < cutoff:
                     acc.overdue = acc.counts[_STATUS_INDEX["OPEN"]]
+        elif self.overdue_by_rest:
+            for acc in accs.values():
+                acc.overdue += acc.counts[_STATUS_INDEX["OPEN"]]  # less the rest's, read above
         if self.medians:
             await self._medians(conn, {k: a for k, a in accs.items() if k not in stored})
         return {key: _result(acc, self.medians) for key, acc in accs.items()}
@@ -626,8 +657,9 @@ class _Query:
                 continue
             n = r["n"]
             if r["kind"] == "s":
-                if r["tag"] == 1:
-                    acc.overdue += n if r["label"] == "OPEN" else 0
+                if r["tag"] in (1, 3):
+                    if r["label"] == "OPEN":
+                        acc.overdue += n if r["tag"] == 1 else -n
                     continue
                 acc.counts[0] += n
                 acc.counts[_STATUS_INDEX[r["label"]]] += n
@@ -683,7 +715,7 @@ class _Query:
         lvl = self.lvl
         if lvl is None or self.dims:
             return fine
-        cols: list[list[object]] = [[] for _ in range(9)]
+        cols: list[list[object]] = [[] for _ in range(8)]
         add = [c.append for c in cols]
         for i, r in enumerate(requests):
             if lvl == 1 and self.src is None:
@@ -699,7 +731,7 @@ class _Query:
                     continue
                 for area, src in pairs:
                     for put, value in zip(
-                            add, (i, area, r.m, r.lo, r.hi, b.g, b.lo, b.hi, src), strict=True):
+                            add, (i, area, r.m, r.b, b.g, b.lo, b.hi, src), strict=True):
                         put(value)
         if cols[0]:
             for row in await conn.fetch(q.HIST_FINE, *cols):

@@ -603,6 +603,29 @@ async def test_a_period_without_a_stored_median_is_summed_instead(
             assert (w.median_hours_to_claim, w.median_hours_to_fulfill) == (1.0, 10.0)
 
 
+async def test_overdue_counts_the_open_wishes_before_the_cutoff_whichever_way_it_is_read(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """A range ending after the cutoff reads overdue as OPEN less the OPEN of its
+    last days; one ending before it, from its own days. Both must be exact,
+    for the cells (a county) and for the records (a town)."""
+    async with clean_db.acquire() as conn:
+        for n, days_ago in enumerate((80, 45, 31, 30, 29, 12)):
+            at = dt.datetime.combine(TODAY - dt.timedelta(days=days_ago), dt.time(9),
+                                     tzinfo=BEIJING)
+            await _wish(conn, f"W-{n}", at, region="210106001")
+        await _wish(conn, "W-claimed", dt.datetime.combine(
+            TODAY - dt.timedelta(days=50), dt.time(9), tzinfo=BEIJING), region="210106001",
+            status=WishStatus.CLAIMED, claim=60)
+        for region in ("210106", "210106001"):
+            for lo, hi, expected in ((70, 5, 2), (100, 0, 3), (70, 31, 1), (40, 25, 1)):
+                f = StatsFilter(region, TODAY - dt.timedelta(days=lo),
+                                TODAY - dt.timedelta(days=hi))
+                got = await stats(conn, f, today=TODAY)
+                assert got.wishes.overdue == expected, (region, lo, hi)
+                assert _figures(got) == await brute(conn, f), (region, lo, hi)
+
+
 async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
     clean_db: asyncpg.Pool,
 ) -> None:
