@@ -278,7 +278,7 @@ PREWARM_RELATIONS = (
     "stats_station_cells", "stats_station_cells_pkey",
     "stats_wish_medians", "stats_wish_medians_pkey",
     "stats_medians_dirty", "stats_medians_dirty_key",
-    "stats_wish_hist_pkey", "stats_wish_hist",
+    "stats_wish_hist_coarse", "stats_wish_hist_pkey", "stats_wish_hist",
     "stats_wishes_day", "stats_wishes_region_day", "stats_wishes_county_day",
     "stats_wishes_category_day", "stats_wishes_group_day",
     "stats_wishes_claim", "stats_wishes_fulfil",
