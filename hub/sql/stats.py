@@ -182,6 +182,21 @@ _FINE_FILTER = """not w.deleted and not w.shadowed
               and ($12::text is null or w.source = (select id from sources where code = $12))"""
 _FINE_BUCKET = "case when $7::text is null then null::date else date_trunc($7, w.stats_day)::date end"
 
+
+def _fine_lookup(m: str, column: str) -> str:
+    """RECORDS_FINE's branch for one measure: every hour of its ranges looked
+    up in that measure's hours-first index, counted per lookup."""
+    return f"""select w.key, w.bucket, o.m, o.hours, w.n
+  from one o cross join lateral (
+       select left(w.region_code, $6) as key, {_FINE_BUCKET} as bucket, count(*) as n
+         from wishes w
+        where o.m = '{m}' and w.{column} = o.hours
+          and w.stats_day >= o.lo and w.stats_day < o.hi
+          and {_FINE_FILTER}
+        group by 1, 2
+  ) w"""
+
+
 RECORDS_FINE = f"""
 with r as (
     select * from unnest($1::text[], $2::integer[], $3::integer[], $4::date[], $5::date[])
@@ -193,25 +208,9 @@ one as (
      where r.bhi - r.blo <= 1024
 ),
 wide as (select * from r where r.bhi - r.blo > 1024)
-select w.key, w.bucket, o.m, o.hours, w.n
-  from one o cross join lateral (
-       select left(w.region_code, $6) as key, {_FINE_BUCKET} as bucket, count(*) as n
-         from wishes w
-        where o.m = 'c' and w.claim_hours = o.hours
-          and w.stats_day >= o.lo and w.stats_day < o.hi
-          and {_FINE_FILTER}
-        group by 1, 2
-  ) w
+{_fine_lookup('c', 'claim_hours')}
 union all
-select w.key, w.bucket, o.m, o.hours, w.n
-  from one o cross join lateral (
-       select left(w.region_code, $6) as key, {_FINE_BUCKET} as bucket, count(*) as n
-         from wishes w
-        where o.m = 'f' and w.fulfil_hours = o.hours
-          and w.stats_day >= o.lo and w.stats_day < o.hi
-          and {_FINE_FILTER}
-        group by 1, 2
-  ) w
+{_fine_lookup('f', 'fulfil_hours')}
 union all
 select w.key, w.bucket, o.m, w.hours, w.n
   from wide o cross join lateral (
