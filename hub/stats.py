@@ -54,7 +54,9 @@ from hub.stats_calendar import (
     clip,
     cover,
     merge,
+    periods,
     route,
+    signed_cover,
 )
 
 __all__ = [
@@ -271,12 +273,12 @@ async def warm(conn: asyncpg.Connection) -> None:
     """
     no: list[object] = []
     try:
-        await conn.fetch(q.FIGURES, no, no, no, no, None, no, 0, None, 0, False)
-        await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, None, no, 0, None, 0, False)
-        await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no)
+        await conn.fetch(q.FIGURES, no, no, no, no, no, None, no, 0, None, 0, False)
+        await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, no, None, no, 0, None, 0, False)
+        await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
-        await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, 2, None, "21", "22", None, None,
-                         None)
+        await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
+                         None, None)
         await conn.fetch(q.BASE_WISHES, no, no, no, "21", "22", 2, None, None, None, None)
         await conn.fetch(q.BASE_ACTIVITIES, no, no, no, "21", "22", 2, None, None)
         await conn.fetch(q.REGIONS_IN_RANGE, RegionLevel.COUNTY.value, "21", "21")
@@ -338,20 +340,6 @@ def _scope(code: str | None) -> _Scope | None:
 def _code_range(prefix: str) -> tuple[str, str]:
     """``[lo, hi)`` holding exactly the codes that start with ``prefix`` (in "C" order)."""
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _periods(blocks: Iterable[Block]) -> int:
-    """About how many cells per area reading ``blocks`` sums: a day or a month
-    each; a range of years is a few, as data spans a few years at most."""
-    out = 0
-    for b in blocks:
-        if b.g == "D":
-            out += (b.hi - b.lo).days
-        elif b.g == "M":
-            out += (b.hi.year - b.lo.year) * 12 + b.hi.month - b.lo.month
-        else:
-            out += 1
-    return out
 
 
 def _counted(lvl: int, g: str, dims: str) -> bool:
@@ -464,18 +452,33 @@ class _Query:
     def _cutoff(self) -> dt.date:
         return self.today - dt.timedelta(days=self.overdue_days)
 
+    def _until(self) -> dt.date:
+        """Periods from here on hold nothing yet (wishes are not submitted tomorrow)."""
+        return self.today + dt.timedelta(days=1)
+
+    def _cover(self, lo: dt.date, hi: dt.date) -> list[Block]:
+        """``[lo, hi)`` as the cells to read. Where cells of every grain are kept
+        and the one-hour counts of a day come from its records (not those of a
+        month), periods may be taken away too: a year up to last week is the
+        year less a few days, not its months and edge days one by one."""
+        lvl = self.lvl
+        if lvl is not None and not self.dims and all(_counted(lvl, g, "") for g in "DMY"):
+            return signed_cover(lo, hi, self._until())
+        return cover(lo, hi)
+
     def set_dates(self, lo: dt.date | None, hi: dt.date | None, *, figures: bool = True) -> None:
         a, z = bounds(lo, hi)
         cutoff = self._cutoff()
         self.network = figures
         if not figures:
-            self._split(cover(a, min(z, cutoff)), 1)
+            self._split(self._cover(a, min(z, cutoff)), 1)
             return
-        blocks = cover(a, z)
+        blocks = self._cover(a, z)
         self._split(blocks, 0)
         self.activity_blocks = blocks
-        late, rest = cover(a, min(z, cutoff)), cover(max(a, cutoff), z)
-        if a < cutoff < z and _periods(rest) < _periods(late):
+        late, rest = self._cover(a, min(z, cutoff)), self._cover(max(a, cutoff), z)
+        until = self._until()
+        if a < cutoff < z and periods(rest, until) < periods(late, until):
             # The overdue wishes are the OPEN ones of the whole range, counted
             # anyway, less those of its days from the cutoff on: fewer cells
             # when the cutoff is near the end (a year up to last week: a few
@@ -552,7 +555,7 @@ class _Query:
             if len(blocks) != 1:
                 continue
             b = blocks[0]
-            if not _histogram(lvl, b.g):
+            if b.sign != 1 or not _histogram(lvl, b.g):
                 continue
             if b.hi == bucket_end(b.lo, _GRAIN_BUCKET[b.g]):
                 out[key] = (key[0], b.g, b.lo)
@@ -593,8 +596,9 @@ class _Query:
                 accs[key].medians = {"c": row["claim"], "f": row["fulfil"]}
 
     def _ranges(self, tagged: Sequence[tuple[int, Block]]) -> list[list[object]]:
+        """(tag, g, lo, hi, sign) as parallel arrays, as the statements take them."""
         return [[t for t, _ in tagged], [b.g for _, b in tagged], [b.lo for _, b in tagged],
-                [b.hi for _, b in tagged]]
+                [b.hi for _, b in tagged], [b.sign for _, b in tagged]]
 
     def _key(self, area: str, bucket: dt.date | None) -> tuple[str, dt.date | None]:
         return (area, bucket if self.unit else None)
@@ -648,7 +652,8 @@ class _Query:
             return
         lo, hi = _code_range(self.within)
         key_len = len(self.prefixes[0])
-        tags, _, los, his = self._ranges(self.record_blocks)
+        # Records are read over plain covers only (see _cover): every sign is 1.
+        tags, _, los, his, _ = self._ranges(self.record_blocks)
         rows = await conn.fetch(q.BASE_WISHES, tags, los, his, lo, hi, key_len, self.unit,
                                 self.category, self.group, self.src)
         for r in rows:
@@ -715,9 +720,18 @@ class _Query:
         lvl = self.lvl
         if lvl is None or self.dims:
             return fine
-        cols: list[list[object]] = [[] for _ in range(8)]
-        add = [c.append for c in cols]
+        wanted: list[list[object]] = [[] for _ in range(6)]  # i, area, src, m, cb, set
+        blocks: list[list[object]] = [[] for _ in range(5)]  # set, g, lo, hi, sign
+        sets: dict[dt.date | None, int] = {}
         for i, r in enumerate(requests):
+            s = sets.get(r.key[1])
+            if s is None:
+                s = sets[r.key[1]] = len(sets)
+                for b in self._cell_blocks(r.key[1]):
+                    if _histogram(lvl, b.g):
+                        for column, value in zip(blocks, (s, b.g, b.lo, b.hi, b.sign),
+                                                 strict=True):
+                            column.append(value)
             if lvl == 1 and self.src is None:
                 pairs = [(r.key[0], 0)]
             elif lvl == 1:
@@ -726,15 +740,11 @@ class _Query:
                 pairs = [(area, src) for src in sorted(accs[r.key].srcs) for area in _CITY_AREAS]
             else:
                 pairs = [(r.key[0], src) for src in sorted(accs[r.key].srcs)]
-            for b in self._cell_blocks(r.key[1]):
-                if not _histogram(lvl, b.g):
-                    continue
-                for area, src in pairs:
-                    for put, value in zip(
-                            add, (i, area, r.m, r.b, b.g, b.lo, b.hi, src), strict=True):
-                        put(value)
-        if cols[0]:
-            for row in await conn.fetch(q.HIST_FINE, *cols):
+            for area, src in pairs:
+                for column, value in zip(wanted, (i, area, src, r.m, r.b, s), strict=True):
+                    column.append(value)
+        if wanted[0] and blocks[0]:
+            for row in await conn.fetch(q.HIST_FINE, *wanted, *blocks):
                 found = fine[row["i"]]
                 found[row["b"]] = found.get(row["b"], 0) + row["n"]
         return fine
@@ -743,12 +753,12 @@ class _Query:
                             fine: list[dict[int, int]]) -> None:
         """One-hour counts from the records, for cell blocks without histograms."""
         lvl = self.lvl
-        wanted: dict[tuple[str, int, int, dt.date, dt.date], None] = {}
+        wanted: dict[tuple[str, int, int, dt.date, dt.date, int], None] = {}
         for r in requests:
             for b in self._cell_blocks(r.key[1]):
                 if lvl is not None and not self.dims and _histogram(lvl, b.g):
                     continue
-                wanted[(r.m, r.lo, r.hi, b.lo, b.hi)] = None
+                wanted[(r.m, r.lo, r.hi, b.lo, b.hi, b.sign)] = None
         if not wanted:
             return
         ranges = list(wanted)
@@ -756,7 +766,7 @@ class _Query:
         rows = await conn.fetch(
             q.RECORDS_FINE, [w[0] for w in ranges], [w[1] for w in ranges],
             [w[2] for w in ranges], [w[3] for w in ranges], [w[4] for w in ranges],
-            len(self.prefixes[0]), self.unit, lo, hi, self.category, self.group, self.src)
+            [w[5] for w in ranges], len(self.prefixes[0]), self.unit, lo, hi, self.category, self.group, self.src)
         index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
             (r.key, r.m, r.b): i for i, r in enumerate(requests)}
         for row in rows:
@@ -771,7 +781,7 @@ class _Query:
         if not blocks:
             return
         lo, hi = _code_range(self.within)
-        tags, _, los, his = self._ranges(blocks)
+        tags, _, los, his, _ = self._ranges(blocks)  # plain covers only (see _cover)
         rows = await conn.fetch(q.BASE_ACTIVITIES, tags, los, his, lo, hi,
                                 len(self.prefixes[0]), self.unit, self.src)
         for r in rows:

@@ -5,13 +5,19 @@ a range ``[lo, hi)`` of Beijing calendar dates is covered by the fewest such
 blocks: the whole years inside it, then whole months, then single days at the
 edges. A missing bound is the distant past or future, so "all time" is one
 range of years.
+
+Counts add up, so a range can also be read as blocks added and blocks taken
+away (``signed_cover``): 10-28 November as November less its first 9 days
+and its last 2, 2026-01-01 to 2026-11-20 as 2026 less 20 November on. Where
+every grain has cells, that reads far fewer of them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 # Bounds standing for "no bound": both fall on 1 January, so all time is years.
@@ -45,6 +51,7 @@ class Block:
     g: str  # 'D', 'M' or 'Y'
     lo: dt.date  # first period start (aligned to g)
     hi: dt.date  # end, exclusive (aligned to g)
+    sign: int = 1  # -1: its periods are taken away (signed_cover)
 
 
 def _year_floor(d: dt.date) -> dt.date:
@@ -98,7 +105,7 @@ def route(blocks: Iterable[Block], kept: Callable[[str], bool]) -> tuple[list[Bl
     for block in blocks:
         for g in GRAINS[GRAINS.index(block.g):]:
             if kept(g):
-                cells.append(Block(g, block.lo, block.hi))
+                cells.append(replace(block, g=g))
                 break
         else:
             records.append(block)
@@ -106,11 +113,11 @@ def route(blocks: Iterable[Block], kept: Callable[[str], bool]) -> tuple[list[Bl
 
 
 def merge(blocks: Iterable[Block]) -> list[Block]:
-    """Adjacent blocks of one grain as one range (cells are summed per period anyway)."""
+    """Adjacent blocks of one grain and sign as one range (cells are summed per period anyway)."""
     out: list[Block] = []
-    for block in sorted(blocks, key=lambda b: (b.g, b.lo)):
-        if out and out[-1].g == block.g and out[-1].hi == block.lo:
-            out[-1] = Block(block.g, out[-1].lo, block.hi)
+    for block in sorted(blocks, key=lambda b: (b.g, b.sign, b.lo)):
+        if out and (out[-1].g, out[-1].sign, out[-1].hi) == (block.g, block.sign, block.lo):
+            out[-1] = Block(block.g, out[-1].lo, block.hi, block.sign)
         else:
             out.append(block)
     return out
@@ -152,5 +159,97 @@ def clip(blocks: Iterable[Block], lo: dt.date, hi: dt.date) -> list[Block]:
     for b in blocks:
         a, z = max(b.lo, lo), min(b.hi, hi)
         if a < z:
-            out.append(Block(b.g, a, z))
+            out.append(replace(b, lo=a, hi=z))
+    return out
+
+
+def periods(blocks: Iterable[Block], until: dt.date) -> int:
+    """About how many cells per area reading ``blocks`` sums: a day or a month
+    each, a range of years one (data spans a few years at most), and none for
+    periods from ``until`` on (they hold nothing yet)."""
+    out = 0
+    for b in blocks:
+        hi = min(b.hi, until)
+        if hi <= b.lo:
+            continue
+        if b.g == "D":
+            out += (hi - b.lo).days
+        elif b.g == "M":
+            out += (hi.year - b.lo.year) * 12 + hi.month - b.lo.month + (hi.day > 1)
+        else:
+            out += 1
+    return out
+
+
+def signed_cover(lo: dt.date, hi: dt.date, until: dt.date) -> list[Block]:
+    """``[lo, hi)`` as blocks added and taken away, reading the fewest periods
+    before ``until`` (``periods``); ``cover`` when nothing does better.
+
+    The range is everything before ``hi`` less everything before ``lo``, and
+    each of those is read in one of four ways: its year's months and month's
+    days up to the date, or the whole month less its days from the date on,
+    or the whole year less its months (and days) from the date on. Of the 16
+    combinations the cheapest wins; a period both added and taken away is
+    not read at all.
+    """
+    if lo >= hi:
+        return []
+    best = cover(lo, hi)
+    cost = periods(best, until)
+    if cost <= 1:
+        return best
+    ends = [_prefix(hi, *way) for way in _WAYS]
+    starts = [_prefix(lo, *way) for way in _WAYS]
+    for end in ends:
+        for start in starts:
+            blocks = _net([*end, *(Block(b.g, b.lo, b.hi, -b.sign) for b in start)])
+            found = periods(blocks, until)
+            if found < cost:
+                best, cost = blocks, found
+    return best
+
+
+_WAYS = tuple(itertools.product((False, True), repeat=2))
+
+
+def _prefix(x: dt.date, years_up: bool, days_up: bool) -> list[Block]:
+    """Every day before ``x``, from 1 January 1 on, as at most three signed blocks."""
+    month, year = _month_floor(x), _year_floor(x)
+    out = []
+    if days_up and x != month:  # the whole month less its days from x on
+        edge = _month_ceil(x)
+        out.append(Block("D", x, edge, -1))
+    else:
+        edge = month
+        if month < x:
+            out.append(Block("D", month, x))
+    if years_up and edge != year:  # the whole year less its months from edge on
+        ceiling = dt.date(x.year + 1, 1, 1)
+        if edge < ceiling:
+            out.append(Block("M", edge, ceiling, -1))
+        out.append(Block("Y", _ORIGIN, ceiling))
+    else:
+        if year < edge:
+            out.append(Block("M", year, edge))
+        out.append(Block("Y", _ORIGIN, year))
+    return out
+
+
+_ORIGIN = dt.date(1, 1, 1)  # prefixes' years start here, and cancel out in a difference
+
+
+def _net(blocks: list[Block]) -> list[Block]:
+    """The same sum with each period read once, at its net count (none when 0)."""
+    out: list[Block] = []
+    for g in GRAINS:
+        mine = [b for b in blocks if b.g == g]
+        edges = sorted({d for b in mine for d in (b.lo, b.hi)})
+        for a, z in itertools.pairwise(edges):
+            n = sum(b.sign for b in mine if b.lo <= a and z <= b.hi)
+            if not n:
+                continue
+            if out and (out[-1].g, out[-1].sign, out[-1].hi) == (g, n, a):
+                out[-1] = Block(g, out[-1].lo, z, n)
+            else:
+                out.append(Block(g, a, z, n))
     return out

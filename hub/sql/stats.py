@@ -1,11 +1,13 @@
 """SQL of the statistics (``hub.stats``); the rollups are in migration 0003.
 
-Every read takes the periods to sum as parallel arrays ``(tag, g, lo, hi)``:
-``g`` the grain ('D', 'M', 'Y'), ``[lo, hi)`` a range of period starts, and
+Every read takes the periods to sum as parallel arrays ``(tag, g, lo, hi, sign)``:
+``g`` the grain ('D', 'M', 'Y'), ``[lo, hi)`` a range of period starts,
 ``tag`` 0 for the filter's own dates, 1 for the dates that make a wish
-overdue. Cells are grouped by ``area`` (several for ``statsByRegion``) and,
-when ``unit`` is set ('day', 'week', 'month', 'year'), by the series bucket
-``date_trunc(unit, p)`` (blocks never straddle a bucket).
+overdue, and ``sign`` -1 for periods taken away rather than added
+(hub.stats_calendar.signed_cover: a year less its last weeks). Cells are
+grouped by ``area`` (several for ``statsByRegion``) and, when ``unit`` is set
+('day', 'week', 'month', 'year'), by the series bucket ``date_trunc(unit, p)``
+(blocks never straddle a bucket).
 
 Reads from the records themselves (towns, villages, cells not kept) select
 a region subtree as a code range in the "C" collation (codes nest by prefix)
@@ -40,11 +42,12 @@ select least((select min(p) from stats_wish_cells
 # The coarse histogram columns of stats_wish_cells (constant names).
 COARSE_CLAIM = tuple(f"c{i:02d}" for i in range(24))
 COARSE_FULFIL = tuple(f"f{i:02d}" for i in range(24))
-_COARSE_SUMS = ", ".join(f"sum(c.{name})::integer" for name in COARSE_CLAIM + COARSE_FULFIL)
+_COARSE_SUMS = ", ".join(f"sum(c.{name} * r.sign)::integer"
+                        for name in COARSE_CLAIM + COARSE_FULFIL)
 _COARSE_NULLS = ", ".join("null::integer" for _ in COARSE_CLAIM + COARSE_FULFIL)
-# A source filter ($8, a code): an unknown code matches nothing.
-_SOURCE = "($8::text is null or c.src = (select id from sources where code = $8))"
-_BUCKET = "case when $5::text is null then null::date else date_trunc($5, c.p)::date end"
+# A source filter ($9, a code): an unknown code matches nothing.
+_SOURCE = "($9::text is null or c.src = (select id from sources where code = $9))"
+_BUCKET = "case when $6::text is null then null::date else date_trunc($6, c.p)::date end"
 
 # Every figure the cells hold, in one statement: per (area, bucket), rows of
 # kind 'w' (wishes: counts n1..n8 = total, pending, open, claimed, fulfilled,
@@ -57,37 +60,40 @@ _BUCKET = "case when $5::text is null then null::date else date_trunc($5, c.p)::
 def _figures(coarse: str, nulls: str) -> str:
     return f"""
 with r as (
-    select * from unnest($1::integer[], $2::text[], $3::date[], $4::date[]) as r(tag, g, lo, hi)
+    select * from unnest($1::integer[], $2::text[], $3::date[], $4::date[], $5::integer[])
+        as r(tag, g, lo, hi, sign)
 )
 select 'w' as kind, c.area, {_BUCKET} as bucket, array_agg(distinct c.src) as srcs,
-       sum(c.total) as n1, sum(c.pending) as n2, sum(c.open) as n3, sum(c.claimed) as n4,
-       sum(c.fulfilled) as n5, sum(c.cancelled) as n6, sum(c.with_claim) as n7,
-       sum(c.with_fulfil) as n8, null::numeric as hours, {coarse}
+       sum(c.total * r.sign) as n1, sum(c.pending * r.sign) as n2, sum(c.open * r.sign) as n3,
+       sum(c.claimed * r.sign) as n4, sum(c.fulfilled * r.sign) as n5,
+       sum(c.cancelled * r.sign) as n6, sum(c.with_claim * r.sign) as n7,
+       sum(c.with_fulfil * r.sign) as n8, null::numeric as hours, {coarse}
   from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag = 0 and c.area = any($6::text[]) and c.cat = $7 and c.grp = $9 and {_SOURCE}
+ where r.tag = 0 and c.area = any($7::text[]) and c.cat = $8 and c.grp = $10 and {_SOURCE}
  group by 2, 3
 union all
-select 'o', c.area, {_BUCKET}, null, sum(case when r.tag = 1 then c.open else -c.open end),
+select 'o', c.area, {_BUCKET}, null,
+       sum(case when r.tag = 1 then c.open * r.sign else -c.open * r.sign end),
        null, null, null, null, null, null, null, null, {nulls}
   from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag in (1, 3) and c.area = any($6::text[]) and c.cat = $7 and c.grp = $9 and {_SOURCE}
+ where r.tag in (1, 3) and c.area = any($7::text[]) and c.cat = $8 and c.grp = $10 and {_SOURCE}
  group by 2, 3
 union all
-select 'a', c.area, {_BUCKET}, null, sum(c.activities), sum(c.sessions),
-       sum(c.volunteer_attendances), sum(c.beneficiaries), null, null, null, null,
-       sum(c.volunteer_hours), {nulls}
+select 'a', c.area, {_BUCKET}, null, sum(c.activities * r.sign), sum(c.sessions * r.sign),
+       sum(c.volunteer_attendances * r.sign), sum(c.beneficiaries * r.sign), null, null, null,
+       null, sum(c.volunteer_hours * r.sign), {nulls}
   from r join stats_activity_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag = 2 and c.area = any($6::text[]) and {_SOURCE}
+ where r.tag = 2 and c.area = any($7::text[]) and {_SOURCE}
  group by 2, 3
 union all
 select 't', c.area, null, null, sum(c.teams), sum(c.members), null, null, null, null, null, null,
        null, {nulls}
-  from stats_team_cells c where c.area = any($6::text[]) and {_SOURCE} and $10
+  from stats_team_cells c where c.area = any($7::text[]) and {_SOURCE} and $11
  group by 2
 union all
 select 's', c.area, null, null, sum(c.stations), null, null, null, null, null, null, null, null,
        {nulls}
-  from stats_station_cells c where c.area = any($6::text[]) and {_SOURCE} and $10
+  from stats_station_cells c where c.area = any($7::text[]) and {_SOURCE} and $11
  group by 2
 """
 
@@ -99,21 +105,20 @@ FIGURES_COUNTS = _figures("null::integer", "null::integer")
 
 
 # One-hour counts inside one coarse bucket cb (stats_coarse), summed per
-# request i and hour; each row names one area, source and block of periods to
-# read. m: 'c' claim, 'f' fulfil.
-# The same request i may come in several rows (sources, blocks): their sums
-# are added up by the caller. Reads the index of migration 0008, one range
-# per row.
+# request i and hour. A request reads one area and source over a set s of
+# blocks of periods, each added or taken away (sign); a series has one set
+# per bucket, the other figures one in all. m: 'c' claim, 'f' fulfil.
+# Each (request, block) is one range of the index of migration 0008.
 HIST_FINE = """
-select q.i, h.b, h.n
-  from unnest($1::integer[], $2::text[], $3::text[], $4::smallint[], $5::text[], $6::date[],
-              $7::date[], $8::smallint[]) as q(i, area, m, cb, g, lo, hi, src)
- cross join lateral (
-       select h.b, sum(h.n) as n from stats_wish_hist h
-        where h.area = q.area and h.src = q.src and h.m = q.m::"char" and h.g = q.g::"char"
-          and stats_coarse(h.b) = q.cb and h.p >= q.lo and h.p < q.hi
-        group by h.b
- ) h
+select q.i, h.b, sum(h.n * k.sign)::integer as n
+  from unnest($1::integer[], $2::text[], $3::smallint[], $4::text[], $5::smallint[],
+              $6::integer[]) as q(i, area, src, m, cb, s)
+  join unnest($7::integer[], $8::text[], $9::date[], $10::date[], $11::integer[])
+       as k(s, g, lo, hi, sign) on k.s = q.s
+  join stats_wish_hist h
+    on h.area = q.area and h.src = q.src and h.m = q.m::"char" and h.g = k.g::"char"
+   and stats_coarse(h.b) = q.cb and h.p >= k.lo and h.p < k.hi
+ group by 1, 2
 """
 
 # Medians kept per period over all sources (migrations 0005, 0006), for the
@@ -168,27 +173,28 @@ select key, bucket, tag, 'f', null, fulfil_hours, count(*)
 
 # One-hour counts straight from the records, for medians no histogram holds:
 # wishes whose hours lie in [blo, bhi) and day in [lo, hi), per measure m,
-# grouped by left(region_code, $6) and bucket. Each hour of a range is looked
-# up on its own (coarse buckets are at most 1,024 hours wide; the open-ended
-# last one is read as a range), so the hours-first indexes serve it exactly.
+# grouped by left(region_code, $7) and bucket, negated for a range taken away
+# (sign -1). Each hour of a range is looked up on its own (coarse buckets are
+# at most 1,024 hours wide; the open-ended last one is read as a range), so
+# the hours-first indexes serve it exactly.
 # Each lookup is counted on its own too: many small sorts cost far less than
 # one of all the rows (15,000 for the county table over a year: 26 ms -> 16),
 # and the caller adds up a key, hour and measure that come in several rows.
 # The filter and bucket every branch of RECORDS_FINE applies (fixed text).
 _FINE_FILTER = """not w.deleted and not w.shadowed
-              and w.region_code collate "C" >= $8 and w.region_code collate "C" < $9
-              and ($10::text is null or w.category = $10)
-              and ($11::text is null or w.beneficiary_group = $11)
-              and ($12::text is null or w.source = (select id from sources where code = $12))"""
-_FINE_BUCKET = "case when $7::text is null then null::date else date_trunc($7, w.stats_day)::date end"
+              and w.region_code collate "C" >= $9 and w.region_code collate "C" < $10
+              and ($11::text is null or w.category = $11)
+              and ($12::text is null or w.beneficiary_group = $12)
+              and ($13::text is null or w.source = (select id from sources where code = $13))"""
+_FINE_BUCKET = "case when $8::text is null then null::date else date_trunc($8, w.stats_day)::date end"
 
 
 def _fine_lookup(m: str, column: str) -> str:
     """RECORDS_FINE's branch for one measure: every hour of its ranges looked
     up in that measure's hours-first index, counted per lookup."""
-    return f"""select w.key, w.bucket, o.m, o.hours, w.n
+    return f"""select w.key, w.bucket, o.m, o.hours, w.n * o.sign as n
   from one o cross join lateral (
-       select left(w.region_code, $6) as key, {_FINE_BUCKET} as bucket, count(*) as n
+       select left(w.region_code, $7) as key, {_FINE_BUCKET} as bucket, count(*) as n
          from wishes w
         where o.m = '{m}' and w.{column} = o.hours
           and w.stats_day >= o.lo and w.stats_day < o.hi
@@ -199,11 +205,11 @@ def _fine_lookup(m: str, column: str) -> str:
 
 RECORDS_FINE = f"""
 with r as (
-    select * from unnest($1::text[], $2::integer[], $3::integer[], $4::date[], $5::date[])
-        as r(m, blo, bhi, lo, hi)
+    select * from unnest($1::text[], $2::integer[], $3::integer[], $4::date[], $5::date[],
+                         $6::integer[]) as r(m, blo, bhi, lo, hi, sign)
 ),
 one as (
-    select r.m, h.hours, r.lo, r.hi
+    select r.m, h.hours, r.lo, r.hi, r.sign
       from r cross join lateral generate_series(r.blo, r.bhi - 1) as h(hours)
      where r.bhi - r.blo <= 1024
 ),
@@ -212,9 +218,9 @@ wide as (select * from r where r.bhi - r.blo > 1024)
 union all
 {_fine_lookup('f', 'fulfil_hours')}
 union all
-select w.key, w.bucket, o.m, w.hours, w.n
+select w.key, w.bucket, o.m, w.hours, w.n * o.sign
   from wide o cross join lateral (
-       select left(w.region_code, $6) as key, {_FINE_BUCKET} as bucket,
+       select left(w.region_code, $7) as key, {_FINE_BUCKET} as bucket,
               case when o.m = 'c' then w.claim_hours else w.fulfil_hours end as hours,
               count(*) as n
          from wishes w

@@ -40,7 +40,7 @@ from hub.stats import (
     stats_series,
     warm,
 )
-from hub.stats_calendar import FLOOR, bucket_end, buckets, cover
+from hub.stats_calendar import FLOOR, bucket_end, buckets, cover, signed_cover
 from hub.stats_refresh import refresh_medians
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -624,6 +624,35 @@ async def test_overdue_counts_the_open_wishes_before_the_cutoff_whichever_way_it
                 got = await stats(conn, f, today=TODAY)
                 assert got.wishes.overdue == expected, (region, lo, hi)
                 assert _figures(got) == await brute(conn, f), (region, lo, hi)
+
+
+async def test_a_month_less_its_first_days_takes_their_hours_out_of_the_medians(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """6-28 February is read as February less its first five days (fewer
+    cells): those days' one-hour counts must be taken away from the month's,
+    from the histograms (province, city) and from the records (a county)."""
+    lo, hi = dt.date(2026, 2, 6), dt.date(2026, 3, 1)
+    assert any(b.sign == -1 for b in signed_cover(lo, hi, TODAY + dt.timedelta(days=1)))
+    async with clean_db.acquire() as conn:
+        for n in range(10):  # 1-5 February, 4 hours to claim and to fulfil
+            at = dt.datetime(2026, 2, 1 + n % 5, 9, tzinfo=BEIJING)
+            await _wish(conn, f"early-{n}", at, status=WishStatus.FULFILLED, claim=250,
+                        fulfil=250)
+        for n in range(5):  # later in February, 6 hours
+            at = dt.datetime(2026, 2, 10 + n, 9, tzinfo=BEIJING)
+            await _wish(conn, f"late-{n}", at, status=WishStatus.FULFILLED, claim=370,
+                        fulfil=370)
+        for region in ("210000", "210100", "210106"):
+            f = StatsFilter(region, lo, hi)
+            got = await stats(conn, f, today=TODAY)
+            assert (got.wishes.submitted, got.wishes.median_hours_to_claim,
+                    got.wishes.median_hours_to_fulfill) == (5, 6.0, 6.0), region
+            assert _figures(got) == await brute(conn, f), region
+        rows = await stats_by_region(conn, StatsFilter(None, lo, hi), RegionLevel.COUNTY,
+                                     today=TODAY)
+        assert [(code, r.wishes.median_hours_to_claim) for code, r in rows
+                if r.wishes.submitted] == [("210106", 6.0)]
 
 
 async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
