@@ -186,8 +186,13 @@ async def stats_by_region(
         return []
     if _DEPTH[level] < _DEPTH[scope.level]:
         raise QueryError(f"level {level.value} is above the filter's region {scope.code}")
-    lo, hi = _code_range(scope.prefix)
-    codes = [r["code"] for r in await conn.fetch(q.REGIONS_IN_RANGE, level.value, lo, hi)]
+    if level in _LVL:
+        # Counties and above are the reference data, which records never add to.
+        codes = sorted(r.code for r in _regions.reference_regions()
+                       if r.level is level and r.code.startswith(scope.prefix))
+    else:
+        lo, hi = _code_range(scope.prefix)
+        codes = [r["code"] for r in await conn.fetch(q.REGIONS_IN_RANGE, level.value, lo, hi)]
     if not codes:
         return []
     prefixes = [_regions.prefix_of(c) for c in codes]
@@ -278,7 +283,7 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
-                         None, None)
+                         None, None, no, no, no, no)
         await conn.fetch(q.BASE_WISHES, no, no, no, "21", "22", 2, None, None, None, None)
         await conn.fetch(q.BASE_ACTIVITIES, no, no, no, "21", "22", 2, None, None)
         await conn.fetch(q.REGIONS_IN_RANGE, RegionLevel.COUNTY.value, "21", "21")
@@ -360,6 +365,7 @@ def _histogram(lvl: int, g: str) -> bool:
 
 
 _COARSE = len(med.COARSE_EDGES) + 1
+_NO_BUCKET = dt.date.max  # "no series bucket" where SQL wants a date: asyncpg sends 'infinity'
 
 
 @dataclass(slots=True)
@@ -766,7 +772,10 @@ class _Query:
         rows = await conn.fetch(
             q.RECORDS_FINE, [w[0] for w in ranges], [w[1] for w in ranges],
             [w[2] for w in ranges], [w[3] for w in ranges], [w[4] for w in ranges],
-            [w[5] for w in ranges], len(self.prefixes[0]), self.unit, lo, hi, self.category, self.group, self.src)
+            [w[5] for w in ranges], len(self.prefixes[0]), self.unit, lo, hi, self.category,
+            self.group, self.src, [r.key[0] for r in requests],
+            [r.key[1] or _NO_BUCKET for r in requests], [r.m for r in requests],
+            [r.b for r in requests])
         index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
             (r.key, r.m, r.b): i for i, r in enumerate(requests)}
         for row in rows:

@@ -180,6 +180,9 @@ select key, bucket, tag, 'f', null, fulfil_hours, count(*)
 # Each lookup is counted on its own too: many small sorts cost far less than
 # one of all the rows (15,000 for the county table over a year: 26 ms -> 16),
 # and the caller adds up a key, hour and measure that come in several rows.
+# Only the rows of a wanted (key, bucket, measure, coarse bucket) are sent:
+# $14..$17, the bucket 'infinity' when there is none. The lookups are shared
+# by all keys, and most keys want another coarse bucket than a given hour's.
 # The filter and bucket every branch of RECORDS_FINE applies (fixed text).
 _FINE_FILTER = """not w.deleted and not w.shadowed
               and w.region_code collate "C" >= $9 and w.region_code collate "C" < $10
@@ -213,7 +216,8 @@ one as (
       from r cross join lateral generate_series(r.blo, r.bhi - 1) as h(hours)
      where r.bhi - r.blo <= 1024
 ),
-wide as (select * from r where r.bhi - r.blo > 1024)
+wide as (select * from r where r.bhi - r.blo > 1024),
+found as (
 {_fine_lookup('c', 'claim_hours')}
 union all
 {_fine_lookup('f', 'fulfil_hours')}
@@ -230,6 +234,11 @@ select w.key, w.bucket, o.m, w.hours, w.n * o.sign
           and {_FINE_FILTER}
         group by 1, 2, 3
   ) w
+)
+select f.key, f.bucket, f.m, f.hours, f.n
+  from found f
+ where (f.key, coalesce(f.bucket, 'infinity'), f.m, stats_coarse(f.hours))
+       in (select * from unnest($14::text[], $15::date[], $16::text[], $17::smallint[]))
 """
 
 BASE_ACTIVITIES = """
