@@ -30,6 +30,7 @@ This module knows nothing of GraphQL; ``schema/`` exposes it.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Sequence
@@ -157,14 +158,18 @@ async def stats(
     *,
     today: dt.date | None = None,
     medians: bool = True,
+    pool: asyncpg.Pool | None = None,
 ) -> StatsResult:
-    """The figures of one filter. ``medians=False`` skips them (None) when not asked for."""
+    """The figures of one filter. ``medians=False`` skips them (None) when not asked for.
+
+    ``pool``, here and below: where a second connection may be borrowed, when
+    one is idle, for statements that can run at once (the same figures)."""
     scope = _scope(f.region_code)
     if scope is None:
         return _empty(medians)
     query = _Query.build(f, [scope.prefix], scope.lvl, today, medians)
     query.set_dates(f.from_, f.to)
-    out = await query.run(conn)
+    out = await query.run(conn, pool)
     return out[(scope.prefix, None)]
 
 
@@ -177,6 +182,7 @@ async def stats_by_region(
     medians: bool = True,
     overdue_days: int = OVERDUE_DAYS,
     figures: bool = True,
+    pool: asyncpg.Pool | None = None,
 ) -> list[tuple[str, StatsResult]]:
     """Figures of every region at ``level`` inside the filter's region; see BY_REGION_DESCRIPTION.
 
@@ -199,7 +205,7 @@ async def stats_by_region(
     query = _Query.build(f, prefixes, _LVL.get(level), today, medians and figures,
                          within=scope.prefix, overdue_days=overdue_days)
     query.set_dates(f.from_, f.to, figures=figures)
-    out = await query.run(conn)
+    out = await query.run(conn, pool)
     return [(code, out[(prefix, None)]) for code, prefix in zip(codes, prefixes, strict=True)]
 
 
@@ -211,6 +217,7 @@ async def stats_series(
     today: dt.date | None = None,
     medians: bool = True,
     overdue_days: int = OVERDUE_DAYS,
+    pool: asyncpg.Pool | None = None,
 ) -> list[tuple[dt.date, StatsResult]]:
     """Figures per DAY/WEEK/MONTH/YEAR bucket over [from, to); see SERIES_DESCRIPTION."""
     granularity = Granularity(granularity)
@@ -230,7 +237,7 @@ async def stats_series(
     query = _Query.build(f, [scope.prefix], scope.lvl, today, medians,
                          overdue_days=overdue_days)
     query.set_series(lo, hi, granularity, starts)
-    out = await query.run(conn)
+    out = await query.run(conn, pool)
     return [(start, out[(scope.prefix, start)]) for start in starts]
 
 
@@ -518,7 +525,9 @@ class _Query:
 
     # ------------------------------------------------------------ reading
 
-    async def run(self, conn: asyncpg.Connection) -> dict[tuple[str, dt.date | None], StatsResult]:
+    async def run(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None = None
+                  ) -> dict[tuple[str, dt.date | None], StatsResult]:
+        """The figures of every group; ``pool`` may lend a second connection (see _fine)."""
         accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
         stored = self._stored_periods(accs) if self.medians else {}
         await self._stored_medians(conn, accs, stored)
@@ -540,7 +549,7 @@ class _Query:
             for acc in accs.values():
                 acc.overdue += acc.counts[_STATUS_INDEX["OPEN"]]  # less the rest's, read above
         if self.medians:
-            await self._medians(conn, {k: a for k, a in accs.items() if k not in stored})
+            await self._medians(conn, pool, {k: a for k, a in accs.items() if k not in stored})
         return {key: _result(acc, self.medians) for key, acc in accs.items()}
 
     def _stored_periods(self, accs: dict[tuple[str, dt.date | None], _Acc]
@@ -679,7 +688,7 @@ class _Query:
                 found[r["hours"]] = found.get(r["hours"], 0) + n
                 acc.coarse[r["kind"]][med.coarse_of(r["hours"])] += n
 
-    async def _medians(self, conn: asyncpg.Connection,
+    async def _medians(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None,
                        accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
         """Per group and measure: the coarse buckets holding the middle ranks, then their hours."""
         requests: list[_Request] = []
@@ -698,8 +707,7 @@ class _Query:
                     if end > k2:
                         break
                     below = end
-        fine = await self._fine_cells(conn, requests, accs)
-        await self._fine_records(conn, requests, fine)
+        fine = await self._fine(conn, pool, requests, accs)
         by_group: dict[tuple[tuple[str, dt.date | None], str], list[int]] = {}
         for i, r in enumerate(requests):
             by_group.setdefault((r.key, r.m), []).append(i)
@@ -755,8 +763,37 @@ class _Query:
                 found[row["b"]] = found.get(row["b"], 0) + row["n"]
         return fine
 
-    async def _fine_records(self, conn: asyncpg.Connection, requests: list[_Request],
-                            fine: list[dict[int, int]]) -> None:
+    async def _fine(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None,
+                    requests: list[_Request], accs: dict[tuple[str, dt.date | None], _Acc]
+                    ) -> list[dict[int, int]]:
+        """The requests' one-hour counts, from the histograms and the records.
+
+        Where both are read (a county's days have no histogram) and ``pool``
+        has a connection idle, the two statements run at once on two
+        connections: PostgreSQL then uses both cores for one request. Under
+        load no connection is idle, and they run one after the other.
+        """
+        lvl = self.lvl
+        both = lvl is not None and not self.dims and len(
+            {_histogram(lvl, b.g) for t, b in self.cell_blocks if t == 0}) == 2
+        if both and pool is not None and pool.get_idle_size() > 0:
+            async with pool.acquire() as other:
+                fine, rows = await asyncio.gather(self._fine_cells(conn, requests, accs),
+                                                  self._fine_records(other, requests))
+        else:
+            fine = await self._fine_cells(conn, requests, accs)
+            rows = await self._fine_records(conn, requests)
+        index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
+            (r.key, r.m, r.b): i for i, r in enumerate(requests)}
+        for row in rows:
+            hours = row["hours"]
+            i = index.get((self._key(row["key"], row["bucket"]), row["m"], med.coarse_of(hours)))
+            if i is not None:
+                fine[i][hours] = fine[i].get(hours, 0) + row["n"]
+        return fine
+
+    async def _fine_records(self, conn: asyncpg.Connection, requests: list[_Request]
+                            ) -> list[asyncpg.Record]:
         """One-hour counts from the records, for cell blocks without histograms."""
         lvl = self.lvl
         wanted: dict[tuple[str, int, int, dt.date, dt.date, int], None] = {}
@@ -766,23 +803,17 @@ class _Query:
                     continue
                 wanted[(r.m, r.lo, r.hi, b.lo, b.hi, b.sign)] = None
         if not wanted:
-            return
+            return []
         ranges = list(wanted)
         lo, hi = _code_range(self.within)
-        rows = await conn.fetch(
+        rows: list[asyncpg.Record] = await conn.fetch(
             q.RECORDS_FINE, [w[0] for w in ranges], [w[1] for w in ranges],
             [w[2] for w in ranges], [w[3] for w in ranges], [w[4] for w in ranges],
             [w[5] for w in ranges], len(self.prefixes[0]), self.unit, lo, hi, self.category,
             self.group, self.src, [r.key[0] for r in requests],
             [r.key[1] or _NO_BUCKET for r in requests], [r.m for r in requests],
             [r.b for r in requests])
-        index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
-            (r.key, r.m, r.b): i for i, r in enumerate(requests)}
-        for row in rows:
-            hours = row["hours"]
-            i = index.get((self._key(row["key"], row["bucket"]), row["m"], med.coarse_of(hours)))
-            if i is not None:
-                fine[i][hours] = fine[i].get(hours, 0) + row["n"]
+        return rows
 
     async def _activity_records(self, conn: asyncpg.Connection,
                                 accs: dict[tuple[str, dt.date | None], _Acc]) -> None:

@@ -77,7 +77,7 @@ def wants_medians(selections: list[Selection], *above: str) -> bool:
 async def stats(ctx: Context, f: s.StatsFilter | None, medians: bool = True) -> s.Stats:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        return wrap(await hub_stats.stats(conn, flt, medians=medians), flt)
+        return wrap(await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool), flt)
 
 
 async def stats_by_region(
@@ -85,7 +85,8 @@ async def stats_by_region(
 ) -> list[s.RegionStats]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians)
+        rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians,
+                                               pool=ctx.pool)
     regions = await ctx.loaders.region.load_many([code for code, _ in rows])
     batch = ("region", flt, level)
     return [
@@ -103,7 +104,8 @@ async def stats_series(
 ) -> list[s.SeriesPoint]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians)
+        rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians,
+                                            pool=ctx.pool)
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
     return [

@@ -58,7 +58,7 @@ async def database_url() -> AsyncIterator[str]:
 
 @pytest.fixture(scope="session")
 async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    p = await db.create_pool(database_url, min_size=1, max_size=8)
+    p = await db.create_pool(database_url, min_size=2, max_size=8)
     yield p
     await p.close()
 

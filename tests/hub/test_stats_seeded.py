@@ -88,7 +88,9 @@ async def test_seeded_counties_and_series_equal_brute_force_counts(
 ) -> None:
     async with pool.acquire() as conn:
         f = data.draw(_filters(["210000", "210100", "211400"]), label="by region filter")
-        rows = await stats_by_region(conn, f, RegionLevel.COUNTY, today=TODAY)
+        # With the pool: a county's histograms and records are read at once.
+        assert pool.get_idle_size() > 0
+        rows = await stats_by_region(conn, f, RegionLevel.COUNTY, today=TODAY, pool=pool)
         assert len(rows) == len(
             [r for r in _regions.reference_regions() if r.level is RegionLevel.COUNTY
              and _regions.is_within(r.code, f.region_code or "210000")])
