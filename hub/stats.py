@@ -4,9 +4,11 @@ Every figure equals counting the underlying records one by one under the
 same filter. The counting is done ahead, in rollup cells that migration 0003
 keeps in step with the records inside the same transactions (so a figure
 read after a push's 200 includes that push); a query sums a few cells: the
-whole years, months and days its dates cover, for its region. What no cell
-holds (towns, villages, rare combinations of filters) is counted from the
-records themselves, just as exactly.
+whole years, months and days its dates cover, for its region, or fewer of them
+added and taken away (a year up to last week: the year less its last days;
+``hub.stats_calendar.signed_cover``). What no cell holds (towns, villages,
+rare combinations of filters) is counted from the records themselves, just as
+exactly.
 
 The filter (``StatsFilter``):
 
@@ -691,7 +693,7 @@ class _Query:
     async def _medians(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None,
                        accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
         """Per group and measure: the coarse buckets holding the middle ranks, then their hours."""
-        requests: list[_Request] = []
+        requests: list[med.Request] = []
         for key, acc in accs.items():
             for m in ("c", "f"):
                 coarse = acc.coarse[m]
@@ -703,7 +705,7 @@ class _Query:
                 for b, n in enumerate(coarse):
                     end = below + n
                     if n and ((below <= k1 < end) or (below <= k2 < end)):
-                        requests.append(_Request(key, m, b, below, *med.coarse_range(b)))
+                        requests.append(med.Request(key, m, b, below, *med.coarse_range(b)))
                     if end > k2:
                         break
                     below = end
@@ -714,8 +716,8 @@ class _Query:
         for key, acc in accs.items():
             for m in ("c", "f"):
                 mine = by_group.get((key, m), [])
-                acc.medians[m] = _pick(sum(acc.coarse[m]), [requests[i] for i in mine],
-                                       [fine[i] for i in mine], acc.hours[m])
+                acc.medians[m] = med.pick(sum(acc.coarse[m]), [requests[i] for i in mine],
+                                          [fine[i] for i in mine], acc.hours[m])
 
     def _cell_blocks(self, bucket: dt.date | None) -> list[Block]:
         """The filter's cell blocks, cut to one series bucket."""
@@ -727,7 +729,7 @@ class _Query:
             cached = self._clipped[bucket] = blocks
         return cached
 
-    async def _fine_cells(self, conn: asyncpg.Connection, requests: list[_Request],
+    async def _fine_cells(self, conn: asyncpg.Connection, requests: list[med.Request],
                           accs: dict[tuple[str, dt.date | None], _Acc]) -> list[dict[int, int]]:
         """One-hour counts from the histograms, for cell blocks that have them."""
         fine: list[dict[int, int]] = [{} for _ in requests]
@@ -764,7 +766,7 @@ class _Query:
         return fine
 
     async def _fine(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None,
-                    requests: list[_Request], accs: dict[tuple[str, dt.date | None], _Acc]
+                    requests: list[med.Request], accs: dict[tuple[str, dt.date | None], _Acc]
                     ) -> list[dict[int, int]]:
         """The requests' one-hour counts, from the histograms and the records.
 
@@ -792,7 +794,7 @@ class _Query:
                 fine[i][hours] = fine[i].get(hours, 0) + row["n"]
         return fine
 
-    async def _fine_records(self, conn: asyncpg.Connection, requests: list[_Request]
+    async def _fine_records(self, conn: asyncpg.Connection, requests: list[med.Request]
                             ) -> list[asyncpg.Record]:
         """One-hour counts from the records, for cell blocks without histograms."""
         lvl = self.lvl
@@ -842,42 +844,6 @@ class _Query:
                  for r in rows}
         for (area, _), acc in accs.items():
             acc.network = found.get(area, (0, 0, 0))
-
-
-@dataclass(frozen=True, slots=True)
-class _Request:
-    """The one-hour counts wanted inside one coarse bucket of one group's histogram."""
-
-    key: tuple[str, dt.date | None]  # (area, bucket)
-    m: str  # 'c' claim, 'f' fulfil
-    b: int  # coarse bucket
-    below: int  # values in the coarse buckets before it
-    lo: int  # its hours [lo, hi)
-    hi: int
-
-
-def _pick(total: int, requests: list[_Request], fine: list[dict[int, int]],
-          records: dict[int, int]) -> float | None:
-    """The median, from the one-hour counts of the coarse buckets holding the middle ranks."""
-    if total <= 0:
-        return None
-    values = []
-    for rank in med.middle_ranks(total):
-        for r, counts in zip(requests, fine, strict=True):
-            inside = counts
-            if records:
-                inside = dict(counts)
-                for hours, n in records.items():
-                    if r.lo <= hours < r.hi:
-                        inside[hours] = inside.get(hours, 0) + n
-            if r.below <= rank < r.below + sum(inside.values()):
-                value = med.value_at(rank, r.below, inside.items())
-                if value is not None:
-                    values.append(value)
-                break
-    if len(values) != 2:
-        return None
-    return (values[0] + values[1]) / 2
 
 
 def _result(acc: _Acc, medians: bool) -> StatsResult:

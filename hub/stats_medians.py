@@ -14,8 +14,10 @@ one-hour buckets inside those are then read.
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 # Upper edges of the coarse buckets (hours); the last bucket is open-ended.
 # Must match stats_coarse() in migration 0003.
@@ -68,3 +70,39 @@ def median(fine: Mapping[int, int]) -> float | None:
     if a is None or b is None:
         return None
     return (a + b) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """The one-hour counts wanted inside one coarse bucket of one group's histogram."""
+
+    key: tuple[str, dt.date | None]  # (area, bucket)
+    m: str  # 'c' claim, 'f' fulfil
+    b: int  # coarse bucket
+    below: int  # values in the coarse buckets before it
+    lo: int  # its hours [lo, hi)
+    hi: int
+
+
+def pick(total: int, requests: list[Request], fine: list[dict[int, int]],
+         records: dict[int, int]) -> float | None:
+    """The median, from the one-hour counts of the coarse buckets holding the middle ranks."""
+    if total <= 0:
+        return None
+    values = []
+    for rank in middle_ranks(total):
+        for r, counts in zip(requests, fine, strict=True):
+            inside = counts
+            if records:
+                inside = dict(counts)
+                for hours, n in records.items():
+                    if r.lo <= hours < r.hi:
+                        inside[hours] = inside.get(hours, 0) + n
+            if r.below <= rank < r.below + sum(inside.values()):
+                value = value_at(rank, r.below, inside.items())
+                if value is not None:
+                    values.append(value)
+                break
+    if len(values) != 2:
+        return None
+    return (values[0] + values[1]) / 2
