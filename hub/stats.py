@@ -472,12 +472,15 @@ class _Query:
         return self.today + dt.timedelta(days=1)
 
     def _cover(self, lo: dt.date, hi: dt.date) -> list[Block]:
-        """``[lo, hi)`` as the cells to read. Where cells of every grain are kept
-        and the one-hour counts of a day come from its records (not those of a
-        month), periods may be taken away too: a year up to last week is the
-        year less a few days, not its months and edge days one by one."""
-        lvl = self.lvl
-        if lvl is not None and not self.dims and all(_counted(lvl, g, "") for g in "DMY"):
+        """``[lo, hi)`` as the cells to read: a year up to last week as the year
+        less a few days rather than its months and edge days one by one.
+
+        Only without a category or group: then every grain has cells at every
+        level, and one-hour counts come from histograms (a county's days from
+        those days' records). With one, some blocks are read from the records,
+        where taking a period away would cost as much as reading it.
+        """
+        if self.lvl is not None and not self.dims:
             return signed_cover(lo, hi, self._until())
         return cover(lo, hi)
 
@@ -776,7 +779,7 @@ class _Query:
         load no connection is idle, and they run one after the other.
         """
         lvl = self.lvl
-        both = lvl is not None and not self.dims and len(
+        both = bool(requests) and lvl is not None and not self.dims and len(
             {_histogram(lvl, b.g) for t, b in self.cell_blocks if t == 0}) == 2
         if both and pool is not None and pool.get_idle_size() > 0:
             async with pool.acquire() as other:
