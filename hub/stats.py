@@ -33,11 +33,15 @@ This module knows nothing of GraphQL; ``schema/`` exposes it.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+import itertools
+import operator
+from collections.abc import Awaitable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TypeVar
 
 import asyncpg
 
@@ -289,6 +293,8 @@ async def warm(conn: asyncpg.Connection) -> None:
     try:
         await conn.fetch(q.FIGURES, no, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, no, None, no, 0, None, 0, False)
+        await conn.fetch(q.WISH_FIGURES, no, no, no, no, no, None, no, 0, None, 0)
+        await conn.fetch(q.OTHER_FIGURES, no, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
@@ -377,29 +383,34 @@ _COARSE = len(med.COARSE_EDGES) + 1
 _NO_BUCKET = dt.date.max  # "no series bucket" where SQL wants a date: asyncpg sends 'infinity'
 
 
-@dataclass(slots=True)
 class _Acc:
     """What one group (a region, or a series bucket) adds up to."""
 
-    counts: list[int] = field(default_factory=lambda: [0] * 8)
-    overdue: int = 0
-    # One-hour counts read from the records (blocks no cell holds).
-    # Plain dicts: a Counter costs ~10 µs to create, times 2 x 365 groups a series.
-    hours: dict[str, dict[int, int]] = field(default_factory=lambda: {"c": {}, "f": {}})
-    # Coarse histograms, cells and records together.
-    coarse: dict[str, list[int]] = field(
-        default_factory=lambda: {"c": [0] * _COARSE, "f": [0] * _COARSE})
-    medians: dict[str, float | None] = field(default_factory=dict)
-    activity: list[int] = field(default_factory=lambda: [0] * 4)
-    volunteer_hours: Decimal = Decimal(0)
-    network: tuple[int, int, int] = (0, 0, 0)
-    srcs: set[int] = field(default_factory=set)  # sources with cells here
+    # A plain class rather than a dataclass with default factories: a year of
+    # days makes 365 of them per request, and this __init__ takes half the time.
+    __slots__ = ("activity", "coarse", "counts", "hours", "medians", "network", "overdue",
+                 "srcs", "volunteer_hours")
 
+    def __init__(self) -> None:
+        self.counts = [0] * 8
+        self.overdue = 0
+        # One-hour counts read from the records (blocks no cell holds).
+        self.hours: dict[str, dict[int, int]] = {"c": {}, "f": {}}
+        # Coarse histograms, cells and records together.
+        self.coarse = {"c": [0] * _COARSE, "f": [0] * _COARSE}
+        self.medians: dict[str, float | None] = {}
+        self.activity = [0] * 4
+        self.volunteer_hours = _NO_HOURS
+        self.network = (0, 0, 0)
+        self.srcs: set[int] = set()  # sources with cells here
+
+
+_NO_HOURS = Decimal(0)
 
 # Positions in a FIGURES row: kind, area, bucket, srcs, n1..n8, hours, coarse claim, fulfil.
 _COUNTS_AT = 4
 _CLAIM_AT = _COUNTS_AT + 8 + 1
-_FULFIL_AT = _CLAIM_AT + _COARSE
+_FULFIL_AT = _CLAIM_AT + 1
 _STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
 
 
@@ -532,18 +543,41 @@ class _Query:
 
     async def run(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None = None
                   ) -> dict[tuple[str, dt.date | None], StatsResult]:
-        """The figures of every group; ``pool`` may lend a second connection (see _fine)."""
+        """The figures of every group; ``pool`` may lend a second connection.
+
+        It is borrowed only when a connection is idle (under load none is, and
+        the statements run one after the other on ``conn``), and only for
+        medians over many groups (a table, a series) or read both from
+        histograms and from records (a county's days have no histogram).
+        Then PostgreSQL uses both cores for one request: the wish cells on
+        ``conn``, the other cells on the second; then the histograms' hours
+        on ``conn``, the records' on the second.
+        """
         accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
         stored = self._stored_periods(accs) if self.medians else {}
         await self._stored_medians(conn, accs, stored)
         # Histograms are summed only for the groups whose medians are not stored.
         coarse = self.medians and len(stored) < len(accs)
-        if self.lvl is not None:
-            await self._cells(conn, accs, coarse)
+        if (coarse and pool is not None and (len(accs) > 1 or self._fine_from_both())
+                and pool.get_idle_size() > 0):
+            async with pool.acquire() as other:
+                await self._read(conn, other, accs, coarse, stored)
         else:
+            await self._read(conn, None, accs, coarse, stored)
+        return {key: _result(acc, self.medians) for key, acc in accs.items()}
+
+    async def _read(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
+                    accs: dict[tuple[str, dt.date | None], _Acc], coarse: bool,
+                    stored: dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]) -> None:
+        if self.lvl is None:
             await self._activity_records(conn, accs)
             if self.network:
                 await self._network_records(conn, accs)
+        elif other is not None:
+            await _both(self._cells(conn, accs, q.WISH_FIGURES, coarse),
+                        self._cells(other, accs, q.OTHER_FIGURES, False))
+        else:
+            await self._cells(conn, accs, q.FIGURES if coarse else q.FIGURES_COUNTS, coarse)
         await self._wish_records(conn, accs)
         if self.overdue_from_open:
             cutoff = self._cutoff()
@@ -554,8 +588,13 @@ class _Query:
             for acc in accs.values():
                 acc.overdue += acc.counts[_STATUS_INDEX["OPEN"]]  # less the rest's, read above
         if self.medians:
-            await self._medians(conn, pool, {k: a for k, a in accs.items() if k not in stored})
-        return {key: _result(acc, self.medians) for key, acc in accs.items()}
+            await self._medians(conn, other, {k: a for k, a in accs.items() if k not in stored})
+
+    def _fine_from_both(self) -> bool:
+        """Whether the medians' one-hour counts come both from histograms and from records."""
+        lvl = self.lvl
+        return lvl is not None and not self.dims and len(
+            {_histogram(lvl, b.g) for t, b in self.cell_blocks if t == 0}) == 2
 
     def _stored_periods(self, accs: dict[tuple[str, dt.date | None], _Acc]
                         ) -> dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]:
@@ -624,12 +663,15 @@ class _Query:
         return (area, bucket if self.unit else None)
 
     async def _cells(self, conn: asyncpg.Connection,
-                     accs: dict[tuple[str, dt.date | None], _Acc], coarse: bool) -> None:
-        """Every figure the cells hold, in one statement (see q.FIGURES)."""
+                     accs: dict[tuple[str, dt.date | None], _Acc], statement: str,
+                     coarse: bool) -> None:
+        """The figures the cells hold: all of them or a part (see q.FIGURES)."""
         tagged = self.cell_blocks + [(2, b) for b in self.activity_blocks]
-        rows = await conn.fetch(q.FIGURES if coarse else q.FIGURES_COUNTS,
-                                *self._ranges(tagged), self.unit, self.prefixes,
-                                self.cat, self.src, self.grp, self.network)
+        # WISH_FIGURES reads no network ($11): a parameter a statement does
+        # not use has no type, and PostgreSQL refuses to prepare it.
+        flag = () if statement is q.WISH_FIGURES else (self.network,)
+        rows = await conn.fetch(statement, *self._ranges(tagged), self.unit, self.prefixes,
+                                self.cat, self.src, self.grp, *flag)
         network: dict[str, list[int]] = {}
         for r in rows:
             kind = r["kind"]
@@ -650,10 +692,9 @@ class _Query:
                     counts[i] += r[_COUNTS_AT + i]
                 if not coarse:
                     continue
-                claim, fulfil = acc.coarse["c"], acc.coarse["f"]
-                for i in range(_COARSE):
-                    claim[i] += r[_CLAIM_AT + i]
-                    fulfil[i] += r[_FULFIL_AT + i]
+                sums = acc.coarse
+                sums["c"] = list(map(operator.add, sums["c"], r[_CLAIM_AT]))
+                sums["f"] = list(map(operator.add, sums["f"], r[_FULFIL_AT]))
             elif kind == "o":
                 acc.overdue += r["n1"]
             else:
@@ -693,26 +734,21 @@ class _Query:
                 found[r["hours"]] = found.get(r["hours"], 0) + n
                 acc.coarse[r["kind"]][med.coarse_of(r["hours"])] += n
 
-    async def _medians(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None,
+    async def _medians(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
                        accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
         """Per group and measure: the coarse buckets holding the middle ranks, then their hours."""
         requests: list[med.Request] = []
         for key, acc in accs.items():
             for m in ("c", "f"):
-                coarse = acc.coarse[m]
-                total = sum(coarse)
+                ends = list(itertools.accumulate(acc.coarse[m]))  # ranks before each bucket's end
+                total = ends[-1]
                 if total <= 0:
                     continue
-                k1, k2 = med.middle_ranks(total)
-                below = 0
-                for b, n in enumerate(coarse):
-                    end = below + n
-                    if n and ((below <= k1 < end) or (below <= k2 < end)):
-                        requests.append(med.Request(key, m, b, below, *med.coarse_range(b)))
-                    if end > k2:
-                        break
-                    below = end
-        fine = await self._fine(conn, pool, requests, accs)
+                # The buckets holding the middle ranks: the first whose end passes each.
+                for b in sorted({bisect.bisect_right(ends, k) for k in med.middle_ranks(total)}):
+                    below = ends[b - 1] if b else 0
+                    requests.append(med.Request(key, m, b, below, *med.coarse_range(b)))
+        fine = await self._fine(conn, other, requests, accs)
         by_group: dict[tuple[tuple[str, dt.date | None], str], list[int]] = {}
         for i, r in enumerate(requests):
             by_group.setdefault((r.key, r.m), []).append(i)
@@ -764,37 +800,29 @@ class _Query:
                     column.append(value)
         if wanted[0] and blocks[0]:
             for row in await conn.fetch(q.HIST_FINE, *wanted, *blocks):
-                found = fine[row["i"]]
-                found[row["b"]] = found.get(row["b"], 0) + row["n"]
+                fine[row["i"]] = dict(zip(row["hours"], row["counts"], strict=True))
         return fine
 
-    async def _fine(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None,
+    async def _fine(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
                     requests: list[med.Request], accs: dict[tuple[str, dt.date | None], _Acc]
                     ) -> list[dict[int, int]]:
-        """The requests' one-hour counts, from the histograms and the records.
-
-        Where both are read (a county's days have no histogram) and ``pool``
-        has a connection idle, the two statements run at once on two
-        connections: PostgreSQL then uses both cores for one request. Under
-        load no connection is idle, and they run one after the other.
-        """
-        lvl = self.lvl
-        both = bool(requests) and lvl is not None and not self.dims and len(
-            {_histogram(lvl, b.g) for t, b in self.cell_blocks if t == 0}) == 2
-        if both and pool is not None and pool.get_idle_size() > 0:
-            async with pool.acquire() as other:
-                fine, rows = await asyncio.gather(self._fine_cells(conn, requests, accs),
-                                                  self._fine_records(other, requests))
+        """The requests' one-hour counts, from the histograms and the records
+        (on ``other`` at the same time, when there is one)."""
+        if other is not None and requests:
+            fine, rows = await _both(self._fine_cells(conn, requests, accs),
+                                     self._fine_records(other, requests))
         else:
             fine = await self._fine_cells(conn, requests, accs)
             rows = await self._fine_records(conn, requests)
         index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
             (r.key, r.m, r.b): i for i, r in enumerate(requests)}
         for row in rows:
-            hours = row["hours"]
-            i = index.get((self._key(row["key"], row["bucket"]), row["m"], med.coarse_of(hours)))
-            if i is not None:
-                fine[i][hours] = fine[i].get(hours, 0) + row["n"]
+            i = index.get((self._key(row["key"], row["bucket"]), row["m"], row["cb"]))
+            if i is None:
+                continue
+            found = fine[i]
+            for hours, n in zip(row["hours"], row["counts"], strict=True):
+                found[hours] = found.get(hours, 0) + n
         return fine
 
     async def _fine_records(self, conn: asyncpg.Connection, requests: list[med.Request]
@@ -847,6 +875,23 @@ class _Query:
                  for r in rows}
         for (area, _), acc in accs.items():
             acc.network = found.get(area, (0, 0, 0))
+
+
+_A = TypeVar("_A")
+_B = TypeVar("_B")
+
+
+async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
+    """Both at once. When the first fails, the second is cancelled and waited
+    for before the error goes on: its connection is then free to be released."""
+    task = asyncio.ensure_future(second)
+    try:
+        a = await first
+    except BaseException:
+        task.cancel()
+        await asyncio.wait([task])
+        raise
+    return a, await task
 
 
 def _result(acc: _Acc, medians: bool) -> StatsResult:

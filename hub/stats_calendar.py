@@ -159,7 +159,7 @@ def clip(blocks: Iterable[Block], lo: dt.date, hi: dt.date) -> list[Block]:
     for b in blocks:
         a, z = max(b.lo, lo), min(b.hi, hi)
         if a < z:
-            out.append(replace(b, lo=a, hi=z))
+            out.append(Block(b.g, a, z, b.sign))  # not replace(): 3x the time, 365 times
     return out
 
 

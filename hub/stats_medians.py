@@ -89,17 +89,20 @@ def pick(total: int, requests: list[Request], fine: list[dict[int, int]],
     """The median, from the one-hour counts of the coarse buckets holding the middle ranks."""
     if total <= 0:
         return None
+    spans = []  # per request: the ranks [below, end) it holds, its (hours, n) in order
+    for r, counts in zip(requests, fine, strict=True):
+        inside = counts
+        if records:
+            inside = dict(counts)
+            for hours, n in records.items():
+                if r.lo <= hours < r.hi:
+                    inside[hours] = inside.get(hours, 0) + n
+        spans.append((r.below, r.below + sum(inside.values()), sorted(inside.items())))
     values = []
     for rank in middle_ranks(total):
-        for r, counts in zip(requests, fine, strict=True):
-            inside = counts
-            if records:
-                inside = dict(counts)
-                for hours, n in records.items():
-                    if r.lo <= hours < r.hi:
-                        inside[hours] = inside.get(hours, 0) + n
-            if r.below <= rank < r.below + sum(inside.values()):
-                value = value_at(rank, r.below, inside.items())
+        for below, end, pairs in spans:
+            if below <= rank < end:
+                value = value_at(rank, below, pairs)
                 if value is not None:
                     values.append(value)
                 break

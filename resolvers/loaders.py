@@ -132,8 +132,8 @@ def _parent_code(region: Region) -> str:
 async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list[int]:
     """``overdue(days)`` for many figures: one query per statsByRegion or
     statsSeries and ``days`` (all the rows or points of a list), one per
-    figures alone. A key is (batch, member, the figures' own filter, days);
-    see ``WishStats._batch``."""
+    figures alone. A key is (batch, member, the figures' own filter or None for
+    a member of a batch, days); see ``WishStats._batch``."""
     today = hub_stats.beijing_today()
     groups: dict[tuple[Any, int], list[int]] = {}
     for i, (batch, _, _, days) in enumerate(keys):
@@ -151,5 +151,13 @@ async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list
                 if member in found:
                     out[i] = found[member]
                 else:  # alone, or a row or point the batch no longer has
-                    out[i] = await hub_stats.overdue(conn, flt, days, today)
+                    own = flt if flt is not None else _member_filter(batch, member)
+                    out[i] = await hub_stats.overdue(conn, own, days, today)
     return out
+
+
+def _member_filter(batch: Any, member: Any) -> hub_stats.StatsFilter:
+    """The filter of one row of a statsByRegion or one point of a statsSeries."""
+    if batch[0] == "region":
+        return hub_stats.region_filter(batch[1], member)
+    return hub_stats.bucket_filter(batch[1], member, batch[2])

@@ -8,8 +8,9 @@ from strawberry.types.nodes import Selection
 
 from hub import stats as hub_stats
 from hub.errors import QueryError
-from hub.models import RegionLevel
+from hub.models import Region, RegionLevel
 from hub.places import load_places
+from hub.regions import reference_by_code
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
@@ -38,8 +39,11 @@ Batch = tuple[Any, ...]
 _ALONE: Batch = ("alone",)
 
 
-def wrap(result: Any, flt: hub_stats.StatsFilter, batch: Batch = _ALONE,
+def wrap(result: Any, flt: hub_stats.StatsFilter | None, batch: Batch = _ALONE,
          member: Any = None) -> s.Stats:
+    """The schema's figures; ``flt`` is None for a member of a batch (its own
+    filter follows from the batch's, see ``resolvers.loaders``, and is rarely needed:
+    only for an ``overdue(days)`` the batch no longer has)."""
     w, a = result.wishes, result.activities
     return s.Stats(
         wishes=s.WishStats(
@@ -87,16 +91,24 @@ async def stats_by_region(
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians,
                                                pool=ctx.pool)
-    regions = await ctx.loaders.region.load_many([code for code, _ in rows])
+    regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
     return [
         s.RegionStats(
             region=region,  # type: ignore[arg-type]
-            stats=wrap(result, hub_stats.region_filter(flt, code), batch, code),
+            stats=wrap(result, None, batch, code),
         )
         for region, (code, result) in zip(regions, rows, strict=True)
         if region is not None
     ]
+
+
+async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
+    """Reference regions at once; towns and villages in one statement."""
+    known = reference_by_code()
+    missing = [code for code in codes if code not in known]
+    loaded = dict(zip(missing, await ctx.loaders.region.load_many(missing), strict=True))
+    return [known.get(code) or loaded.get(code) for code in codes]
 
 
 async def stats_series(
@@ -111,7 +123,7 @@ async def stats_series(
     return [
         s.SeriesPoint(
             start=day,
-            stats=wrap(result, hub_stats.bucket_filter(flt, day, granularity.value), batch, day),
+            stats=wrap(result, None, batch, day),
         )
         for day, result in rows
     ]

@@ -2,7 +2,7 @@
 
 A plain field is an attribute of an object already loaded: no resolver, no
 arguments, no field extension (strawberry's ``is_basic_field``), of a leaf type
-or of an object type that is not part of an interface or union; or a field
+or of an object type (whose ``is_type_of``, if any, accepts the value); or a field
 whose metadata names the attribute it reads when asked without arguments
 (``PLAIN_WITHOUT_ARGUMENTS``). graphql-core
 builds a ``GraphQLResolveInfo``, a ``Path`` and a resolver call for every such
@@ -60,6 +60,8 @@ class _Plain:
     unchanged: Callable[[Any], bool] | None = None
     # A field with a resolver, plain only when the query gives no arguments.
     bare_only: bool = False
+    # An object type's ``is_type_of`` (types implementing an interface have one).
+    type_of: Callable[[Any, Any], Any] | None = None
 
 
 # Values the built-in scalars return as they are: checking this is cheaper
@@ -97,8 +99,10 @@ def _plan(field: Any) -> _Plain | None:
           and getattr(field.resolve, "_is_default", False)):
         name = definition.python_name
         default = definition.default_resolver
-        if default is getattr:
-            read = operator.attrgetter(name)  # the same, without a Python frame
+        # The same as getattr (``special_names``: where a default resolver is
+        # not), without a Python frame.
+        if default is getattr or name not in getattr(default, "special_names", (name,)):
+            read = operator.attrgetter(name)
         else:
             def read(source: Any) -> Any:
                 return default(source, name)
@@ -111,9 +115,23 @@ def _plan(field: Any) -> _Plain | None:
     if isinstance(kind, GraphQLScalarType | GraphQLEnumType):
         return _Plain(read, field.type, non_null, kind, None, _UNCHANGED.get(kind.name),
                       bare is not None)
-    if isinstance(kind, GraphQLObjectType) and kind.is_type_of is None:
-        return _Plain(read, field.type, non_null, None, kind, None, bare is not None)
+    if isinstance(kind, GraphQLObjectType):
+        return _Plain(read, field.type, non_null, None, kind, None, bare is not None,
+                      kind.is_type_of)
     return None
+
+
+def _is_type_of(type_of: Callable[[Any, Any], Any] | None, value: Any) -> bool:
+    """Whether ``value`` passes its object type's ``is_type_of``, asked without
+    an info: strawberry's own and ours never read it. One that does, and fails
+    without, or says no (or answers later: an awaitable), leaves the value to
+    graphql-core, which asks with one and reports a mismatch as usual."""
+    if type_of is None:
+        return True
+    try:
+        return type_of(value, None) is True
+    except Exception:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +205,8 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                     close()
                 return Undefined
             if child is not None:
+                if not _is_type_of(plan.type_of, value):
+                    return Undefined
                 built = self._build(child, value)
                 if built is Undefined:
                     return Undefined
@@ -227,8 +247,9 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         non_null = isinstance(item_type, GraphQLNonNull)
         if non_null:
             item_type = item_type.of_type
-        if not isinstance(item_type, GraphQLObjectType) or item_type.is_type_of is not None:
+        if not isinstance(item_type, GraphQLObjectType):
             return Undefined
+        type_of = item_type.is_type_of
         if self.get_stream_usage(field_details_list, path) is not None:
             return Undefined
         template = self._template(item_type, field_details_list)
@@ -241,6 +262,8 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                     return Undefined
                 out.append(None)
                 continue
+            if not _is_type_of(type_of, item):
+                return Undefined
             value = self._build(template, item)
             if value is Undefined:
                 return Undefined
@@ -320,6 +343,8 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                 return Undefined
             return Undefined if coerced is None or coerced is Undefined else coerced
         assert plan.object_type is not None
+        if not _is_type_of(plan.type_of, value):
+            return Undefined
         template = self._template(plan.object_type, details)
         if template is not None:
             built = self._build(template, value)

@@ -70,6 +70,11 @@ def resolve_attribute(obj: Any, name: str) -> Any:
     return getattr(obj, name)
 
 
+# Names ``resolve_attribute`` reads otherwise than ``getattr`` would (the
+# executor reads every other plain field with ``operator.attrgetter``).
+resolve_attribute.special_names = frozenset({"id"})  # type: ignore[attr-defined]
+
+
 def _id_field(type_name: str, key: str = "id") -> Any:
     """The ``id`` field of a node type (see ``resolve_attribute``)."""
     assert _GLOBAL_KEYS[getattr(models, type_name)] == (type_name, key)

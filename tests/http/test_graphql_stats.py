@@ -14,6 +14,9 @@ from typing import Any
 import asyncpg
 import httpx
 
+from hub import stats as hub_stats
+from hub.models import RegionLevel, WishCategory
+from resolvers.loaders import _overdue_batch
 from tests.http.conftest import (
     CITY_COUNTIES,
     StatementLog,
@@ -197,3 +200,21 @@ async def test_overdue_with_days_costs_one_query_per_list_not_per_row(
     assert len(long["data"]["statsSeries"]) == 59
     for p in short["data"]["statsSeries"] + long["data"]["statsSeries"]:
         assert p["stats"]["wishes"]["late"] == p["stats"]["wishes"]["open"]
+
+
+
+async def test_overdue_of_a_row_its_list_no_longer_has_is_counted_alone(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """A row's ``overdue(days)`` whose batch query no longer lists it (a town
+    gone from a town table, say) is counted with the row's own filter."""
+    await _claimed_and_open(clean_db)
+    batch = ("region", hub_stats.StatsFilter(category=WishCategory.STUDY_SUPPLIES),
+             RegionLevel.CITY)
+    # A county is no row of a city table: the batch does not have it.
+    [late] = await _overdue_batch(clean_db, [(batch, "210102", None, 0)])
+    async with clean_db.acquire() as conn:
+        alone = await hub_stats.overdue(conn, hub_stats.StatsFilter(
+            region_code="210102", category=WishCategory.STUDY_SUPPLIES), 0)
+        everywhere = await hub_stats.overdue(conn, hub_stats.StatsFilter(), 0)
+    assert late == alone and 0 < late < everywhere

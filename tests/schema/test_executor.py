@@ -8,6 +8,7 @@ their paths must be equal.
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -44,11 +45,25 @@ class Leaf:
         return self.n + 1
 
 
+@strawberry.interface
+class Named:
+    label: str
+
+
+@strawberry.type
+class Tag(Named):
+    """A type in an interface: graphql-core checks its values with ``is_type_of``."""
+
+    weight: int
+
+
 @strawberry.type
 class Middle:
     leaf: Leaf
     optional_leaf: Leaf | None
     tags: list[str]
+    tag: Tag
+    wrong_tag: Tag | None  # not a Tag in one row: is_type_of says no
 
 
 @strawberry.type
@@ -57,12 +72,22 @@ class Row:
     middle: Middle
 
 
+@dataclass
+class _Impostor:
+    label: str
+    weight: int
+
+
 def _rows() -> list[Row]:
     out = []
     for i in range(4):
         leaf = Leaf(n=i, x=i / 3, s=f"s{i}", maybe=None if i % 2 else i,
                     must=None if i == 3 else i, scaled_default=i * 2)  # type: ignore[arg-type]
-        out.append(Row(name=f"r{i}", middle=Middle(leaf=leaf, optional_leaf=leaf, tags=["a"])))
+        tag = Tag(label=f"t{i}", weight=i)
+        # Has every field a Tag has, yet is no Tag.
+        wrong: Any = _Impostor(label="x", weight=0) if i == 1 else tag
+        out.append(Row(name=f"r{i}", middle=Middle(leaf=leaf, optional_leaf=leaf, tags=["a"],
+                                                   tag=tag, wrong_tag=wrong)))
     return out
 
 
@@ -103,6 +128,10 @@ QUERIES = [
     "{ rows { name middle { leaf { n x s maybe scaled n } o: optionalLeaf { n s } } } }",
     "{ rows { name middle { leaf { n must } } } }",
     "{ rows { name middle { optionalLeaf { n must } } } }",
+    # Objects of a type in an interface, plain; and a value of the wrong type.
+    "{ rows { name middle { tag { label weight } leaf { n } } } }",
+    "{ rows { name middle { wrongTag { label weight } } } }",
+    "{ one { middle { wrongTag { label } } } rows { middle { wrongTag { weight } } } }",
 ]
 
 
@@ -146,12 +175,13 @@ def test_plain_fields_skip_graphql_cores_field_machinery(monkeypatch: pytest.Mon
 
 def test_lists_of_plain_objects_are_built_in_one_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     completed = _count_calls(monkeypatch, "complete_object_value")
-    query = "{ rows { name middle { leaf { n x s scaled } } } }"
+    query = "{ rows { name middle { leaf { n x s scaled } tag { label } } } }"
     data, errors = _run(HubExecutor, query)
-    # graphql-core completes no object of the list: each row is built at once.
+    # graphql-core completes no object of the list: each row is built at once,
+    # a type in an interface too (its is_type_of asked in the loop).
     assert completed["n"] == 0
     assert not errors
     assert data["rows"][2] == {"name": "r2", "middle": {"leaf": {
-        "n": 2, "x": 2 / 3, "s": "s2", "scaled": 4}}}
+        "n": 2, "x": 2 / 3, "s": "s2", "scaled": 4}, "tag": {"label": "t2"}}}
     _run(StrawberryGraphQLCoreExecutionContext, query)
-    assert completed["n"] == 3 * 4  # each row, middle and leaf
+    assert completed["n"] == 4 * 4  # each row, middle, leaf and tag
