@@ -890,6 +890,8 @@ async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
     except BaseException:
         task.cancel()
         await asyncio.wait([task])
+        if not task.cancelled():
+            task.exception()  # its own failure, if any, is the lesser news: retrieved, not logged
         raise
     return a, await task
 

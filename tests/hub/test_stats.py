@@ -29,6 +29,7 @@ from hub.stats import (
     Granularity,
     StatsFilter,
     StatsResult,
+    _both,
     _counted,
     _histogram,
     bucket_filter,
@@ -655,6 +656,28 @@ async def test_a_month_less_its_first_days_takes_their_hours_out_of_the_medians(
                                          today=TODAY, pool=pool)
             assert [(code, r.wishes.median_hours_to_claim, r.wishes.median_hours_to_fulfill)
                     for code, r in rows if r.wishes.submitted] == [("210106", 6.0, 6.0)]
+
+
+async def test_when_one_of_two_statements_at_once_fails_the_other_is_stopped_first() -> None:
+    """Two statements on two connections: an error in one reaches the caller
+    only once the other has stopped, so that both connections can go back to
+    the pool (one still busy would be closed rather than reused)."""
+    stopped = asyncio.Event()
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(60)
+        finally:
+            stopped.set()
+
+    async def failing() -> None:
+        await asyncio.sleep(0)
+        raise asyncpg.QueryCanceledError("canceling statement due to statement timeout")
+
+    with pytest.raises(asyncpg.QueryCanceledError):
+        async with asyncio.timeout(5):  # at once, not when the other would end
+            await _both(failing(), slow())
+    assert stopped.is_set()
 
 
 async def test_concurrent_deliveries_to_one_day_keep_its_medians_exact(
