@@ -10,7 +10,6 @@ from hub import stats as hub_stats
 from hub.errors import QueryError
 from hub.models import Region, RegionLevel
 from hub.places import load_places
-from hub.regions import reference_by_code
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
@@ -104,11 +103,10 @@ async def stats_by_region(
 
 
 async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
-    """Reference regions at once; towns and villages in one statement."""
-    known = reference_by_code()
-    missing = [code for code in codes if code not in known]
-    loaded = dict(zip(missing, await ctx.loaders.region.load_many(missing), strict=True))
-    return [known.get(code) or loaded.get(code) for code in codes]
+    """Reference regions at once; towns and villages in one statement (every
+    load is asked for before the first is awaited)."""
+    found = [ctx.region(code) for code in codes]
+    return [r if isinstance(r, Region) else await r for r in found]
 
 
 async def stats_series(
