@@ -549,9 +549,9 @@ class _Query:
         the statements run one after the other on ``conn``), and only for
         medians over many groups (a table, a series) or read both from
         histograms and from records (a county's days have no histogram).
-        Then PostgreSQL uses both cores for one request: the wish cells on
-        ``conn``, the other cells on the second; then the histograms' hours
-        on ``conn``, the records' on the second.
+        Then PostgreSQL uses both cores for one request: the wish cells, then
+        the histograms' hours on ``conn``; the other cells, then the records'
+        hours on the second (these wait for the wish cells' coarse counts).
         """
         accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
         stored = self._stored_periods(accs) if self.medians else {}
@@ -569,16 +569,31 @@ class _Query:
     async def _read(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
                     accs: dict[tuple[str, dt.date | None], _Acc], coarse: bool,
                     stored: dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]) -> None:
-        if self.lvl is None:
-            await self._activity_records(conn, accs)
-            if self.network:
-                await self._network_records(conn, accs)
-        elif other is not None:
-            await _both(self._cells(conn, accs, q.WISH_FIGURES, coarse),
-                        self._cells(other, accs, q.OTHER_FIGURES, False))
-        else:
-            await self._cells(conn, accs, q.FIGURES if coarse else q.FIGURES_COUNTS, coarse)
-        await self._wish_records(conn, accs)
+        # With a second connection, the other cells are read on it while the
+        # wish cells and the medians' first step run on ``conn``: only the
+        # medians' second step waits for them (it reads records on ``other``).
+        side: asyncio.Task[None] | None = None
+        if self.lvl is not None and other is not None:
+            side = asyncio.ensure_future(self._cells(other, accs, q.OTHER_FIGURES, False))
+        try:
+            if self.lvl is None:
+                await self._activity_records(conn, accs)
+                if self.network:
+                    await self._network_records(conn, accs)
+            elif side is not None:
+                await self._cells(conn, accs, q.WISH_FIGURES, coarse)
+            else:
+                await self._cells(conn, accs, q.FIGURES if coarse else q.FIGURES_COUNTS, coarse)
+            await self._wish_records(conn, accs)
+            if self.medians:
+                await self._medians(conn, other, side,
+                                    {k: a for k, a in accs.items() if k not in stored})
+            if side is not None:
+                await side
+        except BaseException:
+            if side is not None:
+                await _stop(side)
+            raise
         if self.overdue_from_open:
             cutoff = self._cutoff()
             for (_, day), acc in accs.items():
@@ -587,8 +602,6 @@ class _Query:
         elif self.overdue_by_rest:
             for acc in accs.values():
                 acc.overdue += acc.counts[_STATUS_INDEX["OPEN"]]  # less the rest's, read above
-        if self.medians:
-            await self._medians(conn, other, {k: a for k, a in accs.items() if k not in stored})
 
     def _fine_from_both(self) -> bool:
         """Whether the medians' one-hour counts come both from histograms and from records."""
@@ -735,6 +748,7 @@ class _Query:
                 acc.coarse[r["kind"]][med.coarse_of(r["hours"])] += n
 
     async def _medians(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
+                       busy: asyncio.Task[None] | None,
                        accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
         """Per group and measure: the coarse buckets holding the middle ranks, then their hours."""
         requests: list[med.Request] = []
@@ -748,7 +762,7 @@ class _Query:
                 for b in sorted({bisect.bisect_right(ends, k) for k in med.middle_ranks(total)}):
                     below = ends[b - 1] if b else 0
                     requests.append(med.Request(key, m, b, below, *med.coarse_range(b)))
-        fine = await self._fine(conn, other, requests, accs)
+        fine = await self._fine(conn, other, busy, requests, accs)
         by_group: dict[tuple[tuple[str, dt.date | None], str], list[int]] = {}
         for i, r in enumerate(requests):
             by_group.setdefault((r.key, r.m), []).append(i)
@@ -800,17 +814,23 @@ class _Query:
                     column.append(value)
         if wanted[0] and blocks[0]:
             for row in await conn.fetch(q.HIST_FINE, *wanted, *blocks):
-                fine[row["i"]] = dict(zip(row["hours"], row["counts"], strict=True))
+                found = fine[row["i"]]
+                if found:  # one request, several sources
+                    for hours, n in zip(row["hours"], row["counts"], strict=True):
+                        found[hours] = found.get(hours, 0) + n
+                else:
+                    fine[row["i"]] = dict(zip(row["hours"], row["counts"], strict=True))
         return fine
 
     async def _fine(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
-                    requests: list[med.Request], accs: dict[tuple[str, dt.date | None], _Acc]
-                    ) -> list[dict[int, int]]:
+                    busy: asyncio.Task[None] | None, requests: list[med.Request],
+                    accs: dict[tuple[str, dt.date | None], _Acc]) -> list[dict[int, int]]:
         """The requests' one-hour counts, from the histograms and the records
-        (on ``other`` at the same time, when there is one)."""
+        (on ``other`` at the same time, when there is one, once ``busy`` is done
+        with it)."""
         if other is not None and requests:
             fine, rows = await _both(self._fine_cells(conn, requests, accs),
-                                     self._fine_records(other, requests))
+                                     self._fine_records(other, requests, busy))
         else:
             fine = await self._fine_cells(conn, requests, accs)
             rows = await self._fine_records(conn, requests)
@@ -825,9 +845,10 @@ class _Query:
                 found[hours] = found.get(hours, 0) + n
         return fine
 
-    async def _fine_records(self, conn: asyncpg.Connection, requests: list[med.Request]
-                            ) -> list[asyncpg.Record]:
-        """One-hour counts from the records, for cell blocks without histograms."""
+    async def _fine_records(self, conn: asyncpg.Connection, requests: list[med.Request],
+                            busy: asyncio.Task[None] | None = None) -> list[asyncpg.Record]:
+        """One-hour counts from the records, for cell blocks without histograms
+        (on ``conn`` once ``busy``, if any, is done with it)."""
         lvl = self.lvl
         wanted: dict[tuple[str, int, int, dt.date, dt.date, int], None] = {}
         for r in requests:
@@ -837,6 +858,9 @@ class _Query:
                 wanted[(r.m, r.lo, r.hi, b.lo, b.hi, b.sign)] = None
         if not wanted:
             return []
+        if busy is not None:
+            # Shielded: when this is cancelled, _read stops ``busy`` itself.
+            await asyncio.shield(busy)
         ranges = list(wanted)
         lo, hi = _code_range(self.within)
         rows: list[asyncpg.Record] = await conn.fetch(
@@ -888,12 +912,18 @@ async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
     try:
         a = await first
     except BaseException:
-        task.cancel()
-        await asyncio.wait([task])
-        if not task.cancelled():
-            task.exception()  # its own failure, if any, is the lesser news: retrieved, not logged
+        await _stop(task)
         raise
     return a, await task
+
+
+async def _stop(task: asyncio.Future[_A]) -> None:
+    """Cancel ``task`` and wait until it has stopped, its own failure, if any,
+    retrieved (the lesser news: not logged)."""
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()
 
 
 def _result(acc: _Acc, medians: bool) -> StatsResult:

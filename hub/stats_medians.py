@@ -50,9 +50,10 @@ def middle_ranks(total: int) -> tuple[int, int]:
 
 
 def value_at(rank: int, below: int, fine: Iterable[tuple[int, int]]) -> int | None:
-    """The value of 0-based ``rank``, walking ``(hours, n)`` pairs that start after ``below`` values."""
+    """The value of 0-based ``rank``, walking ``(hours, n)`` pairs, in order of
+    hours, that start after ``below`` values."""
     seen = below
-    for hours, n in sorted(fine):
+    for hours, n in fine:
         seen += n
         if seen > rank:
             return hours
@@ -65,7 +66,7 @@ def median(fine: Mapping[int, int]) -> float | None:
     if total <= 0:
         return None
     k1, k2 = middle_ranks(total)
-    pairs = [(h, n) for h, n in fine.items() if n]
+    pairs = sorted((h, n) for h, n in fine.items() if n)
     a, b = value_at(k1, 0, pairs), value_at(k2, 0, pairs)
     if a is None or b is None:
         return None

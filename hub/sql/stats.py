@@ -47,7 +47,7 @@ COARSE_FULFIL = tuple(f"f{i:02d}" for i in range(24))
 _COARSE_SUMS = ", ".join(
     "array[" + ", ".join(f"sum(c.{name} * r.sign)::integer" for name in names) + f"] as {alias}"
     for names, alias in ((COARSE_CLAIM, "claim"), (COARSE_FULFIL, "fulfil")))
-_COARSE_NULLS = "null::integer[], null::integer[]"
+_COARSE_NULLS = "null::integer[] as claim, null::integer[] as fulfil"
 # A source filter ($9, a code): an unknown code matches nothing.
 _SOURCE = "($9::text is null or c.src = (select id from sources where code = $9))"
 _BUCKET = "case when $6::text is null then null::date else date_trunc($6, c.p)::date end"
@@ -71,26 +71,35 @@ with r as (
 )"""
 
 
+# The wish branches sum each area's cells in a lateral join of their own: a
+# plain aggregate over its couple of dozen cells, rather than one sort of
+# every area's wide rows for a grouping (a county table: 7.7 ms -> 6.7).
+# ``srcs`` may repeat a source (the caller keeps a set).
 def _wish_branch(coarse: str) -> str:
     return f"""
-select 'w' as kind, c.area, {_BUCKET} as bucket, array_agg(distinct c.src) as srcs,
+select 'w' as kind, a.area, x.bucket, x.srcs, x.n1, x.n2, x.n3, x.n4, x.n5, x.n6, x.n7, x.n8,
+       null::numeric as hours, x.claim, x.fulfil
+  from unnest($7::text[]) as a(area) cross join lateral (
+select {_BUCKET} as bucket, array_agg(c.src) as srcs,
        sum(c.total * r.sign) as n1, sum(c.pending * r.sign) as n2, sum(c.open * r.sign) as n3,
        sum(c.claimed * r.sign) as n4, sum(c.fulfilled * r.sign) as n5,
        sum(c.cancelled * r.sign) as n6, sum(c.with_claim * r.sign) as n7,
-       sum(c.with_fulfil * r.sign) as n8, null::numeric as hours, {coarse}
+       sum(c.with_fulfil * r.sign) as n8, {coarse}
   from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag = 0 and c.area = any($7::text[]) and c.cat = $8 and c.grp = $10 and {_SOURCE}
- group by 2, 3"""
+ where r.tag = 0 and c.area = a.area and c.cat = $8 and c.grp = $10 and {_SOURCE}
+ group by 1) x"""
 
 
 def _other_branches(nulls: str) -> str:
     return f"""
-select 'o' as kind, c.area, {_BUCKET} as bucket, null as srcs,
-       sum(case when r.tag = 1 then c.open * r.sign else -c.open * r.sign end) as n1,
-       null as n2, null, null, null, null, null, null, null as hours, {nulls}
+select 'o' as kind, a.area, x.bucket, null as srcs, x.n1, null as n2, null, null, null, null,
+       null, null, null as hours, {nulls}
+  from unnest($7::text[]) as a(area) cross join lateral (
+select {_BUCKET} as bucket,
+       sum(case when r.tag = 1 then c.open * r.sign else -c.open * r.sign end) as n1
   from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag in (1, 3) and c.area = any($7::text[]) and c.cat = $8 and c.grp = $10 and {_SOURCE}
- group by 2, 3
+ where r.tag in (1, 3) and c.area = a.area and c.cat = $8 and c.grp = $10 and {_SOURCE}
+ group by 1) x
 union all
 select 'a', c.area, {_BUCKET}, null, sum(c.activities * r.sign), sum(c.sessions * r.sign),
        sum(c.volunteer_attendances * r.sign), sum(c.beneficiaries * r.sign), null, null, null,
@@ -113,31 +122,38 @@ select 's', c.area, null, null, sum(c.stations), null, null, null, null, null, n
 FIGURES = _RANGES + _wish_branch(_COARSE_SUMS) + "\nunion all" + _other_branches(_COARSE_NULLS)
 # The same without the histograms, when no median is asked for: far fewer
 # values to sum and send.
-FIGURES_COUNTS = (_RANGES + _wish_branch("null::integer") + "\nunion all"
-                  + _other_branches("null::integer"))
+FIGURES_COUNTS = (_RANGES + _wish_branch(_COARSE_NULLS) + "\nunion all"
+                  + _other_branches(_COARSE_NULLS))
 WISH_FIGURES = _RANGES + _wish_branch(_COARSE_SUMS)
-OTHER_FIGURES = _RANGES + _other_branches("null::integer")
+OTHER_FIGURES = _RANGES + _other_branches(_COARSE_NULLS)
 
 
 # One-hour counts inside one coarse bucket cb (stats_coarse), summed per
-# request i and hour: one row per request, its hours and their counts as two
-# arrays (a county table's thousands of (hour, count) pairs decode in C, not
-# as one Python record each). A request reads one or more (area, source)
-# over a set s of blocks of periods, each added or taken away (sign); a
-# series has one set per bucket, the other figures one in all. m: 'c' claim,
-# 'f' fulfil. Each (request, block) is one range of the index of migration 0008.
+# request i and hour: its hours and their counts as two arrays (a county
+# table's thousands of (hour, count) pairs decode in C, not as one Python
+# record each). A request reads one or more (area, source), a row each (the
+# caller adds up a request's rows), over a set s of blocks of periods, each
+# added or taken away (sign); a series has one set per bucket, the other
+# figures one in all. m: 'c' claim, 'f' fulfil. Each (request, block) is one
+# range of the index of migration 0008, summed by hour in the request's own
+# lateral join (small sorts, not one of all the rows).
 HIST_FINE = """
-select i, array_agg(b) as hours, array_agg(n) as counts from (
-    select q.i, h.b, sum(h.n * k.sign)::integer as n
-      from unnest($1::integer[], $2::text[], $3::smallint[], $4::text[], $5::smallint[],
-                  $6::integer[]) as q(i, area, src, m, cb, s)
-      join unnest($7::integer[], $8::text[], $9::date[], $10::date[], $11::integer[])
-           as k(s, g, lo, hi, sign) on k.s = q.s
-      join stats_wish_hist h
-        on h.area = q.area and h.src = q.src and h.m = q.m::"char" and h.g = k.g::"char"
-       and stats_coarse(h.b) = q.cb and h.p >= k.lo and h.p < k.hi
-     group by 1, 2
-) f group by i
+select q.i, x.hours, x.counts
+  from unnest($1::integer[], $2::text[], $3::smallint[], $4::text[], $5::smallint[],
+              $6::integer[]) as q(i, area, src, m, cb, s)
+ cross join lateral (
+    select array_agg(y.b) as hours, array_agg(y.n) as counts from (
+        select h.b, sum(h.n * k.sign)::integer as n
+          from unnest($7::integer[], $8::text[], $9::date[], $10::date[], $11::integer[])
+               as k(s, g, lo, hi, sign)
+          join stats_wish_hist h
+            on h.area = q.area and h.src = q.src and h.m = q.m::"char" and h.g = k.g::"char"
+           and stats_coarse(h.b) = q.cb and h.p >= k.lo and h.p < k.hi
+         where k.s = q.s
+         group by 1
+    ) y
+ ) x
+ where x.hours is not null
 """
 
 # Medians kept per period over all sources (migrations 0005, 0006), for the
