@@ -814,10 +814,8 @@ class _Query:
                     column.append(value)
         if wanted[0] and blocks[0]:
             for row in await conn.fetch(q.HIST_FINE, *wanted, *blocks):
-                found = fine[row["i"]]
-                if found:  # one request, several sources
-                    for hours, n in zip(row["hours"], row["counts"], strict=True):
-                        found[hours] = found.get(hours, 0) + n
+                if fine[row["i"]]:  # one request, several sources
+                    _add_hours(fine[row["i"]], row["hours"], row["counts"])
                 else:
                     fine[row["i"]] = dict(zip(row["hours"], row["counts"], strict=True))
         return fine
@@ -840,9 +838,7 @@ class _Query:
             i = index.get((self._key(row["key"], row["bucket"]), row["m"], row["cb"]))
             if i is None:
                 continue
-            found = fine[i]
-            for hours, n in zip(row["hours"], row["counts"], strict=True):
-                found[hours] = found.get(hours, 0) + n
+            _add_hours(fine[i], row["hours"], row["counts"])
         return fine
 
     async def _fine_records(self, conn: asyncpg.Connection, requests: list[med.Request],
@@ -924,6 +920,12 @@ async def _stop(task: asyncio.Future[_A]) -> None:
     await asyncio.wait([task])
     if not task.cancelled():
         task.exception()
+
+
+def _add_hours(found: dict[int, int], hours: Sequence[int], counts: Sequence[int]) -> None:
+    """Adds one-hour counts (hours and their counts as two arrays) into ``found``."""
+    for h, n in zip(hours, counts, strict=True):
+        found[h] = found.get(h, 0) + n
 
 
 def _result(acc: _Acc, medians: bool) -> StatsResult:
