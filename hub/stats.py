@@ -592,7 +592,7 @@ class _Query:
                 await side
         except BaseException:
             if side is not None:
-                await _stop(side)
+                await _settle(side)
             raise
         if self.overdue_from_open:
             cutoff = self._cutoff()
@@ -855,7 +855,7 @@ class _Query:
         if not wanted:
             return []
         if busy is not None:
-            # Shielded: when this is cancelled, _read stops ``busy`` itself.
+            # Shielded: ``busy`` is _read's to wait for, whatever becomes of this.
             await asyncio.shield(busy)
         ranges = list(wanted)
         lo, hi = _code_range(self.within)
@@ -902,21 +902,22 @@ _B = TypeVar("_B")
 
 
 async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
-    """Both at once. When the first fails, the second is cancelled and waited
-    for before the error goes on: its connection is then free to be released."""
+    """Both at once. When the first fails, the error goes on once the second
+    has ended: its connection is then free to be released."""
     task = asyncio.ensure_future(second)
     try:
         a = await first
     except BaseException:
-        await _stop(task)
+        await _settle(task)
         raise
     return a, await task
 
 
-async def _stop(task: asyncio.Future[_A]) -> None:
-    """Cancel ``task`` and wait until it has stopped, its own failure, if any,
-    retrieved (the lesser news: not logged)."""
-    task.cancel()
+async def _settle(task: asyncio.Future[_A]) -> None:
+    """Wait until ``task`` has ended, its own failure, if any, retrieved (the
+    lesser news: not logged). It is not cancelled: asyncpg can leave a
+    connection cancelled in the middle of a statement's protocol waiting for
+    ever (a statement here takes milliseconds; waiting is the safe way)."""
     await asyncio.wait([task])
     if not task.cancelled():
         task.exception()
