@@ -589,7 +589,7 @@ class _Query:
                 await self._medians(conn, other, side,
                                     {k: a for k, a in accs.items() if k not in stored})
             if side is not None:
-                await side
+                await asyncio.shield(side)  # the caller's cancellation is not its
         except BaseException:
             if side is not None:
                 await _settle(side)
@@ -902,15 +902,17 @@ _B = TypeVar("_B")
 
 
 async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
-    """Both at once. When the first fails, the error goes on once the second
-    has ended: its connection is then free to be released."""
+    """Both at once. When the first fails, or the caller is cancelled, that
+    goes on once the second has ended: its connection is then free to be
+    released (see _settle)."""
     task = asyncio.ensure_future(second)
     try:
         a = await first
+        b = await asyncio.shield(task)  # the caller's cancellation is not the second's
     except BaseException:
         await _settle(task)
         raise
-    return a, await task
+    return a, b
 
 
 async def _settle(task: asyncio.Future[_A]) -> None:

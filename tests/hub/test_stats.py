@@ -677,6 +677,27 @@ async def test_when_one_of_two_statements_at_once_fails_the_error_waits_for_the_
     assert ended.is_set()
 
 
+async def test_a_caller_cancelled_during_two_statements_lets_the_second_end() -> None:
+    """A request cancelled (its client gone) while two statements run: the
+    second is not cancelled mid-statement but waited for, then the
+    cancellation goes on."""
+    ended = asyncio.Event()
+
+    async def slow() -> None:
+        await asyncio.sleep(0.2)
+        ended.set()
+
+    async def first() -> None:
+        await asyncio.sleep(0)
+
+    caller = asyncio.ensure_future(_both(first(), slow()))
+    await asyncio.sleep(0.05)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert ended.is_set()
+
+
 async def test_a_table_whose_wish_cells_fail_ends_its_other_cells_before_the_error(
     clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
