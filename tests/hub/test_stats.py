@@ -658,22 +658,25 @@ async def test_a_month_less_its_first_days_takes_their_hours_out_of_the_medians(
                     for code, r in rows if r.wishes.submitted] == [("210106", 6.0, 6.0)]
 
 
+async def _second_statement(ended: asyncio.Event) -> None:
+    """Stands for the statement on the second connection: 0.2 s, then ``ended``."""
+    await asyncio.sleep(0.2)
+    ended.set()
+
+
 async def test_when_one_of_two_statements_at_once_fails_the_error_waits_for_the_other() -> None:
     """Two statements on two connections: an error in one reaches the caller
     only once the other has ended, so that both connections can go back to
     the pool (one still busy would be closed rather than reused)."""
     ended = asyncio.Event()
-
-    async def slow() -> None:
-        await asyncio.sleep(0.2)
-        ended.set()
+    slow = _second_statement(ended)
 
     async def failing() -> None:
         await asyncio.sleep(0)
         raise asyncpg.QueryCanceledError("canceling statement due to statement timeout")
 
     with pytest.raises(asyncpg.QueryCanceledError):
-        await _both(failing(), slow())
+        await _both(failing(), slow)
     assert ended.is_set()
 
 
@@ -682,15 +685,12 @@ async def test_a_caller_cancelled_during_two_statements_lets_the_second_end() ->
     second is not cancelled mid-statement but waited for, then the
     cancellation goes on."""
     ended = asyncio.Event()
-
-    async def slow() -> None:
-        await asyncio.sleep(0.2)
-        ended.set()
+    slow = _second_statement(ended)
 
     async def first() -> None:
         await asyncio.sleep(0)
 
-    caller = asyncio.ensure_future(_both(first(), slow()))
+    caller = asyncio.ensure_future(_both(first(), slow))
     await asyncio.sleep(0.05)
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
