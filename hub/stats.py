@@ -61,6 +61,7 @@ from hub.stats_calendar import (
     clip,
     cover,
     merge,
+    net_pair,
     periods,
     route,
     signed_cover,
@@ -291,10 +292,10 @@ async def warm(conn: asyncpg.Connection) -> None:
     """
     no: list[object] = []
     try:
-        await conn.fetch(q.FIGURES, no, no, no, no, no, None, no, 0, None, 0, False)
-        await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, no, None, no, 0, None, 0, False)
-        await conn.fetch(q.WISH_FIGURES, no, no, no, no, no, None, no, 0, None, 0)
-        await conn.fetch(q.OTHER_FIGURES, no, no, no, no, no, None, no, 0, None, 0, False)
+        await conn.fetch(q.FIGURES, no, no, no, no, no, no, None, no, 0, None, 0, False)
+        await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, no, no, None, no, 0, None, 0, False)
+        await conn.fetch(q.WISH_FIGURES, no, no, no, no, no, no, None, no, 0, None, 0)
+        await conn.fetch(q.OTHER_FIGURES, no, no, no, no, no, None, no, None, False)
         await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
@@ -407,9 +408,9 @@ class _Acc:
 
 _NO_HOURS = Decimal(0)
 
-# Positions in a FIGURES row: kind, area, bucket, srcs, n1..n8, hours, coarse claim, fulfil.
+# Positions in a FIGURES row: kind, area, bucket, srcs, n1..n9, hours, coarse claim, fulfil.
 _COUNTS_AT = 4
-_CLAIM_AT = _COUNTS_AT + 8 + 1
+_CLAIM_AT = _COUNTS_AT + 9 + 1
 _FULFIL_AT = _CLAIM_AT + 1
 _STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
 
@@ -679,12 +680,21 @@ class _Query:
                      accs: dict[tuple[str, dt.date | None], _Acc], statement: str,
                      coarse: bool) -> None:
         """The figures the cells hold: all of them or a part (see q.FIGURES)."""
-        tagged = self.cell_blocks + [(2, b) for b in self.activity_blocks]
-        # WISH_FIGURES reads no network ($11): a parameter a statement does
-        # not use has no type, and PostgreSQL refuses to prepare it.
-        flag = () if statement is q.WISH_FIGURES else (self.network,)
-        rows = await conn.fetch(statement, *self._ranges(tagged), self.unit, self.prefixes,
-                                self.cat, self.src, self.grp, *flag)
+        if statement is q.OTHER_FIGURES:
+            rows = await conn.fetch(statement, *self._ranges([(2, b) for b in self.activity_blocks]),
+                                    self.unit, self.prefixes, self.src, self.network)
+        else:
+            wish = self._wish_periods()
+            tagged = [(0, b) for b, _ in wish]
+            odue = [n for _, n in wish]
+            if statement is not q.WISH_FIGURES:
+                tagged += [(2, b) for b in self.activity_blocks]
+                odue += [0] * len(self.activity_blocks)
+            # WISH_FIGURES reads no network: a parameter a statement does not
+            # use has no type, and PostgreSQL refuses to prepare it.
+            flag = () if statement is q.WISH_FIGURES else (self.network,)
+            rows = await conn.fetch(statement, *self._ranges(tagged), odue, self.unit,
+                                    self.prefixes, self.cat, self.src, self.grp, *flag)
         network: dict[str, list[int]] = {}
         for r in rows:
             kind = r["kind"]
@@ -703,13 +713,12 @@ class _Query:
                 counts = acc.counts
                 for i in range(8):
                     counts[i] += r[_COUNTS_AT + i]
+                acc.overdue += r["n9"]
                 if not coarse:
                     continue
                 sums = acc.coarse
                 sums["c"] = list(map(operator.add, sums["c"], r[_CLAIM_AT]))
                 sums["f"] = list(map(operator.add, sums["f"], r[_FULFIL_AT]))
-            elif kind == "o":
-                acc.overdue += r["n1"]
             else:
                 activity = acc.activity
                 for i in range(4):
@@ -719,6 +728,14 @@ class _Query:
             found = network.get(area)
             if found is not None:
                 acc.network = (found[0], found[1], found[2])
+
+    def _wish_periods(self) -> list[tuple[Block, int]]:
+        """Each wish cell period once, with its count for the filter's figures
+        (the block's sign) and for the overdue wishes: the OPEN ones in the
+        overdue blocks (tag 1), less those in the rest's (tag 3)."""
+        return net_pair([b for t, b in self.cell_blocks if t == 0],
+                        [b if t == 1 else Block(b.g, b.lo, b.hi, -b.sign)
+                         for t, b in self.cell_blocks if t in (1, 3)])
 
     async def _wish_records(self, conn: asyncpg.Connection,
                             accs: dict[tuple[str, dt.date | None], _Acc]) -> None:

@@ -261,3 +261,32 @@ def _net(blocks: list[Block]) -> list[Block]:
             else:
                 out.append(Block(g, a, z, n))
     return out
+
+
+def net_pair(first: Iterable[Block], second: Iterable[Block]) -> list[tuple[Block, int]]:
+    """The periods two signed sums of blocks read, each period once: blocks
+    whose ``sign`` is the period's net count in ``first``, paired with its
+    net count in ``second`` (either may be 0, never both).
+
+    Two sums over one range mostly share their periods (a year of figures and
+    its overdue wishes: all but the last weeks), so reading them together
+    reads the shared ones once.
+    """
+    deltas: dict[tuple[str, dt.date], list[int]] = {}
+    for which, blocks in enumerate((first, second)):
+        for b in blocks:
+            deltas.setdefault((b.g, b.lo), [0, 0])[which] += b.sign
+            deltas.setdefault((b.g, b.hi), [0, 0])[which] -= b.sign
+    out: list[tuple[Block, int]] = []
+    g, at, one, two = "", dt.date.min, 0, 0
+    for (grain, day), (d1, d2) in sorted(deltas.items()):
+        if grain != g:
+            g, one, two = grain, 0, 0  # each grain's deltas sum to 0: its sweep starts afresh
+        elif one or two:
+            last = out[-1] if out else None
+            if last is not None and (last[0].g, last[0].hi, last[0].sign, last[1]) == (g, at, one, two):
+                out[-1] = (Block(g, last[0].lo, day, one), two)
+            else:
+                out.append((Block(g, at, day, one), two))
+        at, one, two = day, one + d1, two + d2
+    return out

@@ -2,9 +2,10 @@
 
 Every read takes the periods to sum as parallel arrays ``(tag, g, lo, hi, sign)``:
 ``g`` the grain ('D', 'M', 'Y'), ``[lo, hi)`` a range of period starts,
-``tag`` 0 for the filter's own dates, 1 for the dates that make a wish
-overdue, and ``sign`` -1 for periods taken away rather than added
-(hub.stats_calendar.signed_cover: a year less its last weeks). Cells are
+``tag`` what they count for (the filter's own dates, the dates that make a
+wish overdue, ...: see each statement), and ``sign`` -1 for periods taken
+away rather than added (hub.stats_calendar.signed_cover: a year less its
+last weeks). Cells are
 grouped by ``area`` (several for ``statsByRegion``) and, when ``unit`` is set
 ('day', 'week', 'month', 'year'), by the series bucket ``date_trunc(unit, p)``
 (blocks never straddle a bucket).
@@ -48,84 +49,103 @@ _COARSE_SUMS = ", ".join(
     "array[" + ", ".join(f"sum(c.{name} * r.sign)::integer" for name in names) + f"] as {alias}"
     for names, alias in ((COARSE_CLAIM, "claim"), (COARSE_FULFIL, "fulfil")))
 _COARSE_NULLS = "null::integer[] as claim, null::integer[] as fulfil"
-# A source filter ($9, a code): an unknown code matches nothing.
-_SOURCE = "($9::text is null or c.src = (select id from sources where code = $9))"
-_BUCKET = "case when $6::text is null then null::date else date_trunc($6, c.p)::date end"
 
 # Every figure the cells hold, in one statement: per (area, bucket), rows of
 # kind 'w' (wishes: counts n1..n8 = total, pending, open, claimed, fulfilled,
-# cancelled, with claim, with fulfil, then the coarse histograms), 'o' (OPEN
-# wishes in the overdue ranges, less those in the ranges tagged 3: n1), 'a'
-# (activities: n1..n4 and hours), 't' (teams: n1, members n2) and 's'
-# (stations: n1). Ranges with tag 0 are the filter's wish blocks, 1 the
-# overdue blocks, 2 the activity blocks, 3 the filter's blocks from the
-# overdue cutoff on (hub.stats: overdue = OPEN of tag 0 - OPEN of tag 3).
+# cancelled, with claim, with fulfil, n9 = overdue, then the coarse
+# histograms), 'a' (activities: n1..n4 and hours), 't' (teams: n1, members
+# n2) and 's' (stations: n1).
 #
-# The 'w' branch alone (WISH_FIGURES, $1..$10) and the others alone
-# (OTHER_FIGURES, $1..$11) are statements too: the medians' next step waits
-# only for the first, and the second can run meanwhile on another connection.
+# Ranges: tag 0 the wish cells' periods, each read once for two sums: its
+# sign for the filter's figures, ``odue`` for the overdue wishes (a period
+# may count for one and not the other: the filter's dates and the overdue
+# ones mostly share their periods); tag 2 the activity cells' periods.
+#
+# The 'w' branch alone (WISH_FIGURES) and the others alone (OTHER_FIGURES)
+# are statements too: the medians' next step waits only for the first, and
+# the second can run meanwhile on another connection. Their parameters are
+# numbered per statement, by name (PostgreSQL refuses one it cannot type,
+# one a statement does not use): see the _ARGS below.
 _RANGES = """
+with r as (
+    select * from unnest($1::integer[], $2::text[], $3::date[], $4::date[], $5::integer[],
+                         $6::integer[]) as r(tag, g, lo, hi, sign, odue)
+)"""
+_OTHER_RANGES = """
 with r as (
     select * from unnest($1::integer[], $2::text[], $3::date[], $4::date[], $5::integer[])
         as r(tag, g, lo, hi, sign)
 )"""
+_WISH_ARGS = {"unit": "$7", "areas": "$8", "cat": "$9", "src": "$10", "grp": "$11"}
+_ALL_ARGS = {**_WISH_ARGS, "network": "$12"}
+_OTHER_ARGS = {"unit": "$6", "areas": "$7", "src": "$8", "network": "$9"}
 
 
-# The wish branches sum each area's cells in a lateral join of their own: a
+def _source(a: dict[str, str]) -> str:
+    """A source filter (a code): an unknown code matches nothing."""
+    src = a["src"]
+    return f"({src}::text is null or c.src = (select id from sources where code = {src}))"
+
+
+def _bucket(a: dict[str, str]) -> str:
+    unit = a["unit"]
+    return f"case when {unit}::text is null then null::date else date_trunc({unit}, c.p)::date end"
+
+
+# The wish branch sums each area's cells in a lateral join of its own: a
 # plain aggregate over its couple of dozen cells, rather than one sort of
 # every area's wide rows for a grouping (a county table: 7.7 ms -> 6.7).
 # ``srcs`` may repeat a source (the caller keeps a set).
-def _wish_branch(coarse: str) -> str:
+def _wish_branch(coarse: str, a: dict[str, str]) -> str:
     return f"""
 select 'w' as kind, a.area, x.bucket, x.srcs, x.n1, x.n2, x.n3, x.n4, x.n5, x.n6, x.n7, x.n8,
-       null::numeric as hours, x.claim, x.fulfil
-  from unnest($7::text[]) as a(area) cross join lateral (
-select {_BUCKET} as bucket, array_agg(c.src) as srcs,
+       x.n9, null::numeric as hours, x.claim, x.fulfil
+  from unnest({a['areas']}::text[]) as a(area) cross join lateral (
+select {_bucket(a)} as bucket,
+       coalesce(array_agg(c.src) filter (where r.sign <> 0), '{{}}') as srcs,
        sum(c.total * r.sign) as n1, sum(c.pending * r.sign) as n2, sum(c.open * r.sign) as n3,
        sum(c.claimed * r.sign) as n4, sum(c.fulfilled * r.sign) as n5,
        sum(c.cancelled * r.sign) as n6, sum(c.with_claim * r.sign) as n7,
-       sum(c.with_fulfil * r.sign) as n8, {coarse}
+       sum(c.with_fulfil * r.sign) as n8, sum(c.open * r.odue) as n9, {coarse}
   from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag = 0 and c.area = a.area and c.cat = $8 and c.grp = $10 and {_SOURCE}
+ where r.tag = 0 and c.area = a.area and c.cat = {a['cat']} and c.grp = {a['grp']}
+   and {_source(a)}
  group by 1) x"""
 
 
-def _other_branches(nulls: str) -> str:
+# Named as the wish branch's columns: OTHER_FIGURES begins with them.
+def _other_branches(nulls: str, a: dict[str, str]) -> str:
     return f"""
-select 'o' as kind, a.area, x.bucket, null as srcs, x.n1, null as n2, null, null, null, null,
-       null, null, null as hours, {nulls}
-  from unnest($7::text[]) as a(area) cross join lateral (
-select {_BUCKET} as bucket,
-       sum(case when r.tag = 1 then c.open * r.sign else -c.open * r.sign end) as n1
-  from r join stats_wish_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag in (1, 3) and c.area = a.area and c.cat = $8 and c.grp = $10 and {_SOURCE}
- group by 1) x
-union all
-select 'a', c.area, {_BUCKET}, null, sum(c.activities * r.sign), sum(c.sessions * r.sign),
-       sum(c.volunteer_attendances * r.sign), sum(c.beneficiaries * r.sign), null, null, null,
-       null, sum(c.volunteer_hours * r.sign), {nulls}
+select 'a' as kind, c.area, {_bucket(a)} as bucket, null::smallint[] as srcs,
+       sum(c.activities * r.sign) as n1, sum(c.sessions * r.sign) as n2,
+       sum(c.volunteer_attendances * r.sign) as n3, sum(c.beneficiaries * r.sign) as n4,
+       null as n5, null as n6, null as n7, null as n8, null as n9,
+       sum(c.volunteer_hours * r.sign) as hours, {nulls}
   from r join stats_activity_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
- where r.tag = 2 and c.area = any($7::text[]) and {_SOURCE}
+ where r.tag = 2 and c.area = any({a['areas']}::text[]) and {_source(a)}
  group by 2, 3
 union all
 select 't', c.area, null, null, sum(c.teams), sum(c.members), null, null, null, null, null, null,
-       null, {nulls}
-  from stats_team_cells c where c.area = any($7::text[]) and {_SOURCE} and $11
+       null, null, {nulls}
+  from stats_team_cells c where c.area = any({a['areas']}::text[]) and {_source(a)}
+   and {a['network']}
  group by 2
 union all
 select 's', c.area, null, null, sum(c.stations), null, null, null, null, null, null, null, null,
-       {nulls}
-  from stats_station_cells c where c.area = any($7::text[]) and {_SOURCE} and $11
+       null, {nulls}
+  from stats_station_cells c where c.area = any({a['areas']}::text[]) and {_source(a)}
+   and {a['network']}
  group by 2"""
 
 
-FIGURES = _RANGES + _wish_branch(_COARSE_SUMS) + "\nunion all" + _other_branches(_COARSE_NULLS)
+FIGURES = (_RANGES + _wish_branch(_COARSE_SUMS, _ALL_ARGS) + "\nunion all"
+           + _other_branches(_COARSE_NULLS, _ALL_ARGS))
 # The same without the histograms, when no median is asked for: far fewer
 # values to sum and send.
-FIGURES_COUNTS = (_RANGES + _wish_branch(_COARSE_NULLS) + "\nunion all"
-                  + _other_branches(_COARSE_NULLS))
-WISH_FIGURES = _RANGES + _wish_branch(_COARSE_SUMS)
-OTHER_FIGURES = _RANGES + _other_branches(_COARSE_NULLS)
+FIGURES_COUNTS = (_RANGES + _wish_branch(_COARSE_NULLS, _ALL_ARGS) + "\nunion all"
+                  + _other_branches(_COARSE_NULLS, _ALL_ARGS))
+WISH_FIGURES = _RANGES + _wish_branch(_COARSE_SUMS, _WISH_ARGS)
+OTHER_FIGURES = _OTHER_RANGES + _other_branches(_COARSE_NULLS, _OTHER_ARGS)
 
 
 # One-hour counts inside one coarse bucket cb (stats_coarse), summed per

@@ -8,7 +8,7 @@ from collections import Counter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hub.stats_calendar import Block, cover, periods, signed_cover
+from hub.stats_calendar import Block, cover, net_pair, periods, signed_cover
 
 _dates = st.dates(dt.date(2020, 1, 1), dt.date(2030, 1, 1))
 
@@ -64,3 +64,33 @@ def test_ranges_no_signed_cover_improves_keep_their_plain_cover() -> None:
                    (dt.date(1900, 1, 1), dt.date(2200, 1, 1)),
                    (dt.date(2026, 3, 3), dt.date(2026, 3, 9))):
         assert signed_cover(lo, hi, until) == cover(lo, hi)
+
+
+def _grain_days(blocks: list[Block], weight: int | None = None) -> Counter[tuple[str, dt.date]]:
+    """How many times each (grain, day) counts: cells of distinct grains are distinct."""
+    out: Counter[tuple[str, dt.date]] = Counter()
+    for b in blocks:
+        for day, n in _days([Block("D", b.lo, b.hi, b.sign if weight is None else weight)]).items():
+            out[(b.g, day)] += n
+    return Counter({key: n for key, n in out.items() if n})
+
+
+@given(_dates, _dates, _dates, _dates)
+def test_two_sums_read_together_read_each_period_once_at_both_its_counts(
+        lo: dt.date, hi: dt.date, cutoff: dt.date, until: dt.date) -> None:
+    """A range's figures and its overdue wishes (the range up to a cutoff, or
+    the range less its days from the cutoff on) read in one pass."""
+    first = signed_cover(lo, hi, until)
+    late = signed_cover(lo, min(hi, cutoff), until)
+    rest = [Block(b.g, b.lo, b.hi, -b.sign) for b in signed_cover(max(lo, cutoff), hi, until)]
+    for second in (late, rest):
+        pairs = net_pair(first, second)
+        assert _grain_days([b for b, _ in pairs]) == _grain_days(first)
+        seconds: Counter[tuple[str, dt.date]] = Counter()
+        for b, n in pairs:
+            assert (b.sign, n) != (0, 0)
+            seconds.update(_grain_days([b], n))
+        assert Counter({k: n for k, n in seconds.items() if n}) == _grain_days(second)
+        once = _grain_days([b for b, _ in pairs], 1)
+        assert set(once.values()) <= {1}  # no period read twice
+        assert len(once) <= len(_grain_days(first, 1)) + len(_grain_days(second, 1))
