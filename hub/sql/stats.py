@@ -5,10 +5,9 @@ Every read takes the periods to sum as parallel arrays ``(tag, g, lo, hi, sign)`
 ``tag`` what they count for (the filter's own dates, the dates that make a
 wish overdue, ...: see each statement), and ``sign`` -1 for periods taken
 away rather than added (hub.stats_calendar.signed_cover: a year less its
-last weeks). Cells are
-grouped by ``area`` (several for ``statsByRegion``) and, when ``unit`` is set
-('day', 'week', 'month', 'year'), by the series bucket ``date_trunc(unit, p)``
-(blocks never straddle a bucket).
+last weeks). Cells are grouped by ``area`` (several for ``statsByRegion``)
+and, when ``unit`` is set ('day', 'week', 'month', 'year'), by the series
+bucket ``date_trunc(unit, p)`` (blocks never straddle a bucket).
 
 Reads from the records themselves (towns, villages, cells not kept) select
 a region subtree as a code range in the "C" collation (codes nest by prefix)
