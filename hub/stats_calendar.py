@@ -248,19 +248,7 @@ _ORIGIN = dt.date(1, 1, 1)  # prefixes' years start here, and cancel out in a di
 
 def _net(blocks: list[Block]) -> list[Block]:
     """The same sum with each period read once, at its net count (none when 0)."""
-    out: list[Block] = []
-    for g in GRAINS:
-        mine = [b for b in blocks if b.g == g]
-        edges = sorted({d for b in mine for d in (b.lo, b.hi)})
-        for a, z in itertools.pairwise(edges):
-            n = sum(b.sign for b in mine if b.lo <= a and z <= b.hi)
-            if not n:
-                continue
-            if out and (out[-1].g, out[-1].sign, out[-1].hi) == (g, n, a):
-                out[-1] = Block(g, out[-1].lo, z, n)
-            else:
-                out.append(Block(g, a, z, n))
-    return out
+    return [b for b, _ in net_pair(blocks, ())]
 
 
 def net_pair(first: Iterable[Block], second: Iterable[Block]) -> list[tuple[Block, int]]:
