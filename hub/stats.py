@@ -1,16 +1,10 @@
 """Provincial statistics: exact figures for any region, dates and filter.
 
 Every figure equals counting the underlying records one by one under the
-same filter. The counting is done ahead, in rollup cells that migration 0003
-keeps in step with the records inside the same transactions (so a figure
-read after a push's 200 includes that push); a query sums a few cells: the
-whole years, months and days its dates cover, for its region, or fewer of them
-added and taken away (a year up to last week: the year less its last days;
-``hub.stats_calendar.signed_cover``). What no cell holds (towns, villages,
-rare combinations of filters) is counted from the records themselves, just as
-exactly.
-
-The filter (``StatsFilter``):
+same filter. How a request is read (rollup cells kept in step with the
+records in the same transactions, histograms, the records themselves where no
+cell holds a figure) is ``hub.stats_query``'s; here are the filter's region
+and the groups asked for. The filter (``StatsFilter``):
 
 * ``region_code``: a region at any level, meaning that region and everything
   below it (default: the province);
@@ -32,39 +26,27 @@ This module knows nothing of GraphQL; ``schema/`` exposes it.
 
 from __future__ import annotations
 
-import asyncio
-import bisect
 import dataclasses
 import datetime as dt
-import itertools
-import operator
-from collections.abc import Awaitable, Iterable, Sequence
-from dataclasses import dataclass, field
-from decimal import Decimal
-from typing import TypeVar
+from dataclasses import dataclass
 
 import asyncpg
 
 from hub import regions as _regions
-from hub import stats_medians as med
 from hub.errors import QueryError
-from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
+from hub.models import RegionLevel
 from hub.sql import stats as q
-from hub.stats_calendar import (
-    CEILING,
-    FLOOR,
-    Block,
-    Granularity,
-    bounds,
-    bucket_end,
-    buckets,
-    clip,
-    cover,
-    merge,
-    net_pair,
-    periods,
-    route,
-    signed_cover,
+from hub.stats_calendar import Granularity, bucket_end, buckets
+from hub.stats_query import (
+    OVERDUE_DAYS,
+    ActivityStats,
+    Query,
+    StatsFilter,
+    StatsResult,
+    WishStats,
+    beijing_today,
+    code_range,
+    empty_result,
 )
 
 __all__ = [
@@ -85,9 +67,6 @@ __all__ = [
     "stats_series",
     "warm",
 ]
-
-OVERDUE_DAYS = 30
-BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 
 # Descriptions for the schema (copied into schema/stats.py).
 MEDIAN_DESCRIPTION = (
@@ -110,50 +89,6 @@ BY_REGION_DESCRIPTION = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class StatsFilter:
-    region_code: str | None = None
-    from_: dt.date | None = None
-    to: dt.date | None = None
-    category: WishCategory | None = None
-    beneficiary_group: BeneficiaryGroup | None = None
-    source_code: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class WishStats:
-    submitted: int  # every status
-    open: int
-    claimed: int  # CLAIMED now
-    fulfilled: int
-    cancelled: int
-    pending: int
-    fulfillment_rate: float  # fulfilled / (submitted - cancelled), 0 when that is 0
-    median_hours_to_claim: float | None  # over wishes with claimedAt; see MEDIAN_DESCRIPTION
-    median_hours_to_fulfill: float | None  # submittedAt -> fulfilledAt
-    overdue: int  # overdue(OVERDUE_DAYS) as of the ``today`` the figures were read for
-
-
-@dataclass(frozen=True, slots=True)
-class ActivityStats:
-    activities: int
-    sessions: int
-    volunteer_attendances: int
-    beneficiaries: int
-    volunteer_hours: float  # summed exactly as decimals
-
-
-@dataclass(frozen=True, slots=True)
-class StatsResult:
-    wishes: WishStats
-    activities: ActivityStats
-    teams: int
-    team_members: int
-    stations: int
-
-
-def beijing_today(now: dt.datetime | None = None) -> dt.date:
-    return (now or dt.datetime.now(dt.UTC)).astimezone(BEIJING).date()
 
 
 # ---------------------------------------------------------------- public API
@@ -173,8 +108,8 @@ async def stats(
     one is idle, for statements that can run at once (the same figures)."""
     scope = _scope(f.region_code)
     if scope is None:
-        return _empty(medians)
-    query = _Query.build(f, [scope.prefix], scope.lvl, today, medians)
+        return empty_result(medians)
+    query = Query.build(f, [scope.prefix], scope.lvl, today, medians)
     query.set_dates(f.from_, f.to)
     out = await query.run(conn, pool)
     return out[(scope.prefix, None)]
@@ -204,12 +139,12 @@ async def stats_by_region(
         codes = sorted(r.code for r in _regions.reference_regions()
                        if r.level is level and r.code.startswith(scope.prefix))
     else:
-        lo, hi = _code_range(scope.prefix)
+        lo, hi = code_range(scope.prefix)
         codes = [r["code"] for r in await conn.fetch(q.REGIONS_IN_RANGE, level.value, lo, hi)]
     if not codes:
         return []
     prefixes = [_regions.prefix_of(c) for c in codes]
-    query = _Query.build(f, prefixes, _LVL.get(level), today, medians and figures,
+    query = Query.build(f, prefixes, _LVL.get(level), today, medians and figures,
                          within=scope.prefix, overdue_days=overdue_days)
     query.set_dates(f.from_, f.to, figures=figures)
     out = await query.run(conn, pool)
@@ -241,7 +176,7 @@ async def stats_series(
     if lo >= hi:
         return []
     starts = buckets(lo, hi, granularity)
-    query = _Query.build(f, [scope.prefix], scope.lvl, today, medians,
+    query = Query.build(f, [scope.prefix], scope.lvl, today, medians,
                          overdue_days=overdue_days)
     query.set_series(lo, hi, granularity, starts)
     out = await query.run(conn, pool)
@@ -255,7 +190,7 @@ async def overdue(
     scope = _scope(f.region_code)
     if scope is None:
         return 0
-    query = _Query.build(f, [scope.prefix], scope.lvl, today, False,
+    query = Query.build(f, [scope.prefix], scope.lvl, today, False,
                                overdue_days=days)
     query.set_dates(f.from_, f.to, figures=False)
     out = await query.run(conn)
@@ -320,21 +255,13 @@ def bucket_filter(f: StatsFilter, start: dt.date, granularity: Granularity | str
     return dataclasses.replace(f, from_=lo, to=hi)
 
 
-# ---------------------------------------------------------------- scope and codes
-
-# The series bucket one period of a cell grain is.
-_GRAIN_BUCKET = {"D": Granularity.DAY, "M": Granularity.MONTH, "Y": Granularity.YEAR}
+# ---------------------------------------------------------------- the filter's region
 
 # Rollup level of a region's cells: 1 province, 2 city, 3 county; towns and
 # villages have none (their figures come from the records).
 _LVL = {RegionLevel.PROVINCE: 1, RegionLevel.CITY: 2, RegionLevel.COUNTY: 3}
 _DEPTH = {RegionLevel.PROVINCE: 0, RegionLevel.CITY: 1, RegionLevel.COUNTY: 2,
           RegionLevel.TOWN: 3, RegionLevel.VILLAGE: 4}
-_CATEGORIES = list(WishCategory)
-# Area keys of the province's cities, and of records placed at the province itself.
-_CITY_AREAS = ["2100", *(r.code[:4] for r in _regions.reference_regions()
-                        if r.level is RegionLevel.CITY)]
-_GROUPS = list(BeneficiaryGroup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -358,620 +285,3 @@ def _scope(code: str | None) -> _Scope | None:
     return _Scope(canon, level, _regions.prefix_of(canon), _LVL.get(level))
 
 
-def _code_range(prefix: str) -> tuple[str, str]:
-    """``[lo, hi)`` holding exactly the codes that start with ``prefix`` (in "C" order)."""
-    return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
-
-
-def _counted(lvl: int, g: str, dims: str) -> bool:
-    """Mirror of stats_counted() in migration 0003."""
-    if lvl == 1:
-        return g != "D" or dims != "cg"
-    if lvl == 2:
-        return dims == "" or (g != "D" and dims != "cg")
-    return dims == ""
-
-
-def _histogram(lvl: int, g: str) -> bool:
-    """Mirror of stats_histogram() in migration 0003 (cells without dimensions)."""
-    return lvl < 3 or g != "D"
-
-
-# ---------------------------------------------------------------- one query
-
-
-_COARSE = len(med.COARSE_EDGES) + 1
-_NO_BUCKET = dt.date.max  # "no series bucket" where SQL wants a date: asyncpg sends 'infinity'
-
-
-class _Acc:
-    """What one group (a region, or a series bucket) adds up to."""
-
-    # A plain class rather than a dataclass with default factories: a year of
-    # days makes 365 of them per request, and this __init__ takes 0.75 µs, not 1.3.
-    __slots__ = ("activity", "coarse", "counts", "hours", "medians", "network", "overdue",
-                 "srcs", "volunteer_hours")
-
-    def __init__(self) -> None:
-        self.counts = [0] * 8
-        self.overdue = 0
-        # One-hour counts read from the records (blocks no cell holds).
-        self.hours: dict[str, dict[int, int]] = {"c": {}, "f": {}}
-        # Coarse histograms, cells and records together.
-        self.coarse = {"c": [0] * _COARSE, "f": [0] * _COARSE}
-        self.medians: dict[str, float | None] = {}
-        self.activity = [0] * 4
-        self.volunteer_hours = _NO_HOURS
-        self.network = (0, 0, 0)
-        self.srcs: set[int] = set()  # sources with cells here
-
-
-_NO_HOURS = Decimal(0)
-
-# Positions in a FIGURES row: kind, area, bucket, srcs, n1..n9, hours, coarse claim, fulfil.
-_COUNTS_AT = 4
-_CLAIM_AT = _COUNTS_AT + 9 + 1
-_FULFIL_AT = _CLAIM_AT + 1
-_STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
-
-
-@dataclass(slots=True)
-class _Query:
-    """One figures request: its groups, its dates split over cells and records."""
-
-    prefixes: list[str]
-    lvl: int | None
-    within: str  # the subtree records are read from
-    dims: str
-    cat: int
-    grp: int
-    category: str | None
-    group: str | None
-    src: str | None  # a source code; one the hub does not know matches nothing
-    today: dt.date
-    medians: bool
-    overdue_days: int
-    unit: str | None = None
-    bucket_keys: list[dt.date | None] = field(default_factory=lambda: [None])
-    # (tag, block): tag 0 the filter's dates, 1 the overdue dates, 3 the
-    # filter's dates from the overdue cutoff on (see set_dates).
-    cell_blocks: list[tuple[int, Block]] = field(default_factory=list)
-    record_blocks: list[tuple[int, Block]] = field(default_factory=list)
-    activity_blocks: list[Block] = field(default_factory=list)
-    series: Granularity | None = None
-    network: bool = True  # teams and stations too
-    overdue_from_open: bool = False  # daily buckets: see set_series
-    overdue_by_rest: bool = False  # see set_dates
-    _clipped: dict[dt.date | None, list[Block]] = field(default_factory=dict)
-
-    @classmethod
-    def build(
-        cls,
-        f: StatsFilter,
-        prefixes: list[str],
-        lvl: int | None,
-        today: dt.date | None,
-        medians: bool,
-        *,
-        within: str | None = None,
-        overdue_days: int = OVERDUE_DAYS,
-    ) -> _Query:
-        dims = ("c" if f.category else "") + ("g" if f.beneficiary_group else "")
-        return cls(
-            prefixes=prefixes, lvl=lvl, within=within or prefixes[0], dims=dims,
-            cat=_CATEGORIES.index(f.category) + 1 if f.category else 0,
-            grp=_GROUPS.index(f.beneficiary_group) + 1 if f.beneficiary_group else 0,
-            category=f.category.value if f.category else None,
-            group=f.beneficiary_group.value if f.beneficiary_group else None,
-            src=f.source_code, today=today or beijing_today(), medians=medians,
-            overdue_days=overdue_days,
-        )
-
-    # ------------------------------------------------------------ dates
-
-    def _split(self, blocks: Iterable[Block], tag: int) -> None:
-        lvl = self.lvl
-        cells, records = route(
-            blocks, lambda g: lvl is not None and _counted(lvl, g, self.dims))
-        self.cell_blocks += [(tag, b) for b in cells]
-        self.record_blocks += [(tag, b) for b in records]
-
-    def _cutoff(self) -> dt.date:
-        return self.today - dt.timedelta(days=self.overdue_days)
-
-    def _until(self) -> dt.date:
-        """Periods from here on hold nothing yet (wishes are not submitted tomorrow)."""
-        return self.today + dt.timedelta(days=1)
-
-    def _cover(self, lo: dt.date, hi: dt.date) -> list[Block]:
-        """``[lo, hi)`` as the cells to read: a year up to last week as the year
-        less a few days rather than its months and edge days one by one.
-
-        Only without a category or group: then every grain has cells at every
-        level, and one-hour counts come from histograms (a county's days from
-        those days' records). With one, some blocks are read from the records,
-        where taking a period away would cost as much as reading it.
-        """
-        if self.lvl is not None and not self.dims:
-            return signed_cover(lo, hi, self._until())
-        return cover(lo, hi)
-
-    def set_dates(self, lo: dt.date | None, hi: dt.date | None, *, figures: bool = True) -> None:
-        a, z = bounds(lo, hi)
-        cutoff = self._cutoff()
-        self.network = figures
-        if not figures:
-            self._split(self._cover(a, min(z, cutoff)), 1)
-            return
-        blocks = self._cover(a, z)
-        self._split(blocks, 0)
-        self.activity_blocks = blocks
-        late, rest = self._cover(a, min(z, cutoff)), self._cover(max(a, cutoff), z)
-        until = self._until()
-        if a < cutoff < z and periods(rest, until) < periods(late, until):
-            # The overdue wishes are the OPEN ones of the whole range, counted
-            # anyway, less those of its days from the cutoff on: fewer cells
-            # when the cutoff is near the end (a year up to last week: a few
-            # days rather than the year's edge days and months again).
-            self.overdue_by_rest = True
-            self._split(rest, 3)
-        else:
-            self._split(late, 1)
-
-    def set_series(self, lo: dt.date, hi: dt.date, granularity: Granularity,
-                   starts: Sequence[dt.date]) -> None:
-        self.series = granularity
-        self.unit = granularity.unit
-        self.bucket_keys = list(starts)
-        if granularity is Granularity.DAY:
-            # Every bucket one day: the range is one block of days, and a day's
-            # overdue wishes are its OPEN ones when it lies before the cutoff
-            # (counted once, with the others; see run).
-            main = [Block("D", lo, hi)]
-            self.overdue_from_open = True
-        else:
-            main, late = [], []
-            cutoff = self._cutoff()
-            for start in starts:
-                a, z = max(start, lo), min(bucket_end(start, granularity), hi)
-                main += cover(a, z, granularity.coarsest)
-                late += cover(a, min(z, cutoff), granularity.coarsest)
-            self._split(merge(late), 1)
-        self._split(merge(main), 0)
-        self.activity_blocks = merge(main)
-
-    # ------------------------------------------------------------ reading
-
-    async def run(self, conn: asyncpg.Connection, pool: asyncpg.Pool | None = None
-                  ) -> dict[tuple[str, dt.date | None], StatsResult]:
-        """The figures of every group; ``pool`` may lend a second connection.
-
-        It is borrowed only when a connection is idle (under load none is, and
-        the statements run one after the other on ``conn``), and only for
-        medians over many groups (a table, a series) or read both from
-        histograms and from records (a county's days have no histogram).
-        Then PostgreSQL uses both cores for one request: the wish cells, then
-        the histograms' hours on ``conn``; the other cells, then the records'
-        hours on the second (these wait for the wish cells' coarse counts).
-        """
-        accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
-        stored = self._stored_periods(accs) if self.medians else {}
-        await self._stored_medians(conn, accs, stored)
-        # Histograms are summed only for the groups whose medians are not stored.
-        coarse = self.medians and len(stored) < len(accs)
-        if (coarse and pool is not None and (len(accs) > 1 or self._fine_from_both())
-                and pool.get_idle_size() > 0):
-            async with pool.acquire() as other:
-                await self._read(conn, other, accs, coarse, stored)
-        else:
-            await self._read(conn, None, accs, coarse, stored)
-        return {key: _result(acc, self.medians) for key, acc in accs.items()}
-
-    async def _read(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
-                    accs: dict[tuple[str, dt.date | None], _Acc], coarse: bool,
-                    stored: dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]) -> None:
-        # With a second connection, the other cells are read on it while the
-        # wish cells and the medians' first step run on ``conn``: only the
-        # medians' second step waits for them (it reads records on ``other``).
-        side: asyncio.Task[None] | None = None
-        if self.lvl is not None and other is not None:
-            side = asyncio.ensure_future(self._cells(other, accs, q.OTHER_FIGURES, False))
-        try:
-            if self.lvl is None:
-                await self._activity_records(conn, accs)
-                if self.network:
-                    await self._network_records(conn, accs)
-            elif side is not None:
-                await self._cells(conn, accs, q.WISH_FIGURES, coarse)
-            else:
-                await self._cells(conn, accs, q.FIGURES if coarse else q.FIGURES_COUNTS, coarse)
-            await self._wish_records(conn, accs)
-            if self.medians:
-                await self._medians(conn, other, side,
-                                    {k: a for k, a in accs.items() if k not in stored})
-            if side is not None:
-                await asyncio.shield(side)  # the caller's cancellation is not its
-        except BaseException:
-            if side is not None:
-                await _settle(side)
-            raise
-        if self.overdue_from_open:
-            cutoff = self._cutoff()
-            for (_, day), acc in accs.items():
-                if day is not None and day < cutoff:
-                    acc.overdue = acc.counts[_STATUS_INDEX["OPEN"]]
-        elif self.overdue_by_rest:
-            for acc in accs.values():
-                acc.overdue += acc.counts[_STATUS_INDEX["OPEN"]]  # less the rest's, read above
-
-    def _fine_from_both(self) -> bool:
-        """Whether the medians' one-hour counts come both from histograms and from records."""
-        lvl = self.lvl
-        return lvl is not None and not self.dims and len(
-            {_histogram(lvl, b.g) for t, b in self.cell_blocks if t == 0}) == 2
-
-    def _stored_periods(self, accs: dict[tuple[str, dt.date | None], _Acc]
-                        ) -> dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]:
-        """Groups whose dates are exactly one histogram period: (area, g, p) each.
-
-        Their medians are kept per period, over all sources together
-        (migrations 0005, 0006), so a source, category or group filter rules
-        them out.
-        """
-        lvl = self.lvl
-        if lvl is None or self.dims or self.src is not None or any(
-                t == 0 for t, _ in self.record_blocks):
-            return {}
-        out = {}
-        for key in accs:
-            blocks = self._cell_blocks(key[1])
-            if len(blocks) != 1:
-                continue
-            b = blocks[0]
-            if b.sign != 1 or not _histogram(lvl, b.g):
-                continue
-            if b.hi == bucket_end(b.lo, _GRAIN_BUCKET[b.g]):
-                out[key] = (key[0], b.g, b.lo)
-            elif (b.g, b.lo, b.hi) == ("Y", FLOOR, CEILING):
-                out[key] = (key[0], "A", FLOOR)  # all time: no dates in the filter
-        return out
-
-    async def _stored_medians(self, conn: asyncpg.Connection,
-                              accs: dict[tuple[str, dt.date | None], _Acc],
-                              stored: dict[tuple[str, dt.date | None], tuple[str, str, dt.date]]
-                              ) -> None:
-        """The stored medians of ``stored``'s groups. Groups whose periods changed
-        since their medians were computed, or have none computed (a period
-        without a wish has none either: summing its histograms costs nothing),
-        leave ``stored``: their histograms are summed instead."""
-        if not stored:
-            return
-        spans: dict[tuple[str, str], list[dt.date]] = {}
-        for area, g, p in stored.values():
-            span = spans.setdefault((area, g), [p, p])
-            span[0], span[1] = min(span[0], p), max(span[1], p)
-        keys = list(spans)
-        rows = await conn.fetch(q.STORED_MEDIANS, [k[0] for k in keys], [k[1] for k in keys],
-                                [spans[k][0] for k in keys], [spans[k][1] for k in keys])
-        kept: dict[tuple[str, str, dt.date], asyncpg.Record] = {}
-        marked: set[tuple[str, str, dt.date]] = set()
-        for r in rows:
-            period = (r["area"], r["g"], r["p"])
-            if r["kind"] == "d":
-                marked.add(period)
-            else:
-                kept[period] = r
-        for key, period in list(stored.items()):
-            row = kept.get(period)
-            if row is None or period in marked:
-                del stored[key]
-            else:
-                accs[key].medians = {"c": row["claim"], "f": row["fulfil"]}
-
-    def _ranges(self, tagged: Sequence[tuple[int, Block]]) -> list[list[object]]:
-        """(tag, g, lo, hi, sign) as parallel arrays, as the statements take them."""
-        return [[t for t, _ in tagged], [b.g for _, b in tagged], [b.lo for _, b in tagged],
-                [b.hi for _, b in tagged], [b.sign for _, b in tagged]]
-
-    def _key(self, area: str, bucket: dt.date | None) -> tuple[str, dt.date | None]:
-        return (area, bucket if self.unit else None)
-
-    async def _cells(self, conn: asyncpg.Connection,
-                     accs: dict[tuple[str, dt.date | None], _Acc], statement: str,
-                     coarse: bool) -> None:
-        """The figures the cells hold: all of them or a part (see q.FIGURES)."""
-        if statement is q.OTHER_FIGURES:
-            rows = await conn.fetch(statement, *self._ranges([(2, b) for b in self.activity_blocks]),
-                                    self.unit, self.prefixes, self.src, self.network)
-        else:
-            wish = self._wish_periods()
-            tagged = [(0, b) for b, _ in wish]
-            odue = [n for _, n in wish]
-            if statement is not q.WISH_FIGURES:
-                tagged += [(2, b) for b in self.activity_blocks]
-                odue += [0] * len(self.activity_blocks)
-            # WISH_FIGURES reads no network: a parameter a statement does not
-            # use has no type, and PostgreSQL refuses to prepare it.
-            flag = () if statement is q.WISH_FIGURES else (self.network,)
-            rows = await conn.fetch(statement, *self._ranges(tagged), odue, self.unit,
-                                    self.prefixes, self.cat, self.src, self.grp, *flag)
-        network: dict[str, list[int]] = {}
-        for r in rows:
-            kind = r["kind"]
-            if kind in ("t", "s"):
-                held = network.setdefault(r["area"], [0, 0, 0])
-                if kind == "t":
-                    held[0], held[1] = int(r["n1"]), int(r["n2"])
-                else:
-                    held[2] = int(r["n1"])
-                continue
-            acc = accs.get(self._key(r["area"], r["bucket"]))
-            if acc is None:
-                continue
-            if kind == "w":
-                acc.srcs.update(r["srcs"])
-                counts = acc.counts
-                for i in range(8):
-                    counts[i] += r[_COUNTS_AT + i]
-                acc.overdue += r["n9"]
-                if not coarse:
-                    continue
-                sums = acc.coarse
-                sums["c"] = list(map(operator.add, sums["c"], r[_CLAIM_AT]))
-                sums["f"] = list(map(operator.add, sums["f"], r[_FULFIL_AT]))
-            else:
-                activity = acc.activity
-                for i in range(4):
-                    activity[i] += r[_COUNTS_AT + i]
-                acc.volunteer_hours += r["hours"]
-        for (area, _), acc in accs.items():
-            found = network.get(area)
-            if found is not None:
-                acc.network = (found[0], found[1], found[2])
-
-    def _wish_periods(self) -> list[tuple[Block, int]]:
-        """Each wish cell period once, with its count for the filter's figures
-        (the block's sign) and for the overdue wishes: the OPEN ones in the
-        overdue blocks (tag 1), less those in the rest's (tag 3)."""
-        return net_pair([b for t, b in self.cell_blocks if t == 0],
-                        [b if t == 1 else Block(b.g, b.lo, b.hi, -b.sign)
-                         for t, b in self.cell_blocks if t in (1, 3)])
-
-    async def _wish_records(self, conn: asyncpg.Connection,
-                            accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        if not self.record_blocks:
-            return
-        lo, hi = _code_range(self.within)
-        key_len = len(self.prefixes[0])
-        # Records are read over plain covers only (see _cover): every sign is 1.
-        tags, _, los, his, _ = self._ranges(self.record_blocks)
-        rows = await conn.fetch(q.BASE_WISHES, tags, los, his, lo, hi, key_len, self.unit,
-                                self.category, self.group, self.src)
-        for r in rows:
-            acc = accs.get(self._key(r["key"], r["bucket"]))
-            if acc is None:
-                continue
-            n = r["n"]
-            if r["kind"] == "s":
-                if r["tag"] in (1, 3):
-                    if r["label"] == "OPEN":
-                        acc.overdue += n if r["tag"] == 1 else -n
-                    continue
-                acc.counts[0] += n
-                acc.counts[_STATUS_INDEX[r["label"]]] += n
-            else:
-                found = acc.hours[r["kind"]]
-                found[r["hours"]] = found.get(r["hours"], 0) + n
-                acc.coarse[r["kind"]][med.coarse_of(r["hours"])] += n
-
-    async def _medians(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
-                       busy: asyncio.Task[None] | None,
-                       accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        """Per group and measure: the coarse buckets holding the middle ranks, then their hours."""
-        requests: list[med.Request] = []
-        for key, acc in accs.items():
-            for m in ("c", "f"):
-                ends = list(itertools.accumulate(acc.coarse[m]))  # ranks before each bucket's end
-                total = ends[-1]
-                if total <= 0:
-                    continue
-                # The buckets holding the middle ranks: the first whose end passes each.
-                for b in sorted({bisect.bisect_right(ends, k) for k in med.middle_ranks(total)}):
-                    below = ends[b - 1] if b else 0
-                    requests.append(med.Request(key, m, b, below, *med.coarse_range(b)))
-        fine = await self._fine(conn, other, busy, requests, accs)
-        by_group: dict[tuple[tuple[str, dt.date | None], str], list[int]] = {}
-        for i, r in enumerate(requests):
-            by_group.setdefault((r.key, r.m), []).append(i)
-        for key, acc in accs.items():
-            for m in ("c", "f"):
-                mine = by_group.get((key, m), [])
-                acc.medians[m] = med.pick(sum(acc.coarse[m]), [requests[i] for i in mine],
-                                          [fine[i] for i in mine], acc.hours[m])
-
-    def _cell_blocks(self, bucket: dt.date | None) -> list[Block]:
-        """The filter's cell blocks, cut to one series bucket."""
-        cached = self._clipped.get(bucket)
-        if cached is None:
-            blocks = [b for t, b in self.cell_blocks if t == 0]
-            if self.series is not None and bucket is not None:
-                blocks = clip(blocks, bucket, bucket_end(bucket, self.series))
-            cached = self._clipped[bucket] = blocks
-        return cached
-
-    async def _fine_cells(self, conn: asyncpg.Connection, requests: list[med.Request],
-                          accs: dict[tuple[str, dt.date | None], _Acc]) -> list[dict[int, int]]:
-        """One-hour counts from the histograms, for cell blocks that have them."""
-        fine: list[dict[int, int]] = [{} for _ in requests]
-        lvl = self.lvl
-        if lvl is None or self.dims:
-            return fine
-        wanted: list[list[object]] = [[] for _ in range(6)]  # i, area, src, m, cb, set
-        blocks: list[list[object]] = [[] for _ in range(5)]  # set, g, lo, hi, sign
-        sets: dict[dt.date | None, int] = {}
-        for i, r in enumerate(requests):
-            s = sets.get(r.key[1])
-            if s is None:
-                s = sets[r.key[1]] = len(sets)
-                for b in self._cell_blocks(r.key[1]):
-                    if _histogram(lvl, b.g):
-                        for column, value in zip(blocks, (s, b.g, b.lo, b.hi, b.sign),
-                                                 strict=True):
-                            column.append(value)
-            if lvl == 1 and self.src is None:
-                pairs = [(r.key[0], 0)]
-            elif lvl == 1:
-                # The province keeps one-hour histograms for all sources together;
-                # one source's are its cities'.
-                pairs = [(area, src) for src in sorted(accs[r.key].srcs) for area in _CITY_AREAS]
-            else:
-                pairs = [(r.key[0], src) for src in sorted(accs[r.key].srcs)]
-            for area, src in pairs:
-                for column, value in zip(wanted, (i, area, src, r.m, r.b, s), strict=True):
-                    column.append(value)
-        if wanted[0] and blocks[0]:
-            for row in await conn.fetch(q.HIST_FINE, *wanted, *blocks):
-                if fine[row["i"]]:  # one request, several sources
-                    _add_hours(fine[row["i"]], row["hours"], row["counts"])
-                else:
-                    fine[row["i"]] = dict(zip(row["hours"], row["counts"], strict=True))
-        return fine
-
-    async def _fine(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
-                    busy: asyncio.Task[None] | None, requests: list[med.Request],
-                    accs: dict[tuple[str, dt.date | None], _Acc]) -> list[dict[int, int]]:
-        """The requests' one-hour counts, from the histograms and the records
-        (on ``other`` at the same time, when there is one, once ``busy`` is done
-        with it)."""
-        if other is not None and requests:
-            fine, rows = await _both(self._fine_cells(conn, requests, accs),
-                                     self._fine_records(other, requests, busy))
-        else:
-            fine = await self._fine_cells(conn, requests, accs)
-            rows = await self._fine_records(conn, requests)
-        index: dict[tuple[tuple[str, dt.date | None], str, int], int] = {
-            (r.key, r.m, r.b): i for i, r in enumerate(requests)}
-        for row in rows:
-            i = index.get((self._key(row["key"], row["bucket"]), row["m"], row["cb"]))
-            if i is None:
-                continue
-            _add_hours(fine[i], row["hours"], row["counts"])
-        return fine
-
-    async def _fine_records(self, conn: asyncpg.Connection, requests: list[med.Request],
-                            busy: asyncio.Task[None] | None = None) -> list[asyncpg.Record]:
-        """One-hour counts from the records, for cell blocks without histograms
-        (on ``conn`` once ``busy``, if any, is done with it)."""
-        lvl = self.lvl
-        wanted: dict[tuple[str, int, int, dt.date, dt.date, int], None] = {}
-        for r in requests:
-            for b in self._cell_blocks(r.key[1]):
-                if lvl is not None and not self.dims and _histogram(lvl, b.g):
-                    continue
-                wanted[(r.m, r.lo, r.hi, b.lo, b.hi, b.sign)] = None
-        if not wanted:
-            return []
-        if busy is not None:
-            # Shielded: ``busy`` is _read's to wait for, whatever becomes of this.
-            await asyncio.shield(busy)
-        ranges = list(wanted)
-        lo, hi = _code_range(self.within)
-        rows: list[asyncpg.Record] = await conn.fetch(
-            q.RECORDS_FINE, [w[0] for w in ranges], [w[1] for w in ranges],
-            [w[2] for w in ranges], [w[3] for w in ranges], [w[4] for w in ranges],
-            [w[5] for w in ranges], len(self.prefixes[0]), self.unit, lo, hi, self.category,
-            self.group, self.src, [r.key[0] for r in requests],
-            [r.key[1] or _NO_BUCKET for r in requests], [r.m for r in requests],
-            [r.b for r in requests])
-        return rows
-
-    async def _activity_records(self, conn: asyncpg.Connection,
-                                accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        blocks = [(0, b) for b in self.activity_blocks]
-        if not blocks:
-            return
-        lo, hi = _code_range(self.within)
-        tags, _, los, his, _ = self._ranges(blocks)  # plain covers only (see _cover)
-        rows = await conn.fetch(q.BASE_ACTIVITIES, tags, los, his, lo, hi,
-                                len(self.prefixes[0]), self.unit, self.src)
-        for r in rows:
-            acc = accs.get(self._key(r["key"], r["bucket"]))
-            if acc is None:
-                continue
-            acc.activity[0] += r["activities"]
-            acc.activity[1] += r["sessions"]
-            acc.activity[2] += r["volunteer_attendances"]
-            acc.activity[3] += r["beneficiaries"]
-            acc.volunteer_hours += r["volunteer_hours"]
-
-    async def _network_records(self, conn: asyncpg.Connection,
-                               accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
-        lo, hi = _code_range(self.within)
-        rows = await conn.fetch(q.BASE_NETWORK, lo, hi, len(self.prefixes[0]), self.src)
-        found = {r["key"]: (int(r["teams"]), int(r["members"]), int(r["stations"]))
-                 for r in rows}
-        for (area, _), acc in accs.items():
-            acc.network = found.get(area, (0, 0, 0))
-
-
-_A = TypeVar("_A")
-_B = TypeVar("_B")
-
-
-async def _both(first: Awaitable[_A], second: Awaitable[_B]) -> tuple[_A, _B]:
-    """Both at once. When the first fails, or the caller is cancelled, that
-    goes on once the second has ended: its connection is then free to be
-    released (see _settle)."""
-    task = asyncio.ensure_future(second)
-    try:
-        a = await first
-        b = await asyncio.shield(task)  # the caller's cancellation is not the second's
-    except BaseException:
-        await _settle(task)
-        raise
-    return a, b
-
-
-async def _settle(task: asyncio.Future[_A]) -> None:
-    """Wait until ``task`` has ended, its own failure, if any, retrieved (the
-    lesser news: not logged). It is not cancelled: asyncpg can leave a
-    connection cancelled in the middle of a statement's protocol waiting for
-    ever (a statement here takes milliseconds; waiting is the safe way)."""
-    await asyncio.wait([task])
-    if not task.cancelled():
-        task.exception()
-
-
-def _add_hours(found: dict[int, int], hours: Sequence[int], counts: Sequence[int]) -> None:
-    """Adds one-hour counts (hours and their counts as two arrays) into ``found``."""
-    for h, n in zip(hours, counts, strict=True):
-        found[h] = found.get(h, 0) + n
-
-
-def _result(acc: _Acc, medians: bool) -> StatsResult:
-    # Sums arrive as Decimal where the rollup statement's union makes a column
-    # numeric: ints here, as the schema says (and as the serializer takes as is).
-    total, pending, open_, claimed, fulfilled, cancelled = map(int, acc.counts[:6])
-    live = total - cancelled
-    return StatsResult(
-        wishes=WishStats(
-            submitted=total, open=open_, claimed=claimed, fulfilled=fulfilled,
-            cancelled=cancelled, pending=pending,
-            fulfillment_rate=fulfilled / live if live > 0 else 0.0,
-            median_hours_to_claim=acc.medians.get("c") if medians else None,
-            median_hours_to_fulfill=acc.medians.get("f") if medians else None,
-            overdue=int(acc.overdue),
-        ),
-        # Sums of bigint columns arrive as Decimal: ints here, as the schema says.
-        activities=ActivityStats(
-            activities=int(acc.activity[0]), sessions=int(acc.activity[1]),
-            volunteer_attendances=int(acc.activity[2]), beneficiaries=int(acc.activity[3]),
-            volunteer_hours=float(acc.volunteer_hours),
-        ),
-        teams=int(acc.network[0]), team_members=int(acc.network[1]),
-        stations=int(acc.network[2]),
-    )
-
-
-def _empty(medians: bool) -> StatsResult:
-    return _result(_Acc(), medians)

@@ -29,9 +29,6 @@ from hub.stats import (
     Granularity,
     StatsFilter,
     StatsResult,
-    _both,
-    _counted,
-    _histogram,
     bucket_filter,
     overdue,
     overdue_by_region,
@@ -42,6 +39,7 @@ from hub.stats import (
     warm,
 )
 from hub.stats_calendar import FLOOR, bucket_end, buckets, cover, signed_cover
+from hub.stats_query import _counted, _histogram
 from hub.stats_refresh import refresh_medians
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -656,46 +654,6 @@ async def test_a_month_less_its_first_days_takes_their_hours_out_of_the_medians(
                                          today=TODAY, pool=pool)
             assert [(code, r.wishes.median_hours_to_claim, r.wishes.median_hours_to_fulfill)
                     for code, r in rows if r.wishes.submitted] == [("210106", 6.0, 6.0)]
-
-
-async def _second_statement(ended: asyncio.Event) -> None:
-    """Stands for the statement on the second connection: 0.2 s, then ``ended``."""
-    await asyncio.sleep(0.2)
-    ended.set()
-
-
-async def test_when_one_of_two_statements_at_once_fails_the_error_waits_for_the_other() -> None:
-    """Two statements on two connections: an error in one reaches the caller
-    only once the other has ended, so that both connections can go back to
-    the pool (one still busy would be closed rather than reused)."""
-    ended = asyncio.Event()
-    slow = _second_statement(ended)
-
-    async def failing() -> None:
-        await asyncio.sleep(0)
-        raise asyncpg.QueryCanceledError("canceling statement due to statement timeout")
-
-    with pytest.raises(asyncpg.QueryCanceledError):
-        await _both(failing(), slow)
-    assert ended.is_set()
-
-
-async def test_a_caller_cancelled_during_two_statements_lets_the_second_end() -> None:
-    """A request cancelled (its client gone) while two statements run: the
-    second is not cancelled mid-statement but waited for, then the
-    cancellation goes on."""
-    ended = asyncio.Event()
-    slow = _second_statement(ended)
-
-    async def first() -> None:
-        await asyncio.sleep(0)
-
-    caller = asyncio.ensure_future(_both(first(), slow))
-    await asyncio.sleep(0.05)
-    caller.cancel()
-    with pytest.raises(asyncio.CancelledError):
-        await caller
-    assert ended.is_set()
 
 
 async def test_a_table_whose_wish_cells_fail_ends_its_other_cells_before_the_error(
