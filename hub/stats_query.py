@@ -713,8 +713,8 @@ def _add_hours(found: dict[int, int], hours: Sequence[int], counts: Sequence[int
 
 
 def _result(acc: _Acc, medians: bool) -> StatsResult:
-    # Sums arrive as Decimal where the rollup statement's union makes a column
-    # numeric: ints here, as the schema says (and as the serializer takes as is).
+    # A sum of bigints is numeric: what the records' statements sum may arrive
+    # as Decimal. Ints here, as the schema says (and as the serializer takes as is).
     total, pending, open_, claimed, fulfilled, cancelled = map(int, acc.counts[:6])
     live = total - cancelled
     return StatsResult(
@@ -726,7 +726,6 @@ def _result(acc: _Acc, medians: bool) -> StatsResult:
             median_hours_to_fulfill=acc.medians.get("f") if medians else None,
             overdue=int(acc.overdue),
         ),
-        # Sums of bigint columns arrive as Decimal: ints here, as the schema says.
         activities=ActivityStats(
             activities=int(acc.activity[0]), sessions=int(acc.activity[1]),
             volunteer_attendances=int(acc.activity[2]), beneficiaries=int(acc.activity[3]),

@@ -112,19 +112,22 @@ select {_bucket(a)} as bucket,
  group by 1) x"""
 
 
-# Named as the wish branch's columns: OTHER_FIGURES begins with them.
+# Named as the wish branch's columns: OTHER_FIGURES begins with them. A sum
+# of bigints is numeric: cast back, or the union makes the wish counts in the
+# same columns numeric too (a year of days: 2,000 Decimals decoded and added).
 def _other_branches(nulls: str, a: dict[str, str]) -> str:
     return f"""
 select 'a' as kind, c.area, {_bucket(a)} as bucket, null::smallint[] as srcs,
-       sum(c.activities * r.sign) as n1, sum(c.sessions * r.sign) as n2,
-       sum(c.volunteer_attendances * r.sign) as n3, sum(c.beneficiaries * r.sign) as n4,
+       sum(c.activities * r.sign) as n1, sum(c.sessions * r.sign)::bigint as n2,
+       sum(c.volunteer_attendances * r.sign)::bigint as n3,
+       sum(c.beneficiaries * r.sign)::bigint as n4,
        null as n5, null as n6, null as n7, null as n8, null as n9,
        sum(c.volunteer_hours * r.sign) as hours, {nulls}
   from r join stats_activity_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
  where r.tag = 2 and c.area = any({a['areas']}::text[]) and {_source(a)}
  group by 2, 3
 union all
-select 't', c.area, null, null, sum(c.teams), sum(c.members), null, null, null, null, null, null,
+select 't', c.area, null, null, sum(c.teams), sum(c.members)::bigint, null, null, null, null, null, null,
        null, null, {nulls}
   from stats_team_cells c where c.area = any({a['areas']}::text[]) and {_source(a)}
    and {a['network']}
