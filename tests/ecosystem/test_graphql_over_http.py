@@ -6,6 +6,8 @@ import json
 
 import httpx
 
+from hub.http.graphql import graphql_app
+
 GRJ = "application/graphql-response+json"
 
 
@@ -99,3 +101,17 @@ async def test_big_bodies_are_refused_before_reading(client: httpx.AsyncClient) 
     body = json.dumps({"query": "{ __typename }", "variables": {"x": "a" * (1024 * 1024)}})
     response = await client.post("/graphql", content=body, headers={"content-type": "application/json"})
     assert response.status_code == 413
+
+
+async def test_answers_are_compact_utf8_with_chinese_text_as_is(client: httpx.AsyncClient) -> None:
+    response = await post(client, {"query": '{ region(code: "210100") { name } }'})
+    assert response.content == '{"data":{"region":{"name":"沈阳市"}}}'.encode()
+
+
+def test_a_value_the_fast_encoder_refuses_is_still_encoded() -> None:
+    """An int beyond 64 bits (no field of ours has one; a custom scalar might)."""
+    endpoint = graphql_app()
+    value = {"data": {"big": 2**70, "name": "沈阳市", "rate": 0.5}}
+    encoded = endpoint.encode_json(value)
+    assert json.loads(encoded) == value
+    assert "沈阳市".encode() in encoded
