@@ -8,13 +8,19 @@ series buckets, ``overdue(days)`` per row and per point, and errors.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import itertools
+import json
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
 from hub import stats as hub_stats
+from hub.app import create_app
+from hub.config import parse_config
 from hub.models import RegionLevel, WishCategory
 from resolvers.loaders import _overdue_batch
 from tests.http.conftest import (
@@ -25,6 +31,7 @@ from tests.http.conftest import (
     wenhuayun_items,
 )
 
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 FIGURES = """
   wishes { submitted open claimed fulfilled cancelled fulfillmentRate
            medianHoursToClaim medianHoursToFulfill overdue late: overdue(days: 0) }
@@ -218,3 +225,47 @@ async def test_overdue_of_a_row_its_list_no_longer_has_is_counted_alone(
             region_code="210102", category=WishCategory.STUDY_SUPPLIES), 0)
         everywhere = await hub_stats.overdue(conn, hub_stats.StatsFilter(), 0)
     assert late == alone and 0 < late < everywhere
+
+
+async def test_a_figure_read_after_a_pushs_200_includes_that_push(clean_db: asyncpg.Pool) -> None:
+    """As the office and a city platform meet: 盛京使者 pushes (signed), and the
+    very next read counts it, in its region, on its Beijing day; a later
+    version deleting the wish takes it out as soon as its push is answered."""
+    token, secret = "tok-sj-1", "s3cret-sj"
+    config = parse_config({
+        "public": {"enabled": True}, "security": {"rate_limit": {"enabled": False}},
+        "sources": {"shengjing": {"token": token, "secret": secret}},
+    })
+
+    async def push(body: bytes) -> None:
+        signature = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        r = await client.post("/ingest/shengjing", content=body, headers={
+            "Authorization": f"Bearer {token}", "X-Hub-Signature-256": signature,
+            "Content-Type": "application/json"})
+        assert r.status_code == 200, r.text
+
+    query = """query($f: StatsFilter) { stats(filter: $f) {
+        wishes { submitted fulfilled medianHoursToFulfill } teams teamMembers } }"""
+    # 沈阳 (210100), the wish's Beijing day (submitted 2022-03-05 10:12 +08:00), the next day.
+    day = {"regionCode": "210100", "from": "2022-03-05", "to": "2022-03-06"}
+    after = {"regionCode": "210100", "from": "2022-03-06"}
+    example = json.loads((FIXTURES / "shengjing" / "example.json").read_bytes())
+    app = create_app(config=config, pool=clean_db)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://hub.test") as client:
+        before = (await gql(client, query, f=day))["data"]["stats"]
+        assert before == {"wishes": {"submitted": 0, "fulfilled": 0, "medianHoursToFulfill": None},
+                          "teams": 0, "teamMembers": 0}
+
+        await push(json.dumps(example, ensure_ascii=False).encode())
+        read = (await gql(client, query, f=day))["data"]["stats"]
+        # Fulfilled 2022-03-13 17:45: 199 whole hours after it was submitted.
+        assert read == {"wishes": {"submitted": 1, "fulfilled": 1, "medianHoursToFulfill": 199.0},
+                        "teams": 1, "teamMembers": 46}
+        later = (await gql(client, query, f=after))["data"]["stats"]
+        assert later["wishes"]["submitted"] == 0
+
+        wish = dict(example["records"][0], delFlag=1, updateTime="2022-03-20 09:00:00")
+        await push(json.dumps(dict(example, records=[wish]), ensure_ascii=False).encode())
+        gone = (await gql(client, query, f=day))["data"]["stats"]
+        assert gone["wishes"] == {"submitted": 0, "fulfilled": 0, "medianHoursToFulfill": None}
