@@ -231,7 +231,8 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.WISH_FIGURES, no, no, no, no, no, no, None, no, 0, None, 0)
         await conn.fetch(q.OTHER_FIGURES, no, no, no, no, no, None, no, None, False)
-        await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no, no)
+        await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no)
+        await conn.fetch(q.HIST_FINE_SETS, no, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
                          None, None, no, no, no, no)

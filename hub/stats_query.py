@@ -571,15 +571,17 @@ class Query:
         if lvl is None or self.dims:
             return fine
         wanted: list[list[object]] = [[] for _ in range(6)]  # i, area, src, m, cb, set
-        blocks: list[list[object]] = [[] for _ in range(5)]  # set, g, lo, hi, sign
+        blocks: list[list[object]] = [[] for _ in range(4)]  # g, lo, hi, sign
         sets: dict[dt.date | None, int] = {}
+        starts: list[int] = []  # where each set's blocks start (from 1, as SQL arrays)
         for i, r in enumerate(requests):
             s = sets.get(r.key[1])
             if s is None:
                 s = sets[r.key[1]] = len(sets)
+                starts.append(len(blocks[0]) + 1)
                 for b in self._cell_blocks(r.key[1]):
                     if _histogram(lvl, b.g):
-                        for column, value in zip(blocks, (s, b.g, b.lo, b.hi, b.sign),
+                        for column, value in zip(blocks, (b.g, b.lo, b.hi, b.sign),
                                                  strict=True):
                             column.append(value)
             if lvl == 1 and self.src is None:
@@ -594,7 +596,12 @@ class Query:
                 for column, value in zip(wanted, (i, area, src, r.m, r.b, s), strict=True):
                     column.append(value)
         if wanted[0] and blocks[0]:
-            for row in await conn.fetch(q.HIST_FINE, *wanted, *blocks):
+            if len(sets) == 1:
+                rows = await conn.fetch(q.HIST_FINE, *wanted, *blocks)
+            else:
+                starts.append(len(blocks[0]) + 1)
+                rows = await conn.fetch(q.HIST_FINE_SETS, *wanted, *blocks, starts)
+            for row in rows:
                 if fine[row["i"]]:  # one request, several sources
                     _add_hours(fine[row["i"]], row["hours"], row["counts"])
                 else:

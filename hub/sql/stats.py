@@ -159,24 +159,43 @@ OTHER_FIGURES = _OTHER_RANGES + _other_branches(_COARSE_NULLS, _OTHER_ARGS)
 # figures one in all. m: 'c' claim, 'f' fulfil. Each (request, block) is one
 # range of the index of migration 0008, summed by hour in the request's own
 # lateral join (small sorts, not one of all the rows).
-HIST_FINE = """
+#
+# HIST_FINE_SETS: a set's blocks are a slice of the arrays, from $11[s + 1]
+# up to $11[s + 2] (exclusive; s from 0), so that each request reads only
+# its own (a year of days, every day's medians from its histograms: 739
+# requests each filtering 365 blocks spent half of 39 ms). HIST_FINE: one
+# set, every block for every request (slicing would cost a tenth more).
+# ``offset 0`` keeps the planner from joining the blocks to the histograms
+# at once (it guesses ten rows of a slice, and a hash join then reads a
+# request's every period).
+def _hist_fine(blocks: str) -> str:
+    return f"""
 select q.i, x.hours, x.counts
   from unnest($1::integer[], $2::text[], $3::smallint[], $4::text[], $5::smallint[],
               $6::integer[]) as q(i, area, src, m, cb, s)
  cross join lateral (
     select array_agg(y.b) as hours, array_agg(y.n) as counts from (
         select h.b, sum(h.n * k.sign)::integer as n
-          from unnest($7::integer[], $8::text[], $9::date[], $10::date[], $11::integer[])
-               as k(s, g, lo, hi, sign)
-          join stats_wish_hist h
-            on h.area = q.area and h.src = q.src and h.m = q.m::"char" and h.g = k.g::"char"
-           and stats_coarse(h.b) = q.cb and h.p >= k.lo and h.p < k.hi
-         where k.s = q.s
+          from unnest({blocks}) as k(g, lo, hi, sign)
+         cross join lateral (
+             select h.b, h.n from stats_wish_hist h
+              where h.area = q.area and h.src = q.src and h.m = q.m::"char"
+                and h.g = k.g::"char" and stats_coarse(h.b) = q.cb
+                and h.p >= k.lo and h.p < k.hi
+             offset 0) h
          group by 1
     ) y
  ) x
  where x.hours is not null
 """
+
+
+_BLOCK_ARRAYS = ("$7::text[]", "$8::date[]", "$9::date[]", "$10::integer[]")
+HIST_FINE = _hist_fine(", ".join(_BLOCK_ARRAYS))
+HIST_FINE_SETS = _hist_fine(", ".join(
+    f"({array})[($11::integer[])[q.s + 1]:($11::integer[])[q.s + 2] - 1]"
+    for array in _BLOCK_ARRAYS))
+
 
 # Medians kept per period over all sources (migrations 0005, 0006), for the
 # periods [lo, hi] (inclusive: period starts) of each (area, g): rows 'm'

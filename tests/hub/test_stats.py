@@ -656,6 +656,32 @@ async def test_a_month_less_its_first_days_takes_their_hours_out_of_the_medians(
                     for code, r in rows if r.wishes.submitted] == [("210106", 6.0, 6.0)]
 
 
+async def test_each_day_of_a_series_reads_only_its_own_histograms(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """A daily series whose medians are not stored (still marked after
+    deliveries, or asked for one source) sums each day's one-hour histograms
+    apart: 7, 6 and 5 hours on three days (one coarse bucket) stay 7, 6, 5."""
+    days = [dt.date(2026, 2, d) for d in (2, 3, 4)]
+    async with clean_db.acquire() as conn:
+        for n, day in enumerate(days):
+            for k in range(3):
+                at = dt.datetime.combine(day, dt.time(9), tzinfo=BEIJING)
+                minutes = 60 * (7 - n) + 10
+                await _wish(conn, f"W-{n}-{k}", at, status=WishStatus.FULFILLED,
+                            claim=minutes, fulfil=minutes)
+        marked = await conn.fetchval("select count(*) from stats_medians_dirty")
+        assert marked > 0
+        for region in ("210000", "210100"):
+            for source in (None, "shengjing"):
+                f = StatsFilter(region, days[0], days[-1] + dt.timedelta(days=1),
+                                source_code=source)
+                points = await stats_series(conn, f, Granularity.DAY, today=TODAY)
+                assert [(d, r.wishes.median_hours_to_claim, r.wishes.median_hours_to_fulfill)
+                        for d, r in points] == [(d, 7.0 - n, 7.0 - n)
+                                                for n, d in enumerate(days)], (region, source)
+
+
 async def test_a_table_whose_wish_cells_fail_ends_its_other_cells_before_the_error(
     clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -785,7 +811,7 @@ async def test_warming_a_connection_runs_every_statement_of_the_figures(
         # Each statement is now prepared on this connection: later figures skip it.
         cached = {r["statement"] for r in await conn.fetch(
             "select statement from pg_prepared_statements")}
-        for sql in (q.FIGURES, q.FIGURES_COUNTS, q.HIST_FINE, q.STORED_MEDIANS,
+        for sql in (q.FIGURES, q.FIGURES_COUNTS, q.HIST_FINE, q.HIST_FINE_SETS, q.STORED_MEDIANS,
                     q.RECORDS_FINE, q.BASE_WISHES, q.BASE_ACTIVITIES):
             assert sql in cached
 
