@@ -290,15 +290,20 @@ async def _warm(url: str) -> None:
 
 
 async def keep_ingesting(url: str, stop: asyncio.Event, counter: list[int]) -> None:
-    """Deliveries while the figures are read: a small extra seed, pushed body by body."""
+    """Deliveries while the figures are read: a small extra seed, pushed body by body.
+
+    Its random seed changes with every run: the same deliveries again would be
+    duplicates (nothing changed, no period to refresh), and a second run would
+    measure no ingestion at all. ``counter``: deliveries, records accepted."""
     pool = await db.create_pool(url, max_size=2)
     try:
         now = dt.datetime.now(dt.UTC)
-        for source, body in seed.generate(0.002, seed=99, now=now):
+        for source, body in seed.generate(0.002, seed=int(now.timestamp()), now=now):
             if stop.is_set():
                 break
-            await ingest(pool, source, body, via="push")
+            report = await ingest(pool, source, body, via="push")
             counter[0] += 1
+            counter[1] += report.accepted
             await asyncio.sleep(0.05)
     finally:
         await pool.close()
@@ -406,7 +411,7 @@ async def run(args: argparse.Namespace, url: str, port: int) -> None:
                for _ in range(args.requests)]
 
     stop = asyncio.Event()
-    pushed = [0]
+    pushed = [0, 0]
     feeder = asyncio.create_task(keep_ingesting(url, stop, pushed)) if args.ingest else None
     rows: list[tuple[str, int, float, float, float | None]] = []
     conn = await db.connect(url)
@@ -440,7 +445,8 @@ async def run(args: argparse.Namespace, url: str, port: int) -> None:
         "select count(*) from wishes where not deleted and not shadowed")
     print(f"\nstatistics over HTTP (hub.app under uvicorn, {args.workers} worker), "
           f"{total:,} wishes held; sequential requests" +
-          (f"; {pushed[0]} deliveries pushed meanwhile" if args.ingest else ""))
+          (f"; {pushed[0]} deliveries pushed meanwhile ({pushed[1]:,} records accepted)"
+             if args.ingest else ""))
     print(f"{'query':46} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'brute SQL ms':>13}  target")
     for name, n, p50, p99, brute in rows:
         shown = "-" if brute is None else f"{brute:.1f}"
