@@ -15,9 +15,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from hub import db
 from hub.bootstrap import prepare_database
+
+# Property tests judge behaviour, not speed: a per-example deadline only
+# measures how busy the machine is (two cores shared with PostgreSQL).
+settings.register_profile("hub", deadline=None)
+settings.load_profile("hub")
 
 # Tables holding platform data; emptied by ``clean_db`` between tests that
 # count things. Regions and sources are reference data and stay.
