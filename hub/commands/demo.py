@@ -3,7 +3,9 @@
 The demo never touches ``DATABASE_URL``: it runs its own embedded PostgreSQL
 under ``HUB_DATA_DIR/demo`` so that trying the hub cannot write into a real
 database. The data arrives the way real data does: native platform payloads
-through the adapters (``hub.seed``), deterministic for a given day.
+through the adapters (``hub.seed``), deterministic for a given day. The user's
+``HUB_CONFIG`` is honoured on top of the demo's own settings
+(``hub.security.demo``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ import datetime as dt
 import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from hub import db
 from hub.bootstrap import prepare_database
 from hub.commands.serve import add_server_options, serve
-from hub.config import data_dir
-from hub.security.demo import demo_config
+from hub.config import data_dir, load_config
+from hub.security.demo import DemoConfig, demo_config, sample_source, signed_curl
+from hub.security.settings import SecuritySettings
+from hub.sql import ops as q
 
 # About 450 wishes and their teams, stations and activities across the cities.
 DEMO_SCALE = 0.0005
@@ -32,8 +37,9 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-async def _prepare() -> int:
-    server = await asyncio.to_thread(db.start_embedded, data_dir() / "demo")
+async def _prepare(directory: Path) -> int:
+    """Start and fill the demo's database; the number of wishes the API shows."""
+    server = await asyncio.to_thread(db.start_embedded, directory)
     await db.ensure_database(server, db.EMBEDDED_DATABASE)
     url = db.with_database(server, db.EMBEDDED_DATABASE)
     os.environ["DATABASE_URL"] = url  # the served app (and any worker) uses it
@@ -41,34 +47,55 @@ async def _prepare() -> int:
     try:
         await prepare_database(conn)
         held = await conn.fetchval("select count(*) from wishes")
+        if not held:
+            from hub import seed
+
+            pool = await db.create_pool(url, max_size=4)
+            try:
+                await seed.load(pool, DEMO_SCALE, seed=7, now=dt.datetime.now(dt.UTC))
+            finally:
+                await pool.close()
+        shown: int = await conn.fetchval(q.WISHES_SHOWN)
     finally:
         await conn.close()
-    if held:
-        return int(held)
-    from hub import seed
-
-    pool = await db.create_pool(url, max_size=4)
-    try:
-        now = dt.datetime.now(dt.UTC)
-        summary = await seed.load(pool, DEMO_SCALE, seed=7, now=now)
-    finally:
-        await pool.close()
-    return int(getattr(summary, "wishes", 0) or 0)
+    return shown
 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    held = asyncio.run(_prepare())
+    directory = data_dir().expanduser().resolve() / "demo"
+    # The configuration first: a broken HUB_CONFIG ends the demo before any database starts.
+    config = demo_config(directory)
+    print(f"hub demo: its own embedded PostgreSQL in {directory / 'pg'} (never DATABASE_URL)",
+          file=sys.stderr, flush=True)
+    shown = asyncio.run(_prepare(directory))
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
-    # Public reads on, and a province key for the operator views (new every run).
-    token = demo_config(data_dir() / "demo")
-    print(
-        f"hub demo: {held} wishes ready in {time.monotonic() - started:.1f}s\n"
-        f"GraphiQL: http://{host}:{args.port}/graphql\n"
-        f"Operator key (province), for GraphiQL's headers: "
-        f'{{"Authorization": "Bearer {token}"}}',
-        file=sys.stderr,
-        flush=True,
-    )
+    print(banner(config, shown, time.monotonic() - started, f"http://{host}:{args.port}"),
+          file=sys.stderr, flush=True)
     serve(args.host, args.port)
     return 0
+
+
+def banner(config: DemoConfig, wishes: int, seconds: float, url: str) -> str:
+    settings = SecuritySettings.from_config(load_config(config.path))
+    lines = [
+        f"hub demo: {wishes} wishes ready in {seconds:.1f}s",
+        "Configuration: the demo's defaults"
+        + (f" with yours from {config.user_config} over them" if config.user_config
+           else " (no HUB_CONFIG, no ./hub.toml: add one to set sources, keys, CORS…)"),
+        "Sources accepting pushes (POST /ingest/CODE, Bearer token + X-Hub-Signature-256):",
+    ]
+    width = max(len(s.code) for s in config.sources) if config.sources else 0
+    lines += [f"  {s.code:<{width}}  {s.name}: token and secret {s.origin}" for s in config.sources]
+    sample = sample_source(config.sources)
+    if sample is not None:
+        lines += [f"A signed push of {sample.name}, ready to paste:", signed_curl(sample, url)]
+    local = "http://localhost:*, http://127.0.0.1:*" if settings.cors_allow_localhost else ""
+    origins = ", ".join(x for x in (local, *settings.cors_origins) if x) or "none"
+    lines += [
+        f"Browser origins allowed (CORS): {origins}",
+        f"GraphiQL: {url}/graphql",
+        "Operator key (province), for GraphiQL's headers: "
+        f'{{"Authorization": "Bearer {config.token}"}}',
+    ]
+    return "\n".join(lines)

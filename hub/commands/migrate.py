@@ -7,6 +7,7 @@ from typing import Any
 
 from hub import db, migrate
 from hub.bootstrap import prepare_database
+from hub.commands._common import announce_database
 
 
 def register(sub: Any) -> None:
@@ -15,6 +16,7 @@ def register(sub: Any) -> None:
 
 
 async def run(args: argparse.Namespace) -> int:
+    announce_database()
     url = await db.resolve_url()
     conn = await db.connect(url)
     try:

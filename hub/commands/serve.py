@@ -11,6 +11,7 @@ from typing import Any
 
 from hub import db
 from hub.bootstrap import prepare_database
+from hub.commands._common import announce_database
 
 
 def register(sub: Any) -> None:
@@ -26,6 +27,7 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
 
 
 async def prepare() -> str:
+    announce_database()
     url = await db.resolve_url()
     conn = await db.connect(url)
     try:

@@ -52,12 +52,17 @@ class Refusal(Exception):
         return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
+# A front-end under development on this machine, on any port (hub demo allows it).
+LOCAL_ORIGINS = r"http://(localhost|127\.0\.0\.1)(:[0-9]{1,5})?"
+
+
 def security_middleware(security: Security) -> list[Middleware]:
     """CORS outermost (so refusals carry its headers), then the gate."""
     return [
         Middleware(
             CORSMiddleware,
             allow_origins=list(security.settings.cors_origins),
+            allow_origin_regex=LOCAL_ORIGINS if security.settings.cors_allow_localhost else None,
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
             max_age=600,

@@ -10,6 +10,7 @@
     trusted_documents_roles = ["public", "viewer"]   # ... for these roles (public always)
     introspection = ["province", "city", "viewer", "public"]  # roles that may introspect
     cors_origins = []               # front-end origins allowed to call from a browser
+    cors_allow_localhost = false    # also http://localhost:* and http://127.0.0.1:* (hub demo: true)
 
     [security.limits]
     max_depth = 10
@@ -73,6 +74,7 @@ class SecuritySettings:
     trusted_roles: frozenset[Role] = frozenset({Role.PUBLIC, Role.VIEWER})
     introspection_roles: frozenset[Role] = _ALL_ROLES
     cors_origins: tuple[str, ...] = ()
+    cors_allow_localhost: bool = False
     limits: Limits = field(default_factory=Limits)
     rate: RateLimits = field(default_factory=RateLimits)
 
@@ -90,7 +92,7 @@ class SecuritySettings:
         _known(
             sec,
             {"trusted_documents_only", "trusted_documents_roles", "introspection",
-             "cors_origins", "limits", "rate_limit"},
+             "cors_origins", "cors_allow_localhost", "limits", "rate_limit"},
             "[security]",
         )
         trusted = _roles(sec.get("trusted_documents_roles", ["public", "viewer"]),
@@ -104,6 +106,8 @@ class SecuritySettings:
             introspection_roles=_roles(sec.get("introspection", [r.value for r in Role]),
                                        "[security] introspection"),
             cors_origins=_origins(sec.get("cors_origins", [])),
+            cors_allow_localhost=_bool(sec.get("cors_allow_localhost", False),
+                                       "[security] cors_allow_localhost"),
             limits=_limits(config, _table(sec, "limits")),
             rate=_numbers(RateLimits, _table(sec, "rate_limit"), "[security.rate_limit]"),
         )

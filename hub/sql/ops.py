@@ -8,3 +8,7 @@ select code,
 from sources
 order by code
 """
+
+# What the API's `wishes { totalCount }` counts (hub.sql.read's filter with no
+# conditions): `hub demo`'s banner says the same figure.
+WISHES_SHOWN = "select count(*) from wishes where not deleted and not shadowed"

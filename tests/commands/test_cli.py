@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -26,7 +27,9 @@ def _hub(*args: str, env: dict[str, str] | None = None, timeout: float = 60) -> 
 def test_unreachable_database_is_one_clear_line_and_exit_2() -> None:
     result = _hub("migrate", env={"DATABASE_URL": "postgresql://hub:secret@127.0.0.1:1/hub"})
     assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
+    announced, *lines = result.stderr.strip().splitlines()
+    # Which database first (before anything is tried), then the one line of the failure.
+    assert announced == "hub: database: postgresql://hub:***@127.0.0.1:1/hub (DATABASE_URL)"
     assert len(lines) == 1, result.stderr
     assert "cannot connect to PostgreSQL" in lines[0]
     assert "secret" not in lines[0]  # the password is not echoed
@@ -36,8 +39,22 @@ def test_unreachable_database_is_one_clear_line_and_exit_2() -> None:
 def test_malformed_database_url_is_one_clear_line_and_exit_2() -> None:
     result = _hub("migrate", env={"DATABASE_URL": "not a url"})
     assert result.returncode == 2
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("hub: database: ")
+    assert len(lines) == 2, result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_command_says_which_embedded_database_it_creates(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HUB_DATA_DIR", "HUB_CONFIG")}
+    result = subprocess.run(
+        [sys.executable, "-m", "hub.cli", "migrate"], cwd=tmp_path, env=env,
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"hub: database: the embedded PostgreSQL in {tmp_path.resolve() / '.hub-data' / 'pg'}")
+    assert "HUB_DATA_DIR not set" in first and "creating a new one" in first
 
 
 async def test_migrate_is_idempotent_and_refuses_a_newer_database(scratch_url: str) -> None:
