@@ -50,3 +50,23 @@ def county_by_name(fields: Fields, key: str, places: Places, scope_code: str, sc
 def county_of(places: Places, code: str) -> Region | None:
     """The county-level region holding a 6-, 9- or 12-digit code."""
     return places.region(code[:6])
+
+
+def county_or_town_by_names(
+    fields: Fields, county_key: str, town_key: str, places: Places, scope_code: str, scope_name: str
+) -> Region:
+    """The town a person typed (``town_key``) when it is an official town of the
+    typed county (``county_key``), else that county; an unknown county rejects.
+
+    A town name the reference data does not hold is no reason to reject a
+    record: it then stays at its county, which is right, only coarser.
+    """
+    county = county_by_name(fields, county_key, places, scope_code, scope_name)
+    try:
+        typed = fields.opt_text(town_key)
+    except Invalid:  # not a string: the county is still right
+        return county
+    if not typed:
+        return county
+    town = places.town_by_name(typed, county.code)
+    return town if town is not None else county

@@ -22,7 +22,7 @@ from adapters._clock import epoch_micros
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._names import mask_name
-from adapters._places import county_by_name
+from adapters._places import county_by_name, county_or_town_by_names
 from adapters._privacy import mask_key, names_organisation, replace_names, scrubbed_copy
 from hub.errors import AdapterError
 from hub.models import (
@@ -103,7 +103,7 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
         beneficiary_group=fields.label("objType", _labels.beneficiary_group),
         beneficiary_name=None if name is None else mask_name(name),
         status=fields.choice("status", _STATUS),
-        region=county_by_name(fields, "areaName", places, _INFO.scope_code, _CITY),
+        region=county_or_town_by_names(fields, "areaName", "streetName", places, _INFO.scope_code, _CITY),
         submitted_at=submitted_at,
         claimed_at=claim_time or (submitted_at if claims else None),
         fulfilled_at=fields.opt_beijing("finishTime"),

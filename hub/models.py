@@ -164,6 +164,14 @@ class Places(Protocol):
         """
         ...
 
+    def town_by_name(self, name: str, county: str) -> Region | None:
+        """The town (乡镇/街道) of ``county`` whose official name a person typed.
+
+        Accepts the name with or without its suffix (霁虹街道, 霁虹, 霁虹街道办事处);
+        None when no town or more than one matches.
+        """
+        ...
+
 
 # ---------------------------------------------------------------- incoming records
 

@@ -19,6 +19,8 @@ from hub.models import Region, RegionLevel
 # Longest first; the shortened forms stand beside the full name, never replace it.
 _SUFFIXES = ("蒙古族自治县", "满族自治县", "自治县", "新区", "区", "县", "市")
 _PROVINCE_PREFIXES = ("辽宁省", "辽宁")
+# What people add to or leave off a town's name; longest first.
+_TOWN_SUFFIXES = ("街道办事处", "办事处", "街道", "民族乡", "满族乡", "朝鲜族乡", "蒙古族乡", "镇", "乡", "街")
 _SPACE = re.compile(r"\s+")
 
 
@@ -59,6 +61,13 @@ class ReferencePlaces:
         self._full: dict[str, set[str]] = {}
         self._short: dict[str, set[str]] = {}
         self._index()
+        # county code -> town name key -> town codes (the full name and its stem).
+        self._towns_by_name: dict[str, dict[str, set[str]]] = {}
+        for code, town in self._towns.items():
+            names = self._towns_by_name.setdefault(code[:6], {})
+            for key in {normalize_name(town), _town_stem(town)}:
+                if key:
+                    names.setdefault(key, set()).add(code)
 
     # ------------------------------------------------------------ Places protocol
 
@@ -101,6 +110,24 @@ class ReferencePlaces:
                 return None
         return None
 
+    def town_by_name(self, name: str, county: str) -> Region | None:
+        """See ``hub.models.Places.town_by_name``: the full name first, then its stem."""
+        names = self._towns_by_name.get(county)
+        if not names:
+            return None
+        typed = normalize_name(name)
+        for key in (typed, _town_stem(typed)):
+            hits = names.get(key, set())
+            if len(hits) == 1:
+                return self.region(next(iter(hits)))
+            if hits:
+                return None
+        return None
+
+    def official_name(self, code: str) -> str | None:
+        """The shipped name of a town or village, None when the data does not know it."""
+        return self._towns.get(code) or self._villages.get(code)
+
     # ------------------------------------------------------------ extras
 
     def lineage(self, code: str) -> list[Region]:
@@ -137,6 +164,14 @@ class ReferencePlaces:
     @staticmethod
     def _add(index: dict[str, set[str]], key: str, code: str) -> None:
         index.setdefault(key, set()).add(code)
+
+
+def _town_stem(name: str) -> str:
+    key = normalize_name(name)
+    for suffix in _TOWN_SUFFIXES:
+        if key.endswith(suffix) and len(key) > len(suffix) + 1:
+            return key[: -len(suffix)]
+    return key
 
 
 def _read_places() -> tuple[dict[str, str], dict[str, str]]:

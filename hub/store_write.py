@@ -44,6 +44,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from hub.places import load_places
 from hub.report import RecordError, Report
 from hub.sql import write as q
 
@@ -164,8 +165,9 @@ async def _ensure_regions(conn: asyncpg.Connection, parsed: list[Parsed]) -> set
     new: dict[str, Region] = {}
     for region in named.values():
         if region.level is RegionLevel.VILLAGE and region.parent_code:
-            # A village's town may be unknown to the reference data too.
-            town = named.get(region.parent_code) or Region(
+            # The village's town by its official name; only a town the
+            # reference data does not know is named by its code.
+            town = named.get(region.parent_code) or load_places().region(region.parent_code) or Region(
                 region.parent_code, region.parent_code, RegionLevel.TOWN,
                 region.parent_code[:6])
             new.setdefault(town.code, town)

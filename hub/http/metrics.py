@@ -1,9 +1,10 @@
 """``GET /metrics``: the Prometheus text exposition (``hub.observability.metrics``).
 
-Besides what the processes recorded, each scrape reads two things from the
-database (one small statement): ``hub_database_up`` and, per source that has
+Besides what the processes recorded, each scrape reads three things from the
+database (two small statements): ``hub_database_up``, per source that has
 delivered, ``hub_source_sync_lag_seconds`` (time since its last successful
-delivery or sync run). Reading them here rather than counting them in the
+delivery or sync run), and ``hub_places_named_by_code`` (towns and villages
+shown by their code, which no name is known for). Reading them here rather than counting them in the
 process that synced keeps them right with several workers and with
 ``hub sync`` running as its own process.
 """
@@ -47,6 +48,7 @@ async def _database_series(pool: asyncpg.Pool) -> list[Metric]:
     try:
         async with asyncio.timeout(DB_TIMEOUT_SECONDS):
             rows = await pool.fetch(q.SOURCE_SYNC_LAG)
+            numbered = await pool.fetchval(q.PLACES_NAMED_BY_CODE)
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.warning("metrics: the database does not answer (%s)", type(exc).__name__)
         up.add_metric([], 0)
@@ -55,7 +57,12 @@ async def _database_series(pool: asyncpg.Pool) -> list[Metric]:
     for row in rows:
         if row["lag_seconds"] is not None:
             lag.add_metric([row["code"]], max(0.0, row["lag_seconds"]))
-    return [up, lag]
+    places = GaugeMetricFamily(
+        "hub_places_named_by_code",
+        "Towns and villages neither the reference data nor their source named: shown by their code.",
+    )
+    places.add_metric([], float(numbered))
+    return [up, lag, places]
 
 
 class _Fixed(Collector):

@@ -12,3 +12,8 @@ order by code
 # What the API's `wishes { totalCount }` counts (hub.sql.read's filter with no
 # conditions): `hub demo`'s banner says the same figure.
 WISHES_SHOWN = "select count(*) from wishes where not deleted and not shadowed"
+
+# Towns and villages the API can only show by their code (/metrics).
+PLACES_NAMED_BY_CODE = """
+select count(*) from regions where level in ('TOWN', 'VILLAGE') and name = code
+"""

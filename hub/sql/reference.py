@@ -16,6 +16,18 @@ select * from unnest($1::text[], $2::text[], $3::text[], $4::text[])
 on conflict (code) do nothing
 """
 
+# Towns and villages still named by their code (created before the reference
+# data knew them, or by an older hub): what the shipped data calls them now.
+NUMBERED_PLACES = """
+select code from regions where level in ('TOWN', 'VILLAGE') and name = code
+"""
+
+NAME_PLACES = """
+update regions r set name = u.name
+  from unnest($1::text[], $2::text[]) as u(code, name)
+ where r.code = u.code and r.name = r.code
+"""
+
 UPSERT_SOURCE = """
 insert into sources (code, name, scope_code) values ($1, $2, $3)
 on conflict (code) do update set name = excluded.name, scope_code = excluded.scope_code

@@ -20,6 +20,8 @@ LOCK_CARDS = "select pg_advisory_xact_lock(2102, $1::int)"
 
 # Towns and villages named by records, parents first; a region whose county
 # the hub does not know is left out (its records are then rejected).
+# Towns and villages named by records; a place held under its code gets a
+# name once one arrives (never a name replaced by another, nor by a code).
 INSERT_RECORD_REGIONS = """
 insert into regions (code, name, level, parent_code)
 select u.code, u.name, u.level, u.parent_code
@@ -27,7 +29,8 @@ from unnest($1::text[], $2::text[], $3::text[], $4::text[])
      with ordinality as u(code, name, level, parent_code, n)
 where exists (select 1 from regions c where c.code = left(u.code, 6))
 order by u.n
-on conflict (code) do nothing
+on conflict (code) do update set name = excluded.name
+ where regions.name = regions.code and excluded.name <> excluded.code
 """
 
 KNOWN_REGIONS = "select code from regions where code = any($1::text[])"

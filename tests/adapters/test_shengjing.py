@@ -62,8 +62,9 @@ def test_document_example(places: Places, kit: Kit) -> None:
     assert w.beneficiary_group is BeneficiaryGroup.ELDERLY
     assert w.beneficiary_name == "王某某"
     assert w.status is WishStatus.FULFILLED
-    assert w.region.code == "210106"  # 沈阳市铁西区
-    assert w.region.level is RegionLevel.COUNTY
+    # streetName 霁虹街道 is an official town of 沈阳市铁西区 (210106): the wish is placed there.
+    assert (w.region.code, w.region.name) == ("210106019", "霁虹街道")
+    assert w.region.level is RegionLevel.TOWN
     # Beijing wall-clock times are 8 hours ahead of UTC.
     assert w.submitted_at == utc(2022, 3, 5, 2, 12)
     assert w.claimed_at == utc(2022, 3, 6, 0, 0)

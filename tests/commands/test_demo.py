@@ -194,6 +194,26 @@ def test_a_front_end_on_localhost_may_call_the_demo(demo: Demo) -> None:
     assert "access-control-allow-origin" not in stranger.headers
 
 
+def test_no_place_of_the_demo_is_named_by_a_number(demo: Demo) -> None:
+    after = None
+    seen = 0
+    while True:
+        answer = httpx.post(f"{demo.url}/graphql", timeout=30, json={
+            "query": "query($after: String) { wishes(first: 100, after: $after) {"
+                     " pageInfo { hasNextPage endCursor } edges { node { region { code name } } } } }",
+            "variables": {"after": after}}).json()["data"]["wishes"]
+        for edge in answer["edges"]:
+            region = edge["node"]["region"]
+            assert not region["name"].isdigit(), f"{region['code']} is shown as {region['name']}"
+            seen += 1
+        if not answer["pageInfo"]["hasNextPage"]:
+            break
+        after = answer["pageInfo"]["endCursor"]
+    assert seen > 400
+    metrics = httpx.get(f"{demo.url}/metrics", timeout=10).text
+    assert "hub_places_named_by_code 0.0" in metrics
+
+
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_stops_the_demo_and_its_postgres(demo: Demo, user_config: Path, sig: signal.Signals) -> None:
     data_dir = _demo_dir()
@@ -203,3 +223,4 @@ def test_a_signal_stops_the_demo_and_its_postgres(demo: Demo, user_config: Path,
     _stop(running, data_dir, sig)
     assert running.process.returncode in ((143,) if sig is signal.SIGTERM else (0, 130))
     assert _postgres_of(data_dir) == [], f"PostgreSQL left running after {sig.name}"
+

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
+import asyncpg
 import pytest
 
+from hub import regions
+from hub.bootstrap import prepare_database
 from hub.models import Places, Region, RegionLevel
 from hub.places import ReferencePlaces, load_places, normalize_name, short_forms
 
@@ -142,3 +147,44 @@ def test_name_helpers() -> None:
     assert short_forms("义县") == set()
     assert short_forms("沈北新区") == {"沈北"}
     assert short_forms("阜新蒙古族自治县") == {"阜新", "阜新县"}
+
+
+@pytest.mark.parametrize(
+    ("typed", "county", "code"),
+    [
+        ("霁虹街道", "210106", "210106019"),
+        ("霁虹", "210106", "210106019"),          # without its suffix
+        ("霁虹街道办事处", "210106", "210106019"),  # as the office signs
+        (" 霁虹　街道 ", "210106", "210106019"),   # spaces, full-width too
+    ],
+)
+def test_town_by_name(places: ReferencePlaces, typed: str, county: str, code: str) -> None:
+    town = places.town_by_name(typed, county)
+    assert town is not None and town.code == code and town.name == "霁虹街道"
+
+
+@pytest.mark.parametrize(("typed", "county"), [("霁虹街道", "210102"), ("不存在街道", "210106"), ("", "210106")])
+def test_town_by_name_outside_its_county_or_unknown(places: ReferencePlaces, typed: str, county: str) -> None:
+    assert places.town_by_name(typed, county) is None
+
+
+def test_every_shipped_town_and_village_has_a_name(places: ReferencePlaces) -> None:
+    data = json.loads((regions.DATA_DIR / "places_liaoning.json").read_text("utf-8"))
+    towns, villages = data["towns"], data["villages"]
+    assert len(towns) > 1000 and len(villages) > 10000
+    for code in (*towns, *villages):
+        region = places.region(code)
+        assert region is not None and region.name != code and not region.name.isdigit()
+
+
+async def test_a_place_held_under_its_code_gets_its_name(clean_db: asyncpg.Pool) -> None:
+    """A database filled by an older hub (towns named by their code) is renamed at start."""
+    async with clean_db.acquire() as conn:
+        await conn.execute(
+            "insert into regions (code, name, level, parent_code) values"
+            " ('210106019', '210106019', 'TOWN', '210106'), ('210106998', '210106998', 'TOWN', '210106')")
+        await prepare_database(conn)
+        names = dict(await conn.fetch("select code, name from regions where code like '210106%'"
+                                      " and level = 'TOWN'"))
+    assert names["210106019"] == "霁虹街道"
+    assert names["210106998"] == "210106998"  # unknown to the data: the code, as a last resort
