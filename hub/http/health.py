@@ -2,7 +2,8 @@
 
 ``GET /healthz``: the process is alive and serving (no database call), 200.
 ``GET /readyz``: 200 when the database answers within two seconds and holds
-every migration this hub ships; 503 otherwise, with the reason, so a load
+every migration this hub ships (or newer ones: during an upgrade the old
+fleet keeps serving until its rolling restart); 503 otherwise, with the reason, so a load
 balancer stops sending requests to a worker that cannot answer them and
 starts again once the database is back.
 """
@@ -39,12 +40,18 @@ async def readyz(request: Request) -> Response:
         log.warning("not ready: the database does not answer (%s)", type(exc).__name__)
         return _unavailable({"database": "unreachable"})
     expected = _latest_shipped()
-    if applied != expected:
+    if applied < expected:
         return _unavailable(
             {"database": "ok", "migrations": {"applied": applied, "expected": expected}}
         )
+    migrations: dict[str, int] = {"applied": applied}
+    if applied > expected:
+        # A newer hub migrated first (upgrades: migrations, then rolling
+        # restarts); its migrations keep the previous release working, so this
+        # process stays in service until it is replaced.
+        migrations["shipped"] = expected
     return JSONResponse(
-        {"status": "ready", "database": "ok", "migrations": {"applied": applied}}, headers=_NO_STORE
+        {"status": "ready", "database": "ok", "migrations": migrations}, headers=_NO_STORE
     )
 
 

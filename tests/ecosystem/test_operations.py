@@ -59,6 +59,34 @@ async def test_readyz_is_503_on_a_database_that_is_not_migrated(database_url: st
     assert response.json()["migrations"] == {"applied": 0, "expected": migrate.latest_shipped()}
 
 
+async def test_readyz_keeps_an_old_hub_in_service_after_a_newer_migration(database_url: str) -> None:
+    """Upgrades migrate first, then restart the fleet: the old hub must stay ready meanwhile."""
+    from hub.app import create_app
+    from hub.bootstrap import prepare_database
+    from tests.ecosystem.conftest import PUBLIC
+
+    name = "hub_test_newer_migration"
+    server = db.with_database(database_url, "postgres")
+    await db.ensure_database(server, name)
+    latest = migrate.latest_shipped()
+    pool = await db.create_pool(db.with_database(database_url, name), min_size=1, max_size=2)
+    try:
+        async with pool.acquire() as conn:
+            await prepare_database(conn)
+            await conn.execute("insert into schema_migrations (version, name) values ($1, 'from_a_newer_hub')",
+                               latest + 1)
+        app = create_app(config=PUBLIC, pool=pool)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+            response = await c.get("/readyz")
+    finally:
+        await pool.close()
+        admin = await db.connect(server)
+        await admin.execute(f'drop database if exists "{name}" with (force)')
+        await admin.close()
+    assert response.status_code == 200
+    assert response.json()["migrations"] == {"applied": latest + 1, "shipped": latest}
+
+
 def test_readyz_follows_the_database_down_and_back_up(tmp_path: Path) -> None:
     """A database of its own, stopped and started under a running hub."""
     import asyncio
