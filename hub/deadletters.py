@@ -58,6 +58,8 @@ class DeadLetter:
     replayed_at: dt.datetime | None
     resolved: bool
     whole_body: bool
+    times: int = 1  # arrivals of this same rejected record while unresolved
+    last_received_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

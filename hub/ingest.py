@@ -96,12 +96,8 @@ async def record_batch(
         return
     if report.rejections:
         await store_rejections(conn, source_code, report.batch_id, report.rejections)
-    failed = report.received > 0 and report.rejected == report.received
-    reason = f"all {report.received} records of batch {report.batch_id} were rejected"
-    await conn.execute(
-        q.RECORD_DELIVERY, source_code, report.accepted, report.rejected, failed,
-        reason if failed else None,
-    )
+    all_rejected = report.received > 0 and report.rejected == report.received
+    await conn.execute(q.RECORD_DELIVERY, source_code, report.accepted, report.rejected, all_rejected)
 
 
 async def store_rejections(

@@ -40,6 +40,11 @@ class SourceHealth(StrEnum):
     NEVER_SYNCED = "NEVER_SYNCED"
 
 
+class SourceDataHealth(StrEnum):
+    OK = "OK"
+    REJECTED = "REJECTED"
+
+
 class StationLevel(StrEnum):
     CENTER = "CENTER"  # 中心 (county)
     INSTITUTE = "INSTITUTE"  # 所 (town)
@@ -325,6 +330,7 @@ class Source:
     last_received_at: dt.datetime | None
     records_accepted: int
     records_rejected: int
+    data_health: SourceDataHealth = SourceDataHealth.OK
 
 
 @dataclass(frozen=True, slots=True)

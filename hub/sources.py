@@ -7,7 +7,7 @@ import datetime as dt
 import asyncpg
 
 from hub.config import Config
-from hub.health import source_health
+from hub.health import data_health, source_health
 from hub.models import Source
 from hub.sql import read as q
 
@@ -26,6 +26,7 @@ async def all_sources(
             last_received_at=r["last_received_at"],
             records_accepted=r["records_accepted"],
             records_rejected=r["records_rejected"],
+            data_health=data_health(r),
         )
         for r in rows
     }

@@ -37,8 +37,12 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
     "SourceHealth": {
         "HEALTHY": "正常 / Delivered recently and its last sync succeeded.",
         "STALE": "数据陈旧 / Nothing arrived for the configured time.",
-        "FAILING": "失败 / Its last push or sync failed.",
+        "FAILING": "失败 / Its last push or sync failed: down, unreachable or unreadable.",
         "NEVER_SYNCED": "从未接入 / Never delivered anything.",
+    },
+    "SourceDataHealth": {
+        "OK": "正常 / Its newest delivery had records the hub took (or none arrived yet).",
+        "REJECTED": "数据被拒 / Every record of its newest delivery was rejected: up, but bad data.",
     },
     "StationLevel": {
         "CENTER": "新时代文明实践中心（县）/ Centre, county level.",

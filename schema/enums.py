@@ -9,6 +9,7 @@ from hub.models import (
     ClaimantKind,
     RegionLevel,
     ServiceCategory,
+    SourceDataHealth,
     SourceHealth,
     StationLevel,
     WishCategory,
@@ -26,6 +27,11 @@ strawberry.enum(
     SourceHealth,
     description="接入状态 / Feed health: HEALTHY; STALE when nothing arrived for the configured "
     "time; FAILING when the last sync or push failed; NEVER_SYNCED.",
+)
+strawberry.enum(
+    SourceDataHealth,
+    description="数据质量 / Whether the source's data lands: OK, or REJECTED when every record of its "
+    "newest delivery was rejected (the platform is up; its data is bad: see deadLetters).",
 )
 strawberry.enum(
     StationLevel,
@@ -69,6 +75,7 @@ __all__ = [
     "ClaimantKind",
     "RegionLevel",
     "ServiceCategory",
+    "SourceDataHealth",
     "SourceHealth",
     "StationLevel",
     "WishCategory",

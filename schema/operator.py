@@ -44,6 +44,10 @@ class DeadLetter:
     replayed_at: dt.datetime | None = strawberry.field(description="最近重放时间 / Last replay.")
     resolved: bool = strawberry.field(description="已重放成功 / Landed on a replay.")
     whole_body: bool = strawberry.field(description="整个报文无法解析 / The whole body was unreadable.")
+    times: int = strawberry.field(description="收到次数：同一记录重发仍被拒收时计数 / How many times this same "
+                                  "record arrived and was rejected (re-sent records count, not repeat).")
+    last_received_at: dt.datetime | None = strawberry.field(
+        description="最近一次收到时间 / When it last arrived.")
     source: strawberry.Private[str]
 
     @strawberry.field(description="编号，用于 replayDeadLetters(letterId:) / Its number.")

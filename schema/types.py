@@ -27,6 +27,7 @@ from schema.enums import (
     ClaimantKind,
     RegionLevel,
     ServiceCategory,
+    SourceDataHealth,
     SourceHealth,
     StationLevel,
     WishCategory,
@@ -143,6 +144,9 @@ class Source(Node):
     code: str = strawberry.field(description="平台代码 / shengjing | fengxiang | wenhuayun | huludao.")
     name: str = strawberry.field(description="平台名称 / 盛京使者 | 枫乡 | 辽宁文化云 | 葫芦岛微心愿.")
     health: SourceHealth = strawberry.field(description="接入状态 / Health of the feed.")
+    data_health: SourceDataHealth = strawberry.field(
+        description="数据质量 / Whether its data lands (REJECTED: up, but every record of its "
+        "newest delivery was rejected).")
     last_received_at: dt.datetime | None = strawberry.field(
         description="最近一次收到数据的时间 / When the hub last received a record from it."
     )

@@ -77,7 +77,7 @@ async def clean_db(pool: asyncpg.Pool) -> asyncpg.Pool:
         await conn.execute("delete from regions where level in ('TOWN', 'VILLAGE')")
         await conn.execute(
             "update sources set last_received_at = null, last_success_at = null, "
-            "last_failure_at = null, last_failure = null, records_accepted = 0, "
+            "last_failure_at = null, last_failure = null, last_rejected_at = null, records_accepted = 0, "
             "records_rejected = 0"
         )
     return pool

@@ -14,6 +14,7 @@ import adapters
 from hub.commands._common import open_pool
 from hub.deadletters import DeadLetter, list_dead_letters
 from hub.errors import ConfigError
+from hub.stats_query import BEIJING
 
 
 def register(sub: Any) -> None:
@@ -35,16 +36,19 @@ async def run(args: argparse.Namespace) -> int:
     if not letters:
         print("no dead letters" + ("" if args.all else " waiting"))
         return 0
-    print(f"{'id':>7}  {'received':19}  {'source':10} {'record':24} {'field':14} reason")
+    print(f"{'id':>7}  {'last received (Beijing time)':25}  {'times':>5}  {'source':10} {'record':24} "
+          f"{'field':14} reason")
     for letter in letters:
         print(describe(letter))
     return 0
 
 
 def describe(letter: DeadLetter) -> str:
-    when = letter.received_at.strftime("%Y-%m-%d %H:%M:%S")
+    # The API's clock: Beijing time with its offset, whatever the machine's zone.
+    last = letter.last_received_at or letter.received_at
+    when = last.astimezone(BEIJING).isoformat(sep=" ", timespec="seconds")
     record = f"#{letter.record_index} {letter.source_id or '?'}"
     what = "(whole body)" if letter.whole_body else record
     state = " [resolved]" if letter.resolved else ""
-    return (f"{letter.id:>7}  {when}  {letter.source:10} {what[:24]:24} "
+    return (f"{letter.id:>7}  {when:25}  {letter.times:>5}  {letter.source:10} {what[:24]:24} "
             f"{(letter.field or '')[:14]:14} {letter.reason}{state}")

@@ -228,7 +228,7 @@ order by code
 
 SOURCES = """
 select id, code, name, scope_code, last_received_at, last_success_at, last_failure_at,
-       records_accepted, records_rejected
+       last_rejected_at, records_accepted, records_rejected
 from sources
 order by id
 """

@@ -230,13 +230,14 @@ select $1, s.id, $3, $4, $5, $6, $7 from sources s where s.code = $2
 """
 
 # A delivery whose records were stored (some may have been rejected). $4 says
-# it failed all the same (every record rejected), with $5 the reason.
+# every record was rejected: the platform is up but its data is bad, which is
+# not a failure of the feed (FAILING) but its own state (dataHealth REJECTED),
+# with the reasons in the dead letters.
 RECORD_DELIVERY = """
 update sources
    set last_received_at = now(),
        last_success_at = case when $4::boolean then last_success_at else now() end,
-       last_failure_at = case when $4::boolean then now() else last_failure_at end,
-       last_failure = case when $4::boolean then $5 else last_failure end,
+       last_rejected_at = case when $4::boolean then now() else last_rejected_at end,
        records_accepted = records_accepted + $2,
        records_rejected = records_rejected + $3
  where code = $1

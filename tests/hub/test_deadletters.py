@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import subprocess
@@ -92,6 +93,30 @@ async def test_rejected_records_land_after_a_fix(clean_db: asyncpg.Pool,
         "select records_accepted, records_rejected from sources where code = 'shengjing'")
     assert tuple(counted) == (2, 1)
     assert await replay(clean_db) == []
+
+
+async def test_a_re_sent_rejected_record_is_one_letter_that_counts(
+    clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = json.dumps(example(), ensure_ascii=False).encode()
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Picky())
+    await ingest(clean_db, "shengjing", body)
+    await ingest(clean_db, "shengjing", body)  # the platform re-sends after a timeout
+    twice = json.loads(body)
+    twice["records"] = [twice["records"][0], twice["records"][0]]  # and twice in one batch
+    await ingest(clean_db, "shengjing", json.dumps(twice, ensure_ascii=False).encode())
+    (letter,) = await list_dead_letters(clean_db, source="shengjing")
+    assert (letter.source_id, letter.times) == ("SJ202203050017", 4)
+    assert letter.last_received_at is not None and letter.last_received_at >= letter.received_at
+    # A different reason for the same record is another letter.
+    changed = example()
+    changed["records"][0]["xyType"] = 12  # type: ignore[index]
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", REAL)
+    await ingest(clean_db, "shengjing", json.dumps(changed, ensure_ascii=False).encode())
+    assert [x.times for x in await list_dead_letters(clean_db, source="shengjing")] == [1, 4]
+    # Once it lands, the one letter is resolved, and a later rejection starts a new count.
+    outcomes = await replay(clean_db, source="shengjing")
+    assert sorted(o.outcome for o in outcomes) == ["landed", "rejected"]
 
 
 async def test_a_letter_of_a_record_already_held_resolves_as_a_duplicate(
@@ -192,6 +217,11 @@ async def test_the_commands_list_and_replay(clean_db: asyncpg.Pool, database_url
 
     listed = hub("deadletters", "--source", "huludao")
     assert "PK-X" in listed
+    # Times as the API speaks them: Beijing time with its offset, whatever the machine's zone.
+    (letter,) = await list_dead_letters(clean_db, source="huludao")
+    beijing = letter.received_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    assert beijing.isoformat(sep=" ", timespec="seconds") in listed
+    assert "+08:00" in listed and "Beijing time" in listed
     assert "BL-9" in hub("orphans") and "PK-211421-000009" in hub("orphans")
     assert "1 rejected" in hub("replay", "--source", "huludao")
     assert "PK-X" in hub("deadletters")

@@ -11,9 +11,9 @@ import pytest
 
 from hub.config import parse_config
 from hub.errors import AdapterError, ConfigError
-from hub.health import source_health, stale_after
+from hub.health import data_health, source_health, stale_after
 from hub.ingest import ingest
-from hub.models import SourceHealth
+from hub.models import SourceDataHealth, SourceHealth
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NOW = dt.datetime(2022, 3, 14, 12, 0, tzinfo=dt.UTC)
@@ -77,13 +77,27 @@ async def test_deliveries_move_a_sources_health(clean_db: asyncpg.Pool) -> None:
     assert await health_now(clean_db, "huludao") is SourceHealth.NEVER_SYNCED
 
 
-async def test_a_delivery_whose_every_record_is_rejected_counts_as_failing(
+async def data_health_now(pool: asyncpg.Pool, code: str) -> SourceDataHealth:
+    return data_health(await pool.fetchrow("select * from sources where code = $1", code))
+
+
+async def test_a_delivery_whose_every_record_is_rejected_is_bad_data_not_a_failing_feed(
     clean_db: asyncpg.Pool,
 ) -> None:
     body = json.dumps({"events": [{"type": "pink", "code": "PK-1"}]}).encode()
     report = await ingest(clean_db, "huludao", body)
     assert (report.received, report.rejected) == (1, 1)
-    assert await health_now(clean_db, "huludao") is SourceHealth.FAILING
+    # The platform is up (it delivered); what it sent could not be taken.
+    assert await health_now(clean_db, "huludao") is SourceHealth.HEALTHY
+    assert await data_health_now(clean_db, "huludao") is SourceDataHealth.REJECTED
     counts = await clean_db.fetchrow(
         "select records_accepted, records_rejected from sources where code = 'huludao'")
     assert tuple(counts) == (0, 1)
+    # A delivery with records that land: its data is good again.
+    good = (FIXTURES / "huludao" / "example.json").read_bytes()
+    assert (await ingest(clean_db, "huludao", good)).accepted > 0
+    assert await data_health_now(clean_db, "huludao") is SourceDataHealth.OK
+    # A body that is not its envelope at all is a failing feed, as before.
+    with pytest.raises(AdapterError):
+        await ingest(clean_db, "huludao", b"<html>502</html>")
+    assert await health_now(clean_db, "huludao") is SourceHealth.FAILING
