@@ -1,6 +1,6 @@
 """Configuration: environment variables and the ``HUB_CONFIG`` TOML file.
 
-The file layout is fixed by ``shared/platforms/README.md``::
+The file layout is fixed by ``docs/platforms/README.md``::
 
     [sources.shengjing]
     token = "..."

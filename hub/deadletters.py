@@ -34,7 +34,7 @@ from hub.sql import deadletters as q
 from hub.store_write import apply_batch
 
 # Each platform's push envelope around a list of its native records, as its
-# interface document gives it (shared/platforms/*.md).
+# interface document gives it (docs/platforms/*.md).
 ENVELOPES: dict[str, Callable[[list[object]], dict[str, object]]] = {
     "shengjing": lambda records: {"platform": "shengjing", "records": records},
     "fengxiang": lambda records: {"data": records},

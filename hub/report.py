@@ -33,7 +33,7 @@ class Report:
     rejections: tuple[Rejection, ...] = field(default=(), repr=False)
 
     def to_json(self) -> dict[str, object]:
-        """The JSON object of the push response (``shared/platforms/README.md``)."""
+        """The JSON object of the push response (``docs/platforms/README.md``)."""
         return {
             "batchId": str(self.batch_id),
             "received": self.received,

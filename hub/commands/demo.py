@@ -3,7 +3,8 @@
 The demo never touches ``DATABASE_URL``: it runs its own embedded PostgreSQL
 under ``HUB_DATA_DIR/demo`` so that trying the hub cannot write into a real
 database. The data arrives the way real data does: native platform payloads
-through the adapters (``hub.seed``), deterministic for a given day. The user's
+through the adapters (``hub.seed``): the same data on every machine, the data
+docs/frontend.md shows. The user's
 ``HUB_CONFIG`` is honoured on top of the demo's own settings
 (``hub.security.demo``).
 """
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import os
 import sys
 import time
@@ -26,9 +26,6 @@ from hub.config import data_dir, load_config
 from hub.security.demo import DemoConfig, demo_config, sample_source, signed_curl
 from hub.security.settings import SecuritySettings
 from hub.sql import ops as q
-
-# About 450 wishes and their teams, stations and activities across the cities.
-DEMO_SCALE = 0.0005
 
 
 def register(sub: Any) -> None:
@@ -52,7 +49,8 @@ async def _prepare(directory: Path) -> int:
 
             pool = await db.create_pool(url, max_size=4)
             try:
-                await seed.load(pool, DEMO_SCALE, seed=7, now=dt.datetime.now(dt.UTC))
+                await seed.load(pool, seed.DEMO_SCALE, seed=seed.DEMO_SEED, now=seed.DEMO_NOW,
+                                concurrency=1)
             finally:
                 await pool.close()
         shown: int = await conn.fetchval(q.WISHES_SHOWN)
