@@ -9,6 +9,7 @@ import hmac
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -110,6 +111,7 @@ def user_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def demo(user_config: Path) -> Iterator[Demo]:
     data_dir = _demo_dir()
+    shutil.rmtree(data_dir, ignore_errors=True)  # a first start, as a newcomer's
     running = _start(data_dir, user_config)
     yield running
     if running.process.poll() is None:
@@ -192,6 +194,19 @@ def test_a_front_end_on_localhost_may_call_the_demo(demo: Demo) -> None:
     assert answer.headers["access-control-allow-origin"] == origin
     stranger = _gql(demo, "{ wishes(first: 1) { totalCount } }", Origin="http://evil.example")
     assert "access-control-allow-origin" not in stranger.headers
+
+
+def test_the_front_end_guide_shows_what_the_demo_answers(demo: Demo) -> None:
+    """docs/frontend.md's ids name the same wishes in a newcomer's demo."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "frontend.md").read_text("utf-8")
+    section = page[page.index("## 2a."):page.index("## 2b.")]
+    document = re.search(r"```graphql\n(.*?)```", section, flags=re.S)
+    variables = re.search(r"Variables:\n\n```json\n(.*?)```", section, flags=re.S)
+    answer = re.search(r"Answer:\n\n```json\n(.*?)```", section, flags=re.S)
+    assert document and variables and answer
+    got = httpx.post(f"{demo.url}/graphql", timeout=30, json={
+        "query": document.group(1), "variables": json.loads(variables.group(1))}).json()
+    assert got == json.loads(answer.group(1))
 
 
 def test_no_place_of_the_demo_is_named_by_a_number(demo: Demo) -> None:
