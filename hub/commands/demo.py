@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from hub import db
+from hub import db, seed
 from hub.bootstrap import prepare_database
 from hub.commands.serve import add_server_options, serve
 from hub.config import data_dir, load_config
@@ -34,6 +34,15 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+# What the demo loaded, beside its database: an older demo's data is not the
+# data docs/frontend.md shows, and the banner says so.
+_LOADED = "demo-data.txt"
+
+
+def _data_label() -> str:
+    return f"seed {seed.DEMO_SEED}, scale {seed.DEMO_SCALE}, ending {seed.DEMO_NOW.isoformat()}"
+
+
 async def _prepare(directory: Path) -> int:
     """Start and fill the demo's database; the number of wishes the API shows."""
     server = await asyncio.to_thread(db.start_embedded, directory)
@@ -45,14 +54,13 @@ async def _prepare(directory: Path) -> int:
         await prepare_database(conn)
         held = await conn.fetchval("select count(*) from wishes")
         if not held:
-            from hub import seed
-
             pool = await db.create_pool(url, max_size=4)
             try:
                 await seed.load(pool, seed.DEMO_SCALE, seed=seed.DEMO_SEED, now=seed.DEMO_NOW,
                                 concurrency=1)
             finally:
                 await pool.close()
+            (directory / _LOADED).write_text(_data_label() + "\n", encoding="utf-8")
         shown: int = await conn.fetchval(q.WISHES_SHOWN)
     finally:
         await conn.close()
@@ -70,8 +78,18 @@ def run(args: argparse.Namespace) -> int:
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host
     print(banner(config, shown, time.monotonic() - started, f"http://{host}:{args.port}"),
           file=sys.stderr, flush=True)
+    if _loaded(directory) != _data_label():
+        print(f"Note: this demo holds older demo data than docs/frontend.md shows; delete {directory} "
+              "to load the current data.", file=sys.stderr, flush=True)
     serve(args.host, args.port)
     return 0
+
+
+def _loaded(directory: Path) -> str | None:
+    try:
+        return (directory / _LOADED).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
 
 
 def banner(config: DemoConfig, wishes: int, seconds: float, url: str) -> str:

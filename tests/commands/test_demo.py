@@ -239,3 +239,20 @@ def test_a_signal_stops_the_demo_and_its_postgres(demo: Demo, user_config: Path,
     assert running.process.returncode in ((143,) if sig is signal.SIGTERM else (0, 130))
     assert _postgres_of(data_dir) == [], f"PostgreSQL left running after {sig.name}"
 
+
+
+def test_the_demos_configuration_round_trips_what_a_user_writes() -> None:
+    import datetime as dt
+    import tomllib
+
+    from hub.security.demo import to_toml
+
+    table = {
+        "public": {"enabled": True},
+        "security": {"cors_origins": ["http://a.example"], "rate_limit": {"ip_burst": 30, "ip_per_second": 5.5}},
+        "sources": {"shengjing": {"token": 'to"k\\en', "secret": "秘密\n"}},
+        "keys": {"ops-team": {"role": "city", "region": "210100", "created": dt.date(2026, 1, 2)}},
+        "weird key": {"值": [1, 2]},
+        "jobs": [{"name": "a"}, {"name": "b"}],
+    }
+    assert tomllib.loads(to_toml(table)) == table
