@@ -34,6 +34,8 @@ from hub.security.roles import Caller
 from hub.security.settings import SecuritySettings
 from hub.sql import security as q
 
+_SPEC_PREFIX = "sha256:"
+
 
 def sha256_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -57,7 +59,9 @@ def read_documents(path: Path) -> list[Document]:
     * ``*.graphql`` / ``*.gql``: the whole file is one document, hashed as it is;
     * ``*.json``: an Apollo persisted-query manifest (``{"operations": [{"id",
       "name", "body"}]}``) or a ``{"<sha256>": "<document>"}`` map (Relay,
-      GraphQL Code Generator); each id must be the SHA-256 of its body.
+      GraphQL Code Generator); each id must be the SHA-256 of its body, in hex,
+      optionally written ``sha256:<hex>`` (GraphQL over HTTP's persisted-document
+      identifier, which GraphQL Code Generator's client preset writes).
     """
     try:
         text = path.read_text(encoding="utf-8")
@@ -83,12 +87,13 @@ def read_documents(path: Path) -> list[Document]:
     for given, body, name in pairs:
         if not isinstance(body, str) or not isinstance(given, str):
             raise ConfigError(f"{path}: every operation needs a string id and body")
-        if sha256_of(body) != given.lower():
+        given = given.lower().removeprefix(_SPEC_PREFIX)
+        if sha256_of(body) != given:
             raise ConfigError(
                 f"{path}: id {given} is not the SHA-256 of its body; the hub names documents "
                 "by the SHA-256 of their exact text"
             )
-        docs.append(Document(given.lower(), body, name if isinstance(name, str) else None))
+        docs.append(Document(given, body, name if isinstance(name, str) else None))
     return docs
 
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from hub.config import Config
+from hub.errors import ConfigError
 from hub.security.documents import Document, add_documents, sha256_of
 from tests.security.conftest import TOKENS, auth, config, hub_client
 
@@ -147,3 +148,18 @@ async def test_documents_command(tmp_path: Path, database_url: str, pool: asyncp
     actions = await pool.fetch(
         "select action from audit_log where target = $1 order by id", sha256_of(OTHER))
     assert [a["action"] for a in actions] == ["document.add", "document.remove"]
+
+
+def test_graphql_codegen_persisted_documents_are_read_in_both_identifier_forms(tmp_path: Path) -> None:
+    """The client preset writes `{"sha256:<hex>": doc}` by default, plain hex with a hash function."""
+    from hub.security.documents import read_documents
+
+    body = "query WishWall($first: Int!) { wishes(first: $first) { totalCount } }"
+    for key in (f"sha256:{sha256_of(body)}", sha256_of(body)):
+        path = tmp_path / "persisted-documents.json"
+        path.write_text(json.dumps({key: body}), encoding="utf-8")
+        (doc,) = read_documents(path)
+        assert (doc.sha256, doc.body) == (sha256_of(body), body)
+    path.write_text(json.dumps({"sha256:" + "0" * 64: body}), encoding="utf-8")
+    with pytest.raises(ConfigError):
+        read_documents(path)
