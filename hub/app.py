@@ -29,6 +29,7 @@ from hub.security.gate import security_middleware
 from hub.security.runtime import Security
 from hub.stats import warm as warm_statistics
 from hub.stats_refresh import keep_medians_fresh
+from hub.wishlist_jobs import wishlist_jobs
 
 _POOL_SIZE = 10
 
@@ -58,6 +59,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         if refresh_every > 0:
             background.append(asyncio.create_task(
                 keep_medians_fresh(app.state.pool, interval=refresh_every)))
+        background += wishlist_jobs(app.state.pool, cfg)
         # What exists now (the schema, modules, the pool) lives as long as the
         # process: out of the collector's way, a full collection during a
         # large answer costs ~1 ms instead of ~20.

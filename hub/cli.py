@@ -35,6 +35,8 @@ _COMMANDS = (
     "orphans",
     "keys",
     "documents",
+    "escalate",
+    "outbox",
 )
 
 

@@ -16,10 +16,11 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 from aiodataloader import DataLoader
 
-from hub import read
+from hub import read, wishlist
 from hub import stats as hub_stats
-from hub.models import Activity, Claim, Region, Station, Team, Wish
+from hub.models import Activity, Claim, Region, Station, Team, Wish, WishDispatch, WishTransfer
 from hub.sql import read as q
+from hub.sql import wishlist as wq
 
 K = TypeVar("K", bound=Hashable)
 # (batch, member, filter, days): see _overdue_batch.
@@ -117,6 +118,15 @@ class Loaders:
         )
         self.claims: _ManyByKey[int, Claim] = _ManyByKey(
             pool, q.CLAIMS_BY_WISH, read.claim_from_row, lambda c: c.wish_id
+        )
+        self.transfers: _ManyByKey[int, WishTransfer] = _ManyByKey(
+            pool, wq.TRANSFERS_BY_WISH, wishlist.transfer_from_row, lambda t: t.wish_id
+        )
+        self.dispatch: _ByKey[int, WishDispatch] = _ByKey(
+            pool, wq.CURRENT_DISPATCH_BY_WISH, wishlist.dispatch_from_row, lambda d: d.wish_id
+        )
+        self.dispatches: _ManyByKey[int, WishDispatch] = _ManyByKey(
+            pool, wq.ENDED_DISPATCHES_BY_WISH, wishlist.dispatch_from_row, lambda d: d.wish_id
         )
         self.overdue: DataLoader[OverdueKey, int] = DataLoader(
             batch_load_fn=functools.partial(_overdue_batch, pool))
