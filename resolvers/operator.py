@@ -170,6 +170,7 @@ async def _changing_wish(conn: Any, global_id: str) -> ChangingWish:
 
 async def _change_wish(
     ctx: Context,
+    caller: Caller,
     action: str,
     global_id: str,
     change: Callable[[Any, ChangingWish, Caller], Awaitable[dict[str, object]]],
@@ -177,7 +178,6 @@ async def _change_wish(
     """Lock the wish, check the caller covers the region now handling it, run
     ``change`` and audit it, all in one transaction; a refusal is audited after
     it rolled back. Returns the wish as it is now."""
-    caller = await _mutating_operator(ctx, action, global_id)
     refused: str | None = None
     region: str | None = None
     async with ctx.pool.acquire() as conn, conn.transaction():
@@ -201,6 +201,8 @@ async def escalate_wish(
     ctx: Context, global_id: str, level: RegionLevel | None, reason: str | None
 ) -> Any:
     """Escalate (or send back down) a waiting wish; no ``level``: one level up."""
+    action = "mutation.escalateWish"
+    caller = await _mutating_operator(ctx, action, global_id)
     text = operator_text(reason, "reason", required=True)
     assert text is not None
     if level is not None and level not in LEVELS:
@@ -213,11 +215,13 @@ async def escalate_wish(
         await escalation.escalate(conn, wish, to, text, caller.actor)
         return {"from": wish.handling_level.value, "to": to.value}
 
-    return await _change_wish(ctx, "mutation.escalateWish", global_id, change)
+    return await _change_wish(ctx, caller, action, global_id, change)
 
 
 async def dispatch_wish(ctx: Context, global_id: str, team_id: str, note: str | None) -> Any:
     """Assign a waiting wish to a team of any city and platform."""
+    action = "mutation.dispatchWish"
+    caller = await _mutating_operator(ctx, action, global_id)
     team_key = ids.decode_int_id(team_id, "Team")
     if team_key is None:
         raise QueryError(f"{team_id!r} is not the id of a team")
@@ -228,11 +232,13 @@ async def dispatch_wish(ctx: Context, global_id: str, team_id: str, note: str | 
         await dispatch.dispatch(conn, wish, team, text, caller.actor)
         return {"team": team_id, "teamSource": team.ref.source_code}
 
-    return await _change_wish(ctx, "mutation.dispatchWish", global_id, change)
+    return await _change_wish(ctx, caller, action, global_id, change)
 
 
 async def withdraw_dispatch(ctx: Context, global_id: str, reason: str) -> Any:
     """Take back a wish's current dispatch."""
+    action = "mutation.withdrawDispatch"
+    caller = await _mutating_operator(ctx, action, global_id)
     text = operator_text(reason, "reason", required=True)
     assert text is not None
 
@@ -240,7 +246,7 @@ async def withdraw_dispatch(ctx: Context, global_id: str, reason: str) -> Any:
         await dispatch.withdraw(conn, wish, text, caller.actor)
         return {"team": ids.encode_id("Team", wish.dispatch_team_id or 0)}
 
-    return await _change_wish(ctx, "mutation.withdrawDispatch", global_id, change)
+    return await _change_wish(ctx, caller, action, global_id, change)
 
 
 async def replay_dead_letters(ctx: Context, source: str, letter_id: str | None) -> ReplayReport:
