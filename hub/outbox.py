@@ -83,8 +83,9 @@ class Settings:
 
     @property
     def lease_seconds(self) -> float:
-        # Longer than any attempt (its timeout) with room to record the outcome.
-        return self.timeout_seconds * 3 + 5
+        # Longer than any attempt (its timeout) with room to record the outcome;
+        # a crashed process's rows are sent again after it.
+        return self.timeout_seconds * 2 + 2
 
     def backoff(self, attempts: int) -> float:
         """Seconds before the next try, after ``attempts`` failed ones."""
