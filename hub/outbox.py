@@ -179,11 +179,14 @@ def signature(secret: str, body: bytes) -> str:
 # ---------------------------------------------------------------- delivering
 
 
-async def reconcile_receivers(conn: asyncpg.Pool | asyncpg.Connection, receivers: Mapping[int, Receiver]) -> None:
-    """Park the events of sources without a URL (NO_RECEIVER); resume the others."""
-    configured = list(receivers)
-    await conn.execute(q.PARK_EVENTS, configured)
-    await conn.execute(q.UNPARK_EVENTS, configured)
+async def reconcile_receivers(
+    conn: asyncpg.Pool | asyncpg.Connection, receivers: Mapping[int, Receiver]
+) -> None:
+    """Park the events of sources without a URL (NO_RECEIVER); resume those of
+    sources that have one now. The configuration is read at start: a worker
+    does this once, then only parks what was written since (``deliver_due``)."""
+    await conn.execute(q.PARK_EVENTS, list(receivers))
+    await conn.execute(q.UNPARK_EVENTS, list(receivers))
 
 
 async def deliver_due(
@@ -195,7 +198,7 @@ async def deliver_due(
     limit: int = 100,
 ) -> int:
     """One pass: lease the due heads of the queues and send them. Returns how many were tried."""
-    await reconcile_receivers(pool, receivers)
+    await pool.execute(q.PARK_EVENTS, list(receivers))
     rows = await pool.fetch(q.LEASE_DUE, settings.lease_seconds, limit)
     if not rows:
         return 0
@@ -259,6 +262,7 @@ async def keep_delivering(pool: asyncpg.Pool, config: Config) -> None:
     """The worker of ``hub serve``: a pass every ``poll_seconds``, until cancelled."""
     settings = settings_from(config)
     receivers = await receivers_from(pool, config)
+    await reconcile_receivers(pool, receivers)
     async with httpx.AsyncClient(follow_redirects=False) as client:
         while True:
             try:
@@ -292,6 +296,7 @@ class OutboxEntry:
 async def entries(
     conn: asyncpg.Pool | asyncpg.Connection, states: Sequence[str] | None, limit: int
 ) -> list[OutboxEntry]:
+    """The newest events first, in the given states (None: all)."""
     rows = await conn.fetch(q.LIST_EVENTS, None if states is None else list(states), limit)
     return [OutboxEntry(**dict(r)) for r in rows]
 

@@ -102,3 +102,5 @@ create table outbox (
 -- The head of each (wish, receiver) queue: only it may be sent.
 create index outbox_queue on outbox (wish_id, receiver, id) where state = 'PENDING';
 create index outbox_open on outbox (state, id) where state <> 'DELIVERED';
+-- Parked events of one source, resumed when it has a callback_url.
+create index outbox_parked on outbox (receiver, id) where state = 'NO_RECEIVER';

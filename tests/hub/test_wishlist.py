@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 
 from hub import escalation
+from hub.cli import build_parser
 from hub.config import parse_config
+from hub.errors import HubError
 from tests.hub.wishlist_data import key, load, push_shengjing, shengjing_wish
 from tests.security.conftest import TOKENS, config, hub_client, post
 
@@ -222,3 +226,37 @@ async def test_the_rule_escalates_waiting_wishes_once_however_many_run_it(
     # Never a claimed, fulfilled or cancelled wish.
     assert not set(later) & {"SJ-F", "SJ-C"}
     assert w["SJ-F"]
+
+
+async def test_hub_escalate_lists_then_escalates(
+    clean_db: asyncpg.Pool, database_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    w = await load(clean_db)
+    settings = tmp_path / "hub.toml"
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("HUB_CONFIG", str(settings))
+
+    async def hub(*args: str) -> tuple[int, str]:
+        parsed = build_parser().parse_args(list(args))
+        capsys.readouterr()
+        try:
+            code = await parsed.func(parsed)
+        except HubError as exc:
+            return 2, str(exc)
+        return code, capsys.readouterr().out
+
+    settings.write_text("", encoding="utf-8")
+    code, said = await hub("escalate")
+    assert code == 2 and "automatic escalation is off" in said
+    settings.write_text("[escalation]\ncounty_days = 14\n", encoding="utf-8")
+    code, said = await hub("escalate", "--dry-run")
+    # Every OPEN wish of 2022 waited more than 14 days; the fulfilled and cancelled ones are not.
+    assert code == 0 and said.startswith("would escalate 10 wish(es)")
+    assert w["SJ-1"] in said and w["SJ-F"] not in said and w["SJ-C"] not in said
+    assert await clean_db.fetchval("select count(*) from wish_transfers") == 0
+    code, said = await hub("escalate")
+    assert code == 0 and said.startswith("escalated 10 wish(es)") and "COUNTY -> CITY" in said
+    code, said = await hub("escalate")
+    assert said.startswith("escalated 0 wish(es)")  # city_days is not set: no second step
+    assert await clean_db.fetchval("select count(*) from outbox") == 10
