@@ -5,7 +5,9 @@
 -- none): live events are derived from row changes of `wishes`, so the
 -- current state lives there. History lives in wish_transfers and
 -- wish_dispatches. All new columns are nullable without a default: adding
--- them rewrites nothing, even at 900,000 wishes.
+-- them rewrites nothing, even at 900,000 wishes. The hub never deletes a
+-- wish row (a platform's deletion is a flag), so the history's wish_id needs
+-- no foreign key (one would make `truncate wishes` refuse without cascade).
 alter table wishes
     add column handling_since   timestamptz,   -- when handling_level last changed by the hub; null: since submitted_at
     add column dispatch_team_id bigint,        -- teams.id of the current dispatch
@@ -16,13 +18,18 @@ alter table wishes
 -- The automatic rule's question: OPEN wishes at a level for longer than N days.
 create index wishes_waiting on wishes (handling_level, (coalesce(handling_since, submitted_at)), id)
     where status = 'OPEN' and not deleted and not shadowed;
+-- The wishes an office took in hand (escalated, or with a current dispatch):
+-- their statistics are counted over these rows (hub.stats_escalated).
+create index wishes_in_hand on wishes (region_code text_pattern_ops)
+    where not deleted and not shadowed
+      and (handling_level <> 'COUNTY' or dispatch_team_id is not null);
 -- A team's current dispatches (its load).
 create index wishes_dispatch_team on wishes (dispatch_team_id) where dispatch_team_id is not null;
 
 -- Every change of handling_level the hub made: by an operator's key or by the rule.
 create table wish_transfers (
     id         bigint generated always as identity primary key,
-    wish_id    bigint not null references wishes (id) on delete cascade,
+    wish_id    bigint not null,
     from_level text not null,
     to_level   text not null,
     reason     text not null,
@@ -35,7 +42,7 @@ create index wish_transfers_wish on wish_transfers (wish_id, id);
 -- wish's platform reported a claim (or a cancellation, or a deletion).
 create table wish_dispatches (
     id            bigint generated always as identity primary key,
-    wish_id       bigint not null references wishes (id) on delete cascade,
+    wish_id       bigint not null,
     team_id       bigint not null,
     dispatched_at timestamptz not null,
     dispatched_by text not null,
@@ -84,7 +91,7 @@ create table outbox (
     id               bigint generated always as identity primary key,
     event_id         uuid not null,
     type             text not null,
-    wish_id          bigint not null references wishes (id) on delete cascade,
+    wish_id          bigint not null,
     receiver         smallint not null references sources (id),
     body             text not null,
     state            text not null default 'PENDING'
