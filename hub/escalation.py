@@ -158,6 +158,8 @@ async def keep_escalating(pool: asyncpg.Pool, rule: Rule) -> None:
             done = await run_rule(pool, rule)
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("escalation: pass failed (%s); trying again later", type(exc).__name__)
+        except Exception:  # a bug must not stop the rule for good
+            log.exception("escalation: pass failed; trying again later")
         else:
             if done:
                 log.info("escalation: %d wishes escalated by the rule", len(done))

@@ -120,6 +120,16 @@ def settings_from(config: Config) -> Settings:
     )
 
 
+def check_config(config: Config) -> Settings:
+    """``[callbacks]`` and every source's ``callback_url``, checked at start."""
+    for code, source in config.sources.items():
+        if source.callback_url and not source.secret:
+            raise ConfigError(f"[sources.{code}] has a callback_url but no secret to sign with")
+        if source.callback_url and not source.callback_url.startswith(("http://", "https://")):
+            raise ConfigError(f"[sources.{code}] callback_url must be an http(s) URL")
+    return settings_from(config)
+
+
 async def receivers_from(conn: asyncpg.Pool | asyncpg.Connection, config: Config) -> dict[int, Receiver]:
     """The sources that have a ``callback_url``, by their id."""
     found: dict[int, Receiver] = {}
@@ -269,6 +279,9 @@ async def keep_delivering(pool: asyncpg.Pool, config: Config) -> None:
                 tried = await deliver_due(pool, receivers, settings, client)
             except (asyncpg.PostgresError, OSError) as exc:
                 log.warning("outbox: pass failed (%s); trying again", type(exc).__name__)
+                tried = 0
+            except Exception:  # a bug must not stop every callback of this process
+                log.exception("outbox: pass failed; trying again")
                 tried = 0
             if tried == 0:
                 await asyncio.sleep(settings.poll_seconds)

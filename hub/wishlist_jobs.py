@@ -17,9 +17,15 @@ from hub import escalation, outbox
 from hub.config import Config
 
 
-def wishlist_jobs(pool: asyncpg.Pool, config: Config) -> list[asyncio.Task[Any]]:
+def check(config: Config) -> None:
+    """``[callbacks]``, the sources' ``callback_url`` and ``[escalation]``: a bad
+    one fails when the app is made, before anything starts."""
+    outbox.check_config(config)
+    escalation.rule_from(config)
+
+
+def start(pool: asyncpg.Pool, config: Config) -> list[asyncio.Task[Any]]:
     """Start the jobs; the caller cancels them at shutdown."""
-    outbox.settings_from(config)  # a bad [callbacks] section fails at start
     jobs = [asyncio.create_task(outbox.keep_delivering(pool, config))]
     rule = escalation.rule_from(config)
     if rule.enabled:

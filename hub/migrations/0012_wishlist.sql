@@ -15,6 +15,10 @@ alter table wishes
     add column dispatched_by    text,          -- a key's name
     add column dispatch_note    text;
 
+-- An office's to-do list: wishes handled above county level, by city, oldest
+-- first (wishes(filter: {handlingLevel: CITY, regionCode: ...}, orderBy: SUBMITTED_ASC)).
+create index wishes_handling on wishes (handling_level, city_code, status, submitted_at, id)
+    where handling_level <> 'COUNTY' and not deleted and not shadowed;
 -- The automatic rule's question: OPEN wishes at a level for longer than N days.
 create index wishes_waiting on wishes (handling_level, (coalesce(handling_since, submitted_at)), id)
     where status = 'OPEN' and not deleted and not shadowed;

@@ -17,8 +17,10 @@ import asyncpg
 import pytest
 
 from hub import outbox
+from hub.app import create_app
 from hub.cli import build_parser
 from hub.config import Config, parse_config
+from hub.errors import ConfigError
 from hub.outbox import WishRef
 from tests.ecosystem.conftest import start_server, stop_server
 from tests.fakes.receiver import Receiver
@@ -267,3 +269,17 @@ async def test_a_hub_killed_mid_delivery_sends_everything_in_order_after_restart
         finally:
             stop_server(second)
     assert per_wish(sj.accepted) == {r.source_id: [f"#{n}" for n in range(6)] for r in refs}
+
+
+@pytest.mark.parametrize(("raw", "message"), [
+    ({"sources": {"shengjing": {"callback_url": "https://sj.example.cn/hub"}}},
+     "[sources.shengjing] has a callback_url but no secret to sign with"),
+    ({"sources": {"shengjing": {"secret": "s", "callback_url": "ftp://sj"}}},
+     "[sources.shengjing] callback_url must be an http(s) URL"),
+    ({"callbacks": {"timeout_seconds": 0}}, "[callbacks] timeout_seconds must be a number > 0"),
+    ({"escalation": {"county_days": "14"}}, "[escalation] county_days must be a number > 0"),
+])
+def test_a_bad_setting_stops_the_hub_at_start(raw: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        create_app(config=parse_config(raw))
+    assert str(caught.value) == message
