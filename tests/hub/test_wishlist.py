@@ -16,6 +16,7 @@ from hub import escalation
 from hub.cli import build_parser
 from hub.config import parse_config
 from hub.errors import HubError
+from tests.ecosystem.conftest import start_server, stop_server
 from tests.hub.wishlist_data import key, load, push_shengjing, shengjing_wish
 from tests.security.conftest import TOKENS, config, hub_client, post
 
@@ -259,4 +260,33 @@ async def test_hub_escalate_lists_then_escalates(
     assert code == 0 and said.startswith("escalated 10 wish(es)") and "COUNTY -> CITY" in said
     code, said = await hub("escalate")
     assert said.startswith("escalated 0 wish(es)")  # city_days is not set: no second step
+    assert await clean_db.fetchval("select count(*) from outbox") == 10
+
+
+async def test_two_hub_processes_escalate_each_wish_once(
+    clean_db: asyncpg.Pool, database_url: str, tmp_path: Path,
+) -> None:
+    await load(clean_db)
+    # Nothing is due while the two servers start ...
+    await clean_db.execute("update wishes set submitted_at = now()")
+    settings = ("[escalation]\ncounty_days = 14\nevery_seconds = 0.1\n"
+                "[statistics]\nrefresh_medians_seconds = 0\n")
+    servers = [start_server(database_url, tmp_path / name, config=settings)
+               for name in ("one", "two")]
+    try:
+        # ... then ten OPEN wishes are due for both at once.
+        await clean_db.execute("update wishes set submitted_at = now() - interval '15 days'")
+        deadline = asyncio.get_running_loop().time() + 30
+        while await clean_db.fetchval("select count(*) from wish_transfers") < 10:
+            assert asyncio.get_running_loop().time() < deadline, "the rule did not run"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # time for a second escalation, were there one
+    finally:
+        for server in servers:
+            stop_server(server)
+    per_wish = await clean_db.fetch(
+        "select wish_id, count(*) as n, min(to_level) as level, min(by) as by "
+        "from wish_transfers group by wish_id")
+    assert len(per_wish) == 10
+    assert {(r["n"], r["level"], r["by"]) for r in per_wish} == {(1, "CITY", "rule")}
     assert await clean_db.fetchval("select count(*) from outbox") == 10
