@@ -46,6 +46,7 @@ ESCALATED = "wish.escalated"
 DISPATCHED = "wish.dispatched"
 DISPATCH_WITHDRAWN = "wish.dispatch_withdrawn"
 
+# As shown: NO_RECEIVER is a PENDING event of a source without a callback_url.
 STATES = ("PENDING", "NO_RECEIVER", "DELIVERED", "FAILED")
 _BEIJING = dt.timezone(dt.timedelta(hours=8))
 _ERROR_CHARS = 300
@@ -189,16 +190,6 @@ def signature(secret: str, body: bytes) -> str:
 # ---------------------------------------------------------------- delivering
 
 
-async def reconcile_receivers(
-    conn: asyncpg.Pool | asyncpg.Connection, receivers: Mapping[int, Receiver]
-) -> None:
-    """Park the events of sources without a URL (NO_RECEIVER); resume those of
-    sources that have one now. The configuration is read at start: a worker
-    does this once, then only parks what was written since (``deliver_due``)."""
-    await conn.execute(q.PARK_EVENTS, list(receivers))
-    await conn.execute(q.UNPARK_EVENTS, list(receivers))
-
-
 async def deliver_due(
     pool: asyncpg.Pool,
     receivers: Mapping[int, Receiver],
@@ -207,9 +198,9 @@ async def deliver_due(
     *,
     limit: int = 100,
 ) -> int:
-    """One pass: lease the due heads of the queues and send them. Returns how many were tried."""
-    await pool.execute(q.PARK_EVENTS, list(receivers))
-    rows = await pool.fetch(q.LEASE_DUE, settings.lease_seconds, limit)
+    """One pass: lease the due heads of the queues of the receivers this process
+    knows (those with a callback_url) and send them. Returns how many were tried."""
+    rows = await pool.fetch(q.LEASE_DUE, settings.lease_seconds, limit, list(receivers))
     if not rows:
         return 0
     gate = asyncio.Semaphore(settings.concurrency)
@@ -236,9 +227,7 @@ async def _deliver(
     settings: Settings,
     client: httpx.AsyncClient,
 ) -> None:
-    if receiver is None:  # unconfigured since the pass began: parked at the next one
-        await pool.execute(q.RELEASE_LEASE, [row["id"]])
-        return
+    assert receiver is not None  # only configured receivers' events are leased
     body = row["body"].encode()
     headers = {
         "Content-Type": "application/json",
@@ -272,7 +261,6 @@ async def keep_delivering(pool: asyncpg.Pool, config: Config) -> None:
     """The worker of ``hub serve``: a pass every ``poll_seconds``, until cancelled."""
     settings = settings_from(config)
     receivers = await receivers_from(pool, config)
-    await reconcile_receivers(pool, receivers)
     async with httpx.AsyncClient(follow_redirects=False) as client:
         while True:
             try:
@@ -307,15 +295,22 @@ class OutboxEntry:
 
 
 async def entries(
-    conn: asyncpg.Pool | asyncpg.Connection, states: Sequence[str] | None, limit: int
+    conn: asyncpg.Pool | asyncpg.Connection, states: Sequence[str] | None, limit: int,
+    receivers: Mapping[int, Receiver],
 ) -> list[OutboxEntry]:
-    """The newest events first, in the given states (None: all)."""
-    rows = await conn.fetch(q.LIST_EVENTS, None if states is None else list(states), limit)
+    """The newest events first, in the given states (None: all); PENDING events
+    of sources without a callback_url are NO_RECEIVER."""
+    rows = await conn.fetch(
+        q.LIST_EVENTS, None if states is None else list(states), limit, list(receivers))
     return [OutboxEntry(**dict(r)) for r in rows]
 
 
-async def counts(conn: asyncpg.Pool | asyncpg.Connection) -> dict[str, int]:
-    return {r["state"]: r["n"] for r in await conn.fetch(q.COUNT_BY_STATE)}
+async def counts(
+    conn: asyncpg.Pool | asyncpg.Connection, receivers: Mapping[int, Receiver]
+) -> dict[str, int]:
+    """Events by state as ``entries`` shows them."""
+    rows = await conn.fetch(q.COUNT_BY_STATE, list(receivers))
+    return {r["state"]: r["n"] for r in rows}
 
 
 async def retry_failed(conn: asyncpg.Pool | asyncpg.Connection, event_ids: Sequence[int] | None) -> list[int]:

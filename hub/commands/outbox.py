@@ -53,12 +53,12 @@ async def run(args: argparse.Namespace) -> int:
                                detail={"events": done})
             print(f"{len(done)} FAILED event(s) dropped: {', '.join(map(str, done)) or '-'}")
             return 0 if len(done) == len(set(args.ids)) else 1
-        # What this configuration would do: events of sources without a URL are NO_RECEIVER.
-        await outbox.reconcile_receivers(pool, await outbox.receivers_from(pool, config))
-        counts = await outbox.counts(pool)
+        # As this configuration sees them: events of sources without a URL are NO_RECEIVER.
+        receivers = await outbox.receivers_from(pool, config)
+        counts = await outbox.counts(pool, receivers)
         states = (["FAILED"] if args.failed else None if args.all
                   else ["PENDING", "NO_RECEIVER", "FAILED"])
-        events = await outbox.entries(pool, states, args.limit)
+        events = await outbox.entries(pool, states, args.limit, receivers)
     print("  ".join(f"{s} {counts.get(s, 0)}" for s in outbox.STATES))
     if not events:
         return 0

@@ -88,9 +88,11 @@ create trigger wishes_end_dispatch before update on wishes
 -- Callbacks to the platforms, written in the transaction of the change they
 -- report, one row per event and receiving source. `body` is the exact JSON
 -- sent (signed at sending time with the receiver's current secret).
--- States: PENDING (to send, or retrying), NO_RECEIVER (the source has no
--- callback_url; sent once one is configured), DELIVERED, FAILED (gave up
--- after the retry window; `hub outbox retry` sends it again).
+-- States: PENDING (to send, or retrying), DELIVERED, FAILED (gave up after
+-- the retry window; `hub outbox retry` sends it again). A PENDING event of a
+-- source without a callback_url is shown as NO_RECEIVER: that depends on the
+-- configuration of whoever reads it, so it is not stored (a process started
+-- with another configuration must not park or unpark the others' events).
 create table outbox (
     id               bigint generated always as identity primary key,
     event_id         uuid not null,
@@ -99,7 +101,7 @@ create table outbox (
     receiver         smallint not null references sources (id),
     body             text not null,
     state            text not null default 'PENDING'
-                     check (state in ('PENDING', 'NO_RECEIVER', 'DELIVERED', 'FAILED')),
+                     check (state in ('PENDING', 'DELIVERED', 'FAILED')),
     created_at       timestamptz not null default now(),
     attempts         integer not null default 0,
     next_attempt_at  timestamptz not null default now(),
@@ -113,5 +115,4 @@ create table outbox (
 -- The head of each (wish, receiver) queue: only it may be sent.
 create index outbox_queue on outbox (wish_id, receiver, id) where state = 'PENDING';
 create index outbox_open on outbox (state, id) where state <> 'DELIVERED';
--- Parked events of one source, resumed when it has a callback_url.
-create index outbox_parked on outbox (receiver, id) where state = 'NO_RECEIVER';
+

@@ -110,27 +110,16 @@ insert into outbox (event_id, type, wish_id, receiver, body)
 select $1::uuid, $2, $3, r, $5 from unnest($4::smallint[]) as r
 """
 
-# Receivers configured or not: PENDING rows of a source without a URL are
-# parked, parked rows of a source that has one now are due again.
-PARK_EVENTS = """
-update outbox set state = 'NO_RECEIVER', leased_until = null
- where state = 'PENDING' and receiver <> all($1::smallint[])
-"""
-
-UNPARK_EVENTS = """
-update outbox set state = 'PENDING', next_attempt_at = now()
- where state = 'NO_RECEIVER' and receiver = any($1::smallint[])
-"""
-
-# The head of each (wish, receiver) queue, when it is due and no process holds
-# it, leased for $1 seconds; at most $2. Two processes racing for one row: the
-# second re-checks the lease after the first committed, and skips it. A later
-# event of the queue is never a head while an earlier one is PENDING.
+# The head of each (wish, receiver) queue of the receivers in $3 (those with a
+# callback_url), when it is due and no process holds it, leased for $1
+# seconds; at most $2. Two processes racing for one row: the second re-checks
+# the lease after the first committed, and skips it. A later event of the
+# queue is never a head while an earlier one is PENDING.
 LEASE_DUE = """
 with heads as (
     select distinct on (wish_id, receiver) id, next_attempt_at, leased_until
       from outbox
-     where state = 'PENDING'
+     where state = 'PENDING' and receiver = any($3::smallint[])
      order by wish_id, receiver, id
 ), due as (
     select id from heads
@@ -171,17 +160,29 @@ returning state
 
 RELEASE_LEASE = "update outbox set leased_until = null where id = any($1::bigint[]) and state = 'PENDING'"
 
-LIST_EVENTS = """
-select o.id, o.event_id, o.type, o.wish_id, s.code as receiver, o.state, o.created_at,
-       o.attempts, o.next_attempt_at, o.last_attempt_at, o.last_error, o.delivered_at
+
+def _shown_state(receivers: str) -> str:
+    """The state as shown: PENDING events of a receiver not in the parameter
+    ``receivers`` (those with a callback_url) are NO_RECEIVER."""
+    return (f"case when o.state = 'PENDING' and o.receiver <> all({receivers}::smallint[]) "
+            "then 'NO_RECEIVER' else o.state end")
+
+
+# $1: the shown states wanted, or null for all; $3 the receivers with a URL.
+LIST_EVENTS = f"""
+select o.id, o.event_id, o.type, o.wish_id, s.code as receiver, {_shown_state("$3")} as state,
+       o.created_at, o.attempts, o.next_attempt_at, o.last_attempt_at, o.last_error,
+       o.delivered_at
   from outbox o
   join sources s on s.id = o.receiver
- where ($1::text[] is null or o.state = any($1))
+ where ($1::text[] is null or {_shown_state("$3")} = any($1))
  order by o.id desc
  limit $2
 """
 
-COUNT_BY_STATE = "select state, count(*) as n from outbox group by state order by state"
+COUNT_BY_STATE = f"""
+select {_shown_state("$1")} as state, count(*) as n from outbox o group by 1 order by 1
+"""
 
 # FAILED events (all, or the ids in $1) due again, with a fresh retry window.
 RETRY_FAILED = """

@@ -172,12 +172,20 @@ async def test_a_source_without_a_callback_url_keeps_its_events_until_it_has_one
     await load(clean_db)
     [ws] = await wish_refs(clean_db, "WS-0005")
     await queue(clean_db, [ws], per_wish=2)
-    async with worker(clean_db, callbacks_config({})):
-        await settle(clean_db, until="NO_RECEIVER")
+    without = callbacks_config({})
+    async with worker(clean_db, without):
+        await asyncio.sleep(0.3)
+    receivers = await outbox.receivers_from(clean_db, without)
+    assert await outbox.counts(clean_db, receivers) == {"NO_RECEIVER": 2}
+    shown = await outbox.entries(clean_db, ["NO_RECEIVER"], 10, receivers)
+    assert [(e.receiver, e.attempts) for e in shown] == [("wenhuayun", 0)] * 2
     with receiver("wenhuayun") as wh:
-        async with worker(clean_db, callbacks_config({"wenhuayun": wh.url})):
+        with_url = callbacks_config({"wenhuayun": wh.url})
+        async with worker(clean_db, with_url):
             await settle(clean_db)
     assert per_wish(wh.accepted) == {"WS-0005": ["#0", "#1"]}
+    receivers = await outbox.receivers_from(clean_db, with_url)
+    assert await outbox.counts(clean_db, receivers) == {"DELIVERED": 2}
 
 
 async def test_a_dispatch_is_told_to_both_platforms(clean_db: asyncpg.Pool) -> None:
