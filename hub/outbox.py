@@ -195,21 +195,21 @@ async def deliver_due(
     receivers: Mapping[int, Receiver],
     settings: Settings,
     client: httpx.AsyncClient,
-    *,
-    limit: int = 100,
 ) -> int:
     """One pass: lease the due heads of the queues of the receivers this process
-    knows (those with a callback_url) and send them. Returns how many were tried."""
-    rows = await pool.fetch(q.LEASE_DUE, settings.lease_seconds, limit, list(receivers))
+    knows (those with a callback_url), at most ``concurrency``, and send them at
+    once (each is sent well within its lease). Returns how many were tried."""
+    if not receivers:
+        return 0
+    rows = await pool.fetch(
+        q.LEASE_DUE, settings.lease_seconds, settings.concurrency, list(receivers))
     if not rows:
         return 0
-    gate = asyncio.Semaphore(settings.concurrency)
     pending = {r["id"] for r in rows}
 
     async def one(row: asyncpg.Record) -> None:
-        async with gate:
-            await _deliver(pool, row, receivers.get(row["receiver"]), settings, client)
-            pending.discard(row["id"])
+        await _deliver(pool, row, receivers.get(row["receiver"]), settings, client)
+        pending.discard(row["id"])
 
     try:
         await asyncio.gather(*(one(r) for r in rows))
@@ -260,10 +260,12 @@ async def _deliver(
 async def keep_delivering(pool: asyncpg.Pool, config: Config) -> None:
     """The worker of ``hub serve``: a pass every ``poll_seconds``, until cancelled."""
     settings = settings_from(config)
-    receivers = await receivers_from(pool, config)
+    receivers: dict[int, Receiver] | None = None
     async with httpx.AsyncClient(follow_redirects=False) as client:
         while True:
             try:
+                if receivers is None:  # the sources' ids, once the database answers
+                    receivers = await receivers_from(pool, config)
                 tried = await deliver_due(pool, receivers, settings, client)
             except (asyncpg.PostgresError, OSError) as exc:
                 log.warning("outbox: pass failed (%s); trying again", type(exc).__name__)
