@@ -95,7 +95,7 @@ def per_wish(events: list[dict[str, Any]]) -> dict[str, list[str]]:
     return out
 
 
-async def test_events_arrive_signed_once_each_and_in_order_per_wish_despite_faults(
+async def test_events_arrive_signed_and_in_order_per_wish_despite_faults_and_two_workers(
     clean_db: asyncpg.Pool,
 ) -> None:
     await load(clean_db)
@@ -112,7 +112,9 @@ async def test_events_arrive_signed_once_each_and_in_order_per_wish_despite_faul
 
     with receiver("shengjing", behave) as sj:
         await queue(clean_db, refs, per_wish=5)
-        async with worker(clean_db, callbacks_config({"shengjing": sj.url})):
+        cfg = callbacks_config({"shengjing": sj.url})
+        # Two workers at once, as two processes: they share the work through the database.
+        async with worker(clean_db, cfg), worker(clean_db, cfg):
             await settle(clean_db)
         await asyncio.sleep(1.0)  # the slow answers finish
 
@@ -291,3 +293,22 @@ def test_a_bad_setting_stops_the_hub_at_start(raw: dict[str, Any], message: str)
     with pytest.raises(ConfigError) as caught:
         create_app(config=parse_config(raw))
     assert str(caught.value) == message
+
+
+async def test_hub_outbox_drop_forgets_a_failed_event(
+    clean_db: asyncpg.Pool, database_url: str, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    await load(clean_db)
+    refs = await wish_refs(clean_db, "SJ-1")
+    await queue(clean_db, refs, per_wish=2)
+    first, second = [r["id"] for r in await clean_db.fetch("select id from outbox order by id")]
+    await clean_db.execute("update outbox set state = 'FAILED', last_error = 'HTTP 503' "
+                           "where id = $1", first)
+    said = await hub_command(monkeypatch, capsys, database_url, "outbox", "drop", str(first))
+    assert said.startswith(f"1 FAILED event(s) dropped: {first}")
+    assert [r["id"] for r in await clean_db.fetch("select id from outbox")] == [second]
+    parsed = build_parser().parse_args(["outbox", "drop", str(second)])
+    assert await parsed.func(parsed) == 1  # not FAILED: kept
+    assert await clean_db.fetchval(
+        "select count(*) from audit_log where action = 'outbox.drop'") == 2

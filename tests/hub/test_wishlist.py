@@ -17,6 +17,7 @@ from hub.cli import build_parser
 from hub.config import parse_config
 from hub.errors import HubError
 from tests.ecosystem.conftest import start_server, stop_server
+from tests.http.conftest import counting_client
 from tests.hub.wishlist_data import key, load, push_shengjing, shengjing_wish
 from tests.security.conftest import TOKENS, config, hub_client, post
 
@@ -117,6 +118,7 @@ async def test_a_wish_is_dispatched_to_a_team_of_another_city_and_platform(
     clean_db: asyncpg.Pool,
 ) -> None:
     w = await load(clean_db)
+    start = await clean_db.fetchval("select coalesce(max(id), 0) from audit_log")
     async with hub_client(clean_db, config()) as client:
         # 沈阳's office, a 沈阳 wish of 盛京使者, a 葫芦岛 team of 文化云.
         sent = await post(client, DISPATCH, TOKENS["city"], id=w["SJ-2"], team=w["T-5"],
@@ -163,6 +165,39 @@ async def test_a_wish_is_dispatched_to_a_team_of_another_city_and_platform(
     assert (first["note"], first["by"]) == ("请于本周内联系", "ops-shenyang")
     assert first["eventId"] == told[1]["eventId"]  # one event, two receivers
     assert (told[2]["reason"], told[2]["by"]) == ("队伍无法前往", "ops-shenyang")
+    audit = await clean_db.fetch(
+        "select action, actor, outcome from audit_log where action like 'mutation.%' "
+        "and id > $1 order by id", start)
+    assert [tuple(a) for a in audit] == [
+        ("mutation.dispatchWish", "ops-shenyang", "ok"),
+        ("mutation.dispatchWish", "ops-shenyang", "denied"),  # the 葫芦岛 wish
+        ("mutation.dispatchWish", "frontend", "denied"),
+        ("mutation.withdrawDispatch", "ops-shenyang", "ok"),
+        ("mutation.dispatchWish", "ops-province", "ok"),
+    ]  # refusals for bad input are errors to the caller, not changes: not audited
+
+
+async def test_a_page_of_wishes_reads_its_history_in_one_statement_each(
+    clean_db: asyncpg.Pool, database_url: str,
+) -> None:
+    w = await load(clean_db)
+    async with hub_client(clean_db, config()) as client:
+        for name in ("SJ-1", "SJ-2"):
+            data(await post(client, ESCALATE, TOKENS["city"], id=w[name], reason="县级无法解决"),
+                 "escalateWish")
+        data(await post(client, DISPATCH, TOKENS["city"], id=w["SJ-3"], team=w["T-0"]),
+             "dispatchWish")
+    page = """{ wishes(first: 20) { edges { node { sourceId transfers { to } dispatch {
+                 team { name } } dispatches { outcome } } } } }"""
+    async with counting_client(database_url, config()) as (client, log):
+        body = (await post(client, page, TOKENS["province"])).json()
+    assert "errors" not in body, body
+    nodes = {e["node"]["sourceId"]: e["node"] for e in body["data"]["wishes"]["edges"]}
+    assert len(nodes) == 12 and nodes["SJ-1"]["transfers"] == [{"to": "CITY"}]
+    assert nodes["SJ-3"]["dispatch"] == {"team": {"name": "爱心志愿服务队0"}}
+    history = [s for s in log.statements
+               if "wish_transfers" in s or "wish_dispatches" in s or "dispatch_team_id" in s]
+    assert len(history) == 3, history
 
 
 async def test_a_dispatch_becomes_history_when_the_platform_reports_a_claim(
