@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import asyncpg
@@ -30,9 +31,9 @@ import asyncpg
 from hub import outbox
 from hub.config import Config
 from hub.errors import ConfigError, QueryError
-from hub.models import RegionLevel, WishTransfer
+from hub.models import RegionLevel
 from hub.sql import wishlist as q
-from hub.wishlist import LEVELS, ChangingWish, changing_from_row, transfer_from_row
+from hub.wishlist import LEVELS, ChangingWish, changing_from_row
 
 log = logging.getLogger("hub.escalation")
 
@@ -50,20 +51,35 @@ def next_level(level: RegionLevel) -> RegionLevel | None:
 
 async def escalate(
     conn: asyncpg.Connection, wish: ChangingWish, to: RegionLevel, reason: str, by: str
-) -> WishTransfer:
-    """Move a locked wish to ``to``: the level, its transfer and its event, in
-    the caller's transaction. Checks the wish waits and the level changes."""
-    wish.check_waiting("escalated")
-    if to not in LEVELS:
-        raise QueryError("`level` must be COUNTY, CITY or PROVINCE")
-    if to is wish.handling_level:
-        raise QueryError(f"this wish is already handled at {to.value} level")
-    await conn.execute(q.SET_LEVEL, wish.id, to.value)
-    row = await conn.fetchrow(
-        q.INSERT_TRANSFER, wish.id, wish.handling_level.value, to.value, reason, by)
-    await outbox.enqueue(
-        conn, outbox.ESCALATED, wish.ref, {"handlingLevel": to.value, "reason": reason, "by": by})
-    return transfer_from_row(row)
+) -> None:
+    """Move a locked wish to ``to`` (see ``escalate_many``)."""
+    await escalate_many(conn, [Escalated(wish, to)], [reason], by)
+
+
+async def escalate_many(
+    conn: asyncpg.Connection, steps: Sequence[Escalated], reasons: Sequence[str], by: str
+) -> None:
+    """Move locked wishes to their new levels: the levels, their transfers and
+    their events, with three statements in the caller's transaction. Checks
+    each wish waits and its level changes."""
+    for step in steps:
+        step.wish.check_waiting("escalated")
+        if step.to not in LEVELS:
+            raise QueryError("`level` must be COUNTY, CITY or PROVINCE")
+        if step.to is step.wish.handling_level:
+            raise QueryError(f"this wish is already handled at {step.to.value} level")
+    if not steps:
+        return
+    wish_ids = [s.wish.id for s in steps]
+    await conn.execute(q.SET_LEVELS, wish_ids, [s.to.value for s in steps])
+    await conn.execute(
+        q.INSERT_TRANSFERS, wish_ids, [s.wish.handling_level.value for s in steps],
+        [s.to.value for s in steps], list(reasons), [by] * len(steps))
+    await outbox.write(conn, [
+        outbox.event(outbox.ESCALATED, s.wish.ref,
+                     {"handlingLevel": s.to.value, "reason": reason, "by": by})
+        for s, reason in zip(steps, reasons, strict=True)
+    ])
 
 
 # ---------------------------------------------------------------- the rule
@@ -137,10 +153,10 @@ async def run_rule(pool: asyncpg.Pool, rule: Rule, *, now: dt.datetime | None = 
             if not await conn.fetchval(q.TRY_RULE_LOCK, _RULE_LOCK):
                 return done or None
             rows = await conn.fetch(q.WISHES_WAITING, county, city, _BATCH)
-            for row in rows:
-                step = _planned(changing_from_row(row))
-                await escalate(conn, step.wish, step.to, rule.reason(step.wish.handling_level), RULE)
-                done.append(step)
+            steps = [_planned(changing_from_row(row)) for row in rows]
+            await escalate_many(
+                conn, steps, [rule.reason(s.wish.handling_level) for s in steps], RULE)
+            done += steps
         if len(rows) < _BATCH:
             return done
 

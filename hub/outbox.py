@@ -149,18 +149,25 @@ async def receivers_from(conn: asyncpg.Pool | asyncpg.Connection, config: Config
 # ---------------------------------------------------------------- writing events
 
 
-async def enqueue(
-    conn: asyncpg.Connection,
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event as written: its id, type, wish, receiving sources and exact body."""
+
+    id: uuid.UUID
+    type: str
+    wish_id: int
+    receivers: tuple[int, ...]
+    body: str
+
+
+def event(
     event_type: str,
     wish: WishRef,
     fields: Mapping[str, object],
     *,
     team: TeamRef | None = None,
-) -> uuid.UUID:
-    """Write one event for the wish's source (and the team's, when another one).
-
-    Call it inside the transaction of the change: the event commits with it.
-    """
+) -> Event:
+    """The event for the wish's source (and the team's, when another one)."""
     event_id = uuid.uuid4()
     body: dict[str, object] = {
         "eventId": str(event_id),
@@ -178,9 +185,29 @@ async def enqueue(
         if team.source_pk != wish.source_pk:
             receivers.append(team.source_pk)
     body.update(fields)
-    text = orjson.dumps(body).decode()
-    await conn.execute(q.INSERT_EVENTS, event_id, event_type, wish.id, receivers, text)
-    return event_id
+    return Event(event_id, event_type, wish.id, tuple(receivers), orjson.dumps(body).decode())
+
+
+async def write(conn: asyncpg.Connection, events: Sequence[Event]) -> None:
+    """Write events with one statement. Call it inside the transaction of the
+    change they report: they commit (or roll back) with it."""
+    rows = [(e.id, e.type, e.wish_id, r, e.body) for e in events for r in e.receivers]
+    if rows:
+        await conn.execute(q.INSERT_EVENTS, *map(list, zip(*rows, strict=True)))
+
+
+async def enqueue(
+    conn: asyncpg.Connection,
+    event_type: str,
+    wish: WishRef,
+    fields: Mapping[str, object],
+    *,
+    team: TeamRef | None = None,
+) -> uuid.UUID:
+    """Write one event (see ``event``, ``write``); returns its id."""
+    one = event(event_type, wish, fields, team=team)
+    await write(conn, [one])
+    return one.id
 
 
 def signature(secret: str, body: bytes) -> str:

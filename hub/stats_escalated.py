@@ -7,7 +7,7 @@ figure): how many are handled now at CITY level, at PROVINCE level, and how
 many have a current dispatch. Counted over the records themselves: those
 wishes are a small part of all (a partial index holds just them), so no
 rollup is needed. Many filters (the rows of a ``statsByRegion``, the points of
-a ``statsSeries``) are counted in one statement.
+a ``statsSeries``) are counted in one statement, reading those wishes once.
 """
 
 from __future__ import annotations
@@ -18,11 +18,9 @@ from dataclasses import dataclass
 import asyncpg
 
 from hub import regions
+from hub.models import RegionLevel
 from hub.sql import stats_escalated as q
 from hub.stats_query import StatsFilter
-
-# Matches no region code: a filter region outside the province counts nothing.
-_NOWHERE = "~"
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,12 +30,16 @@ class EscalatedCounts:
     dispatched: int  # with a current dispatch
 
 
-def _prefix(code: str | None) -> str:
+def _placed(code: str | None) -> tuple[str, str]:
+    """How a filter's region is matched (see ``hub.sql.stats_escalated``), and its code."""
     code = code or regions.PROVINCE_CODE
     canon = regions.canonical_code(code)
     if canon is None or not regions.in_province(canon):
-        return _NOWHERE
-    return regions.prefix_of(canon)
+        return "NONE", ""  # outside the province: nothing counts
+    level = regions.level_of_code(canon)
+    if level in (RegionLevel.PROVINCE, RegionLevel.CITY, RegionLevel.COUNTY):
+        return level.value, canon
+    return "BELOW", canon
 
 
 async def escalated_counts(
@@ -46,9 +48,11 @@ async def escalated_counts(
     """The counts of each filter, in order, with one statement."""
     if not filters:
         return []
+    placed = [_placed(f.region_code) for f in filters]
     rows = await conn.fetch(
         q.ESCALATED_COUNTS,
-        [_prefix(f.region_code) for f in filters],
+        [kind for kind, _ in placed],
+        [code for _, code in placed],
         [f.from_ for f in filters],
         [f.to for f in filters],
         [f.category.value if f.category else None for f in filters],

@@ -50,14 +50,20 @@ TRY_RULE_LOCK = "select pg_try_advisory_xact_lock($1::bigint)"
 
 # ---------------------------------------------------------------- escalation
 
-SET_LEVEL = """
-update wishes set handling_level = $2, handling_since = now() where id = $1
+# Many wishes at once: $1 ids, $2 their new levels.
+SET_LEVELS = """
+update wishes w set handling_level = u.level, handling_since = now()
+  from unnest($1::bigint[], $2::text[]) as u(id, level)
+ where w.id = u.id
 """
 
-INSERT_TRANSFER = """
+# $1 wishes, $2 from, $3 to, $4 reasons, $5 by (one each), in order.
+INSERT_TRANSFERS = """
 insert into wish_transfers (wish_id, from_level, to_level, reason, by)
-values ($1, $2, $3, $4, $5)
-returning id, wish_id, from_level, to_level, reason, at, by
+select u.wish_id, u.from_level, u.to_level, u.reason, u.by
+  from unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[])
+       with ordinality as u(wish_id, from_level, to_level, reason, by, n)
+ order by u.n
 """
 
 TRANSFERS_BY_WISH = """
@@ -105,9 +111,14 @@ select wish_id, team_id, dispatched_at, dispatched_by, note, ended_at, ended_by,
 
 # ---------------------------------------------------------------- outbox
 
+# One row per event and receiver: $1 event ids, $2 types, $3 wishes, $4
+# receivers, $5 bodies; in order, so that ids follow the order of the events.
 INSERT_EVENTS = """
 insert into outbox (event_id, type, wish_id, receiver, body)
-select $1::uuid, $2, $3, r, $5 from unnest($4::smallint[]) as r
+select u.event_id, u.type, u.wish_id, u.receiver, u.body
+  from unnest($1::uuid[], $2::text[], $3::bigint[], $4::smallint[], $5::text[])
+       with ordinality as u(event_id, type, wish_id, receiver, body, n)
+ order by u.n
 """
 
 # The head of each (wish, receiver) queue of the receivers in $3 (those with a
