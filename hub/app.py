@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route
 from strawberry.schema.base import BaseSchema
 
-from hub import db
+from hub import db, wishlist_jobs
 from hub.config import Config, load_config
 from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
@@ -58,6 +58,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         if refresh_every > 0:
             background.append(asyncio.create_task(
                 keep_medians_fresh(app.state.pool, interval=refresh_every)))
+        background += wishlist_jobs.start(app.state.pool, cfg)
         # What exists now (the schema, modules, the pool) lives as long as the
         # process: out of the collector's way, a full collection during a
         # large answer costs ~1 ms instead of ~20.
@@ -81,6 +82,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         *metrics_http.routes,
     ]
     security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
+    wishlist_jobs.check(cfg)  # callbacks, escalation: likewise
     app = Starlette(routes=routes, middleware=_middleware(cfg, security), lifespan=lifespan)
     app.state.config = cfg
     app.state.security = security

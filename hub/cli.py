@@ -41,6 +41,8 @@ _COMMANDS = (
     "orphans",
     "keys",
     "documents",
+    "escalate",
+    "outbox",
 )
 
 

@@ -6,6 +6,7 @@ The file layout is fixed by ``docs/platforms/README.md``::
     token = "..."
     secret = "..."
     base_url = "http://127.0.0.1:9101"   # only for platforms that are pulled
+    callback_url = "https://sj.example.cn/hub-events"   # optional (callbacks.md)
 
 Sections other than ``sources`` belong to the features that read them
 (``[ingest]``, ``[sync]``, ``[security]`` ...); unknown keys are kept in
@@ -33,6 +34,7 @@ class SourceConfig:
     token: str | None = None
     secret: str | None = None
     base_url: str | None = None
+    callback_url: str | None = None  # where the hub's callbacks go (hub.outbox)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ def parse_config(raw: dict[str, Any], path: Path | None = None) -> Config:
             token=_opt_str(entry, "token", code),
             secret=_opt_str(entry, "secret", code),
             base_url=_opt_str(entry, "base_url", code),
+            callback_url=_opt_str(entry, "callback_url", code),
         )
     return Config(path=path, sources=sources, raw=raw)
 

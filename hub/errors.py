@@ -56,7 +56,11 @@ class SyncError(HubError):
 
 
 class QueryError(HubError):
-    """A request the API refuses before any SQL runs; the message is shown."""
+    """A request the API refuses (a bad argument, a wish in a state that does
+    not allow the change); the message is shown. In GraphQL an error with
+    ``extensions.code = BAD_USER_INPUT``."""
+
+    extensions = {"code": "BAD_USER_INPUT"}  # noqa: RUF012 (read-only)
 
 
 class AccessError(HubError):

@@ -399,3 +399,37 @@ class Activity:
     volunteer_attendances: int
     beneficiaries: int
     volunteer_hours: float
+
+
+class DispatchOutcome(StrEnum):
+    WITHDRAWN = "WITHDRAWN"  # an operator took it back
+    CLAIMED = "CLAIMED"  # the wish's platform reported a claim
+    CLOSED = "CLOSED"  # the wish was cancelled or deleted on its platform
+
+
+@dataclass(frozen=True, slots=True)
+class WishTransfer:
+    """A change of a wish's handling level made in the hub (上下联动)."""
+
+    wish_id: int
+    from_level: RegionLevel
+    to_level: RegionLevel
+    reason: str
+    at: dt.datetime
+    by: str  # a key's name, or "rule"
+
+
+@dataclass(frozen=True, slots=True)
+class WishDispatch:
+    """A wish assigned to a team by an office (组织派单): the current one has
+    no end; ended ones say when, by whom and how."""
+
+    wish_id: int
+    team_id: int
+    at: dt.datetime
+    by: str
+    note: str | None
+    ended_at: dt.datetime | None = None
+    ended_by: str | None = None
+    end_reason: str | None = None
+    outcome: DispatchOutcome | None = None

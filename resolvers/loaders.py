@@ -16,14 +16,18 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 from aiodataloader import DataLoader
 
-from hub import read
+from hub import read, wishlist
 from hub import stats as hub_stats
-from hub.models import Activity, Claim, Region, Station, Team, Wish
+from hub.models import Activity, Claim, Region, Station, Team, Wish, WishDispatch, WishTransfer
 from hub.sql import read as q
+from hub.sql import wishlist as wq
+from hub.stats_escalated import EscalatedCounts, escalated_counts
 
 K = TypeVar("K", bound=Hashable)
 # (batch, member, filter, days): see _overdue_batch.
 OverdueKey = tuple[Any, Any, Any, int]
+# (batch, member, filter): see _escalated_batch.
+EscalatedKey = tuple[Any, Any, Any]
 V = TypeVar("V")
 
 
@@ -118,8 +122,19 @@ class Loaders:
         self.claims: _ManyByKey[int, Claim] = _ManyByKey(
             pool, q.CLAIMS_BY_WISH, read.claim_from_row, lambda c: c.wish_id
         )
+        self.transfers: _ManyByKey[int, WishTransfer] = _ManyByKey(
+            pool, wq.TRANSFERS_BY_WISH, wishlist.transfer_from_row, lambda t: t.wish_id
+        )
+        self.dispatch: _ByKey[int, WishDispatch] = _ByKey(
+            pool, wq.CURRENT_DISPATCH_BY_WISH, wishlist.dispatch_from_row, lambda d: d.wish_id
+        )
+        self.dispatches: _ManyByKey[int, WishDispatch] = _ManyByKey(
+            pool, wq.ENDED_DISPATCHES_BY_WISH, wishlist.dispatch_from_row, lambda d: d.wish_id
+        )
         self.overdue: DataLoader[OverdueKey, int] = DataLoader(
             batch_load_fn=functools.partial(_overdue_batch, pool))
+        self.escalated: DataLoader[EscalatedKey, EscalatedCounts] = DataLoader(
+            batch_load_fn=functools.partial(_escalated_batch, pool))
 
 
 def _parent_code(region: Region) -> str:
@@ -154,6 +169,17 @@ async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list
                     own = flt if flt is not None else _member_filter(batch, member)
                     out[i] = await hub_stats.overdue(conn, own, days, today)
     return out
+
+
+async def _escalated_batch(
+    pool: asyncpg.Pool, keys: Sequence[EscalatedKey]
+) -> list[EscalatedCounts]:
+    """``WishStats.escalated`` of every figures of a request in one statement:
+    each key is (batch, member, the figures' own filter or None for a member
+    of a batch), as for ``overdue``."""
+    filters = [flt if flt is not None else _member_filter(batch, member)
+               for batch, member, flt in keys]
+    return await escalated_counts(pool, filters)
 
 
 def _member_filter(batch: Any, member: Any) -> hub_stats.StatsFilter:

@@ -2,8 +2,9 @@
 
 A ``province`` key may everything; a ``city`` key only what concerns its
 region and below: a source's data when the source writes for that region
-(its scope), a wish when it lies there, audit entries that name a region
-there. Other callers get ``AccessError`` (a GraphQL error on the field).
+(its scope), a wish when the region handling it now (its county, its city,
+or the province after escalation) lies there, audit entries that name a
+region there. Other callers get ``AccessError`` (a GraphQL error on the field).
 Every mutation, allowed or refused, is written to the audit log (refusals of
 callers without a key only to the log, so strangers cannot fill the table).
 """
@@ -11,10 +12,11 @@ callers without a key only to the log, so strangers cannot fill the table).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hub import ids, read
+from hub import dispatch, escalation, ids, read
 from hub import regions as region_codes
 from hub.deadletters import DeadLetter, ReplayOutcome, list_dead_letters, replay
 from hub.errors import AccessError, QueryError
@@ -23,11 +25,11 @@ from hub.orphans import OrphanCard, list_orphan_cards
 from hub.security import audit
 from hub.security.roles import Caller, Role
 from hub.sql import security as q
+from hub.wishlist import LEVELS, ChangingWish, lock_wish, operator_text
 from resolvers.context import Context
 
 log = logging.getLogger("hub.operator")
 
-_ESCALATION_LEVELS = (RegionLevel.COUNTY, RegionLevel.CITY, RegionLevel.PROVINCE)
 _MAX_OUTCOMES = 100
 
 
@@ -158,32 +160,93 @@ async def _mutating_operator(ctx: Context, action: str, target: str | None) -> C
         raise await _refuse(ctx, action, str(exc), target=target) from None
 
 
-async def escalate_wish(ctx: Context, global_id: str, level: RegionLevel) -> Any:
-    action = "mutation.escalateWish"
-    caller = await _mutating_operator(ctx, action, global_id)
+async def _changing_wish(conn: Any, global_id: str) -> ChangingWish:
     key = ids.decode_int_id(global_id, "Wish")
-    if key is None:
-        raise QueryError(f"{global_id!r} is not the id of a wish")
-    if level not in _ESCALATION_LEVELS:
-        raise QueryError("`level` must be COUNTY, CITY or PROVINCE")
+    wish = None if key is None else await lock_wish(conn, key)
+    if wish is None:
+        raise QueryError(f"no wish has the id {global_id!r}")
+    return wish
+
+
+async def _change_wish(
+    ctx: Context,
+    caller: Caller,
+    action: str,
+    global_id: str,
+    change: Callable[[Any, ChangingWish, Caller], Awaitable[dict[str, object]]],
+) -> Any:
+    """Lock the wish, check the caller covers the region now handling it, run
+    ``change`` and audit it, all in one transaction; a refusal is audited after
+    it rolled back. Returns the wish as it is now."""
     refused: str | None = None
+    region: str | None = None
     async with ctx.pool.acquire() as conn, conn.transaction():
-        row = await conn.fetchrow(q.WISH_FOR_ESCALATION, key)
-        if row is None:
-            raise QueryError(f"no wish has the id {global_id!r}")
-        region = row["region_code"]
-        if caller.covers(region):
-            await conn.execute(q.SET_HANDLING_LEVEL, key, level.value)
+        wish = await _changing_wish(conn, global_id)
+        region = wish.region_code
+        handling = wish.handling_region
+        if caller.covers(handling):
+            detail = await change(conn, wish, caller)
             await audit.record_for(
-                conn, caller, action, target=global_id, region_code=region,
-                detail={"from": row["handling_level"], "to": level.value},
-            )
+                conn, caller, action, target=global_id, region_code=region, detail=detail)
         else:
-            refused = f"this wish lies in {region}; {_where(caller)}"
+            refused = (f"this wish is handled at {wish.handling_level.value} level by "
+                       f"{handling}; {_where(caller)}")
     if refused is not None:
         raise await _refuse(ctx, action, refused, target=global_id, region_code=region)
-    ctx.loaders.wish.clear(key)
-    return await ctx.loaders.wish.load(key)
+    ctx.loaders.wish.clear(wish.id)
+    return await ctx.loaders.wish.load(wish.id)
+
+
+async def escalate_wish(
+    ctx: Context, global_id: str, level: RegionLevel | None, reason: str | None
+) -> Any:
+    """Escalate (or send back down) a waiting wish; no ``level``: one level up."""
+    action = "mutation.escalateWish"
+    caller = await _mutating_operator(ctx, action, global_id)
+    text = operator_text(reason, "reason", required=True)
+    assert text is not None
+    if level is not None and level not in LEVELS:
+        raise QueryError("`level` must be COUNTY, CITY or PROVINCE")
+
+    async def change(conn: Any, wish: ChangingWish, caller: Caller) -> dict[str, object]:
+        to = level or escalation.next_level(wish.handling_level)
+        if to is None:
+            raise QueryError("this wish is already handled at PROVINCE level, the highest")
+        await escalation.escalate(conn, wish, to, text, caller.actor)
+        return {"from": wish.handling_level.value, "to": to.value}
+
+    return await _change_wish(ctx, caller, action, global_id, change)
+
+
+async def dispatch_wish(ctx: Context, global_id: str, team_id: str, note: str | None) -> Any:
+    """Assign a waiting wish to a team of any city and platform."""
+    action = "mutation.dispatchWish"
+    caller = await _mutating_operator(ctx, action, global_id)
+    team_key = ids.decode_int_id(team_id, "Team")
+    if team_key is None:
+        raise QueryError(f"{team_id!r} is not the id of a team")
+    text = operator_text(note, "note", required=False)
+
+    async def change(conn: Any, wish: ChangingWish, caller: Caller) -> dict[str, object]:
+        team = await dispatch.team_for_dispatch(conn, team_key)
+        await dispatch.dispatch(conn, wish, team, text, caller.actor)
+        return {"team": team_id, "teamSource": team.ref.source_code}
+
+    return await _change_wish(ctx, caller, action, global_id, change)
+
+
+async def withdraw_dispatch(ctx: Context, global_id: str, reason: str) -> Any:
+    """Take back a wish's current dispatch."""
+    action = "mutation.withdrawDispatch"
+    caller = await _mutating_operator(ctx, action, global_id)
+    text = operator_text(reason, "reason", required=True)
+    assert text is not None
+
+    async def change(conn: Any, wish: ChangingWish, caller: Caller) -> dict[str, object]:
+        await dispatch.withdraw(conn, wish, text, caller.actor)
+        return {"team": ids.encode_id("Team", wish.dispatch_team_id or 0)}
+
+    return await _change_wish(ctx, caller, action, global_id, change)
 
 
 async def replay_dead_letters(ctx: Context, source: str, letter_id: str | None) -> ReplayReport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 from strawberry.types.nodes import Selection
@@ -10,6 +11,7 @@ from hub import stats as hub_stats
 from hub.errors import QueryError
 from hub.models import Region, RegionLevel
 from hub.places import load_places
+from hub.stats_escalated import EscalatedCounts
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
@@ -133,3 +135,9 @@ async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
     batch, member = wish_stats._batch
     value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
     return value
+
+
+def escalated(ctx: Context, wish_stats: s.WishStats) -> Awaitable[EscalatedCounts]:
+    """``WishStats.escalated``: every one of a request in one statement (the loader)."""
+    batch, member = wish_stats._batch
+    return ctx.loaders.escalated.load((batch, member, wish_stats._filter))

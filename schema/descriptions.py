@@ -114,6 +114,11 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "ENTERPRISE": "企业 / An enterprise.",
         "ORGANIZATION": "组织、单位 / An organisation.",
     },
+    "DispatchOutcome": {
+        "WITHDRAWN": "已撤回 / Withdrawn by an office (withdrawDispatch).",
+        "CLAIMED": "已认领 / The wish's platform reported a claim.",
+        "CLOSED": "已关闭 / The wish was cancelled or deleted on its platform.",
+    },
     "WishOrder": {
         "SUBMITTED_DESC": "最新提交在前 / Newest first.",
         "SUBMITTED_ASC": "最早提交在前 / Oldest first.",

@@ -7,6 +7,7 @@ import strawberry
 from hub.models import (
     BeneficiaryGroup,
     ClaimantKind,
+    DispatchOutcome,
     RegionLevel,
     ServiceCategory,
     SourceDataHealth,
@@ -69,10 +70,17 @@ strawberry.enum(
     ClaimantKind,
     description="认领方 / 队伍 TEAM, 个人 VOLUNTEER, 企业 ENTERPRISE, 组织 ORGANIZATION.",
 )
+strawberry.enum(
+    DispatchOutcome,
+    description="派单的结束方式 / How a dispatch ended: 撤回 WITHDRAWN by an office; 已认领 "
+    "CLAIMED (the wish's platform reported a claim); 已关闭 CLOSED (cancelled or deleted on its "
+    "platform).",
+)
 
 __all__ = [
     "BeneficiaryGroup",
     "ClaimantKind",
+    "DispatchOutcome",
     "RegionLevel",
     "ServiceCategory",
     "SourceDataHealth",

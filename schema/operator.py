@@ -166,13 +166,52 @@ class OperatorQuery:
                  "province key, or a city key in its own region; every call is audited.")
 class Mutation:
     @strawberry.mutation(
-        description="上报心愿：设置当前负责层级 / Escalate a wish: set the level now responsible "
-        "(COUNTY, CITY or PROVINCE). A newer version from the platform may set it again."
+        description="上报心愿（上下联动）：改变当前负责层级，记录原因并通知来源平台；不传 level "
+        "即上调一级；已认领、已圆梦、已取消或已删除的心愿不可上报 / Escalate a wish: change the "
+        "level now responsible (no `level`: one level up), with a required `reason`; recorded "
+        "in `Wish.transfers` and told to the wish's platform (`wish.escalated`). Only an OPEN "
+        "or PENDING wish; the caller's key must cover the region handling it now."
     )
     async def escalate_wish(
-        self, info: CtxInfo, id: strawberry.ID, level: RegionLevel
+        self,
+        info: CtxInfo,
+        id: strawberry.ID,
+        level: RegionLevel | None = None,
+        reason: Annotated[
+            str | None, strawberry.argument(description="原因（必填）/ Why (required).")
+        ] = None,
     ) -> Wish | None:
-        return await r.escalate_wish(info.context, id, level)
+        return await r.escalate_wish(info.context, id, level, reason)
+
+    @strawberry.mutation(
+        description="组织派单：把等待中的心愿指派给任一城市、任一平台的队伍，并通知双方平台 / "
+        "Dispatch a waiting (OPEN or PENDING) wish to a team of any city and platform; told to "
+        "the wish's platform and the team's (`wish.dispatched`). One dispatch at a time; the "
+        "caller's key must cover the region handling the wish now."
+    )
+    async def dispatch_wish(
+        self,
+        info: CtxInfo,
+        id: strawberry.ID,
+        team_id: Annotated[strawberry.ID, strawberry.argument(description="队伍的全局标识 / The "
+                                                                          "team's global id.")],
+        note: Annotated[
+            str | None, strawberry.argument(description="派单说明 / A note for the team.")
+        ] = None,
+    ) -> Wish:
+        return await r.dispatch_wish(info.context, id, team_id, note)
+
+    @strawberry.mutation(
+        description="撤回派单（需说明原因），并通知双方平台 / Withdraw a wish's current dispatch, "
+        "with a reason; told to both platforms (`wish.dispatch_withdrawn`)."
+    )
+    async def withdraw_dispatch(
+        self,
+        info: CtxInfo,
+        id: strawberry.ID,
+        reason: Annotated[str, strawberry.argument(description="原因 / Why.")],
+    ) -> Wish:
+        return await r.withdraw_dispatch(info.context, id, reason)
 
     @strawberry.mutation(
         description="修复后重放某来源的拒收记录（或其中一条）/ Replay a source's dead letters "

@@ -54,6 +54,18 @@ class Granularity(Enum):
     YEAR = "YEAR"
 
 
+@strawberry.type(
+    description="上下联动与组织派单（当前状态）/ Wishes the offices took in hand, as they are now: "
+    "handled above county level, or dispatched to a team."
+)
+class EscalationStats:
+    city: int = strawberry.field(description="当前由市级负责 / Handled at CITY level now.")
+    province: int = strawberry.field(description="当前由省级负责 / Handled at PROVINCE level now.")
+    dispatched: int = strawberry.field(
+        description="当前已派单、待队伍认领 / With a current dispatch (not yet claimed)."
+    )
+
+
 @strawberry.type(description="心愿统计 / Wish figures for the filter.")
 class WishStats:
     submitted: int = strawberry.field(description="征集总数（任意状态）/ All wishes, any status.")
@@ -94,6 +106,15 @@ class WishStats:
         from resolvers import stats as r
 
         return cast(int, r.overdue(info.context, self, days))
+
+    @strawberry.field(
+        description="已上报（按当前负责层级）与已派单的心愿数 / Escalated wishes by the level "
+        "handling them now, and dispatched ones; the same filter as the other figures."
+    )
+    def escalated(self, info: CtxInfo) -> EscalationStats:
+        from resolvers import stats as r
+
+        return r.escalated(info.context, self)
 
 
 @strawberry.type(description="活动统计 / Activity figures for the filter.")

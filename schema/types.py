@@ -22,9 +22,11 @@ from strawberry.types import Info
 
 from hub import ids, models
 from resolvers import entities
+from resolvers import wishlist as wishlist_reads
 from schema.enums import (
     BeneficiaryGroup,
     ClaimantKind,
+    DispatchOutcome,
     RegionLevel,
     ServiceCategory,
     SourceDataHealth,
@@ -264,6 +266,48 @@ class Claim:
         return info.context.loaders.team.get(self.team_id)
 
 
+_HISTORY = (
+    "运维数据：省级密钥，或本区划的市级密钥 / Operator data: a province key, or a city key for "
+    "a wish of its region. "
+)
+
+
+@strawberry.type(description="负责层级的一次变更（上下联动）/ A change of the level handling a "
+                 "wish, made in the hub: escalated by an office or by the automatic rule.")
+class WishTransfer:
+    from_level: RegionLevel = strawberry.field(name="from", description="原层级 / From level.")
+    to_level: RegionLevel = strawberry.field(name="to", description="新层级 / To level.")
+    reason: str = strawberry.field(description="原因 / Why.")
+    at: dt.datetime = strawberry.field(description="时间 / When.")
+    by: str = strawberry.field(
+        description="操作者：密钥名称，或自动规则为 rule / Who: a key's name, or `rule`."
+    )
+
+
+@strawberry.type(description="组织派单：指派给某支队伍 / A dispatch (组织派单): the wish assigned "
+                 "to a team, of any city and platform, by an office.")
+class WishDispatch:
+    at: dt.datetime = strawberry.field(description="派单时间 / When it was dispatched.")
+    by: str = strawberry.field(description="派单的密钥名称 / The key that dispatched it.")
+    note: str | None = strawberry.field(description="派单说明 / The office's note.")
+    ended_at: dt.datetime | None = strawberry.field(
+        description="结束时间；当前派单为空 / When it ended; null for the current dispatch."
+    )
+    ended_by: str | None = strawberry.field(
+        description="结束者：密钥名称，或平台上报认领时为 platform / Who ended it: a key's name, "
+        "or `platform` when the wish's platform reported a claim."
+    )
+    end_reason: str | None = strawberry.field(description="撤回原因 / Why it was withdrawn.")
+    outcome: DispatchOutcome | None = strawberry.field(
+        description="结束方式；当前派单为空 / How it ended; null for the current dispatch."
+    )
+    team_id: strawberry.Private[int]
+
+    @strawberry.field(description="接单队伍 / The team it was dispatched to.")
+    def team(self, info: CtxInfo) -> Team | None:
+        return info.context.loaders.team.get(self.team_id)
+
+
 @strawberry.federation.type(
     keys=["id"],
     description="微心愿 / A micro-wish: posted by a person in difficulty, claimed (认领), "
@@ -323,6 +367,27 @@ class Wish(Node):
     @strawberry.field(description="来源平台 / The platform it came from.")
     def source(self, info: CtxInfo) -> Source:
         return info.context.source(self.source_pk)
+
+    @strawberry.field(
+        description=_HISTORY + "负责层级的变更，早的在前 / Changes of the handling level made in "
+        "the hub, oldest first."
+    )
+    def transfers(self, info: CtxInfo) -> list[WishTransfer] | None:
+        return wishlist_reads.transfers(info.context, self.id, self.region_code)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description=_HISTORY + "当前派单，直到平台上报认领或被撤回；无则为空 / The current dispatch, "
+        "until the wish's platform reports a claim or it is withdrawn; null when none."
+    )
+    def dispatch(self, info: CtxInfo) -> WishDispatch | None:
+        return wishlist_reads.dispatch(info.context, self.id, self.region_code)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description=_HISTORY + "已结束的派单，早的在前 / Dispatches that ended (withdrawn, "
+        "claimed, closed), oldest first."
+    )
+    def dispatches(self, info: CtxInfo) -> list[WishDispatch] | None:
+        return wishlist_reads.dispatches(info.context, self.id, self.region_code)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- activities

@@ -1,4 +1,4 @@
-"""SQL of the audit log, the trusted documents and the operator mutations."""
+"""SQL of the audit log, the trusted documents and the operator reads."""
 
 INSERT_AUDIT = """
 insert into audit_log (actor, role, action, target, region_code, outcome, detail)
@@ -45,15 +45,6 @@ returning sha256
 """
 
 DELETE_DOCUMENT = "delete from trusted_documents where sha256 = $1 returning sha256"
-
-WISH_FOR_ESCALATION = """
-select id, region_code, handling_level
-  from wishes
- where id = $1 and not deleted and not shadowed
-   for update
-"""
-
-SET_HANDLING_LEVEL = "update wishes set handling_level = $2 where id = $1"
 
 SOURCE_FAILURES = """
 select id, code, scope_code, last_failure_at, last_failure, last_success_at

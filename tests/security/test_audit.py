@@ -26,15 +26,16 @@ async def latest_id(pool: asyncpg.Pool) -> int:
 
 async def test_pushes_mutations_and_refusals_are_recorded(clean_db: asyncpg.Pool) -> None:
     start = await latest_id(clean_db)
-    await push_items(clean_db, wenhuayun_items(wishes=12))
+    await push_items(clean_db, wenhuayun_items(wishes=12, teams=0))  # OPEN wishes
     row = await clean_db.fetchrow(
         "select id from wishes where county_code = '211421' order by id limit 1")
     elsewhere = ids.encode_id("Wish", row["id"])
     row = await clean_db.fetchrow(
-        "select id from wishes where county_code = '210102' order by id limit 1")
+        "select id from wishes where county_code = '210102' and status = 'OPEN' order by id limit 1")
     here = ids.encode_id("Wish", row["id"])
     body = (FIXTURES / "shengjing" / "example.json").read_bytes()
-    escalate = "mutation($id: ID!) { escalateWish(id: $id, level: PROVINCE) { id } }"
+    escalate = ('mutation($id: ID!) { escalateWish(id: $id, level: PROVINCE, reason: "县级无法解决") '
+                '{ id } }')
     async with hub_client(clean_db, config()) as client:
         pushed = await client.post("/ingest/shengjing", content=body, headers=signed("shengjing", body))
         assert pushed.status_code == 200

@@ -58,10 +58,10 @@ MATRIX = [
 
 
 async def wish_ids(pool: asyncpg.Pool) -> dict[str, str]:
-    """A wish in 沈阳 (210102) and one in 葫芦岛 (211421), by global id."""
+    """An OPEN wish in 沈阳 (210102) and one in 葫芦岛 (211421), by global id."""
     rows = await pool.fetch(
         "select id, county_code from wishes where county_code in ('210102', '211421') "
-        "order by id"
+        "and status = 'OPEN' order by id desc"
     )
     found = {r["county_code"]: ids.encode_id("Wish", r["id"]) for r in rows}
     return {"shenyang": found["210102"], "huludao": found["211421"]}
@@ -101,7 +101,8 @@ async def run(
     if op.startswith("mutation"):
         wish = wishes["huludao" if op.endswith("elsewhere") else "shenyang"]
         r = await post(
-            client, "mutation($id: ID!) { escalateWish(id: $id, level: CITY) { id handlingLevel } }",
+            client, 'mutation($id: ID!) { escalateWish(id: $id, level: CITY, reason: "县级无法解决") '
+            "{ id handlingLevel } }",
             token, id=wish,
         )
         result = outcome(r, "escalateWish")
@@ -122,7 +123,7 @@ async def run(
 
 @pytest.mark.parametrize(("caller", "op", "expected"), MATRIX)
 async def test_role_matrix(clean_db: asyncpg.Pool, caller: str, op: str, expected: str) -> None:
-    await push_items(clean_db, wenhuayun_items(wishes=12))
+    await push_items(clean_db, wenhuayun_items(wishes=12, teams=0))  # OPEN wishes
     cfg = config(
         public=caller != "no key, public off",
         security={"introspection": ["province", "city", "viewer"]},
