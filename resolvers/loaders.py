@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 from aiodataloader import DataLoader
 
-from hub import read
+from hub import matching, read
 from hub import stats as hub_stats
-from hub.models import Activity, Claim, Region, Station, Team, Wish
+from hub.models import Activity, Claim, Region, Station, Team, TeamSuggestion, Wish
 from hub.sql import read as q
 
 K = TypeVar("K", bound=Hashable)
@@ -120,6 +120,9 @@ class Loaders:
         )
         self.overdue: DataLoader[OverdueKey, int] = DataLoader(
             batch_load_fn=functools.partial(_overdue_batch, pool))
+        # (wish id, how many): one statement for every wish of a page.
+        self.suggestions: DataLoader[tuple[int, int], list[TeamSuggestion]] = DataLoader(
+            batch_load_fn=functools.partial(_suggestions_batch, pool))
 
 
 def _parent_code(region: Region) -> str:
@@ -127,6 +130,13 @@ def _parent_code(region: Region) -> str:
     return region.parent_code
 
 
+
+
+async def _suggestions_batch(
+    pool: asyncpg.Pool, keys: Sequence[tuple[int, int]]
+) -> list[list[TeamSuggestion]]:
+    found = await matching.suggestions(pool, keys)
+    return [found[k] for k in keys]
 
 
 async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list[int]:
