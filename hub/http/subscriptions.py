@@ -143,6 +143,10 @@ class _Handler(BaseGraphQLTransportWSHandler[Context, None]):
             await operation.send_operation_message({"id": operation.id, "type": "complete"})
         except _OperationStreamClosed:
             return
+        except GraphQLError as refusal:
+            # The security extension's refusals (limits, the village rule)
+            # are raised while parsing, where HTTP's execute reports them.
+            await operation.send_initial_errors([refusal])
         except asyncio.CancelledError:
             raise
         except Exception as error:
