@@ -83,7 +83,7 @@ class WishEvents:
         self._wake = asyncio.Event()
         self._ready = asyncio.Event()
         self._horizon: str | None = None
-        self._seen: dict[int, int] = {}  # event id -> its transaction's xid
+        self._seen: dict[int, int] = {}  # event row id -> its transaction's xid
 
     @property
     def subscribers(self) -> int:
@@ -156,15 +156,17 @@ class WishEvents:
         fresh = self._remember(rows)
         if not fresh or not self._subscribers:
             return
-        wishes = {w.id: w for w in map(read.wish_from_row, await conn.fetch(
-            q.EVENT_WISHES, list({r["wish_id"] for r in fresh})))}
+        ids = list({w for r in fresh for w in r["wish_ids"]})
+        wishes = {w.id: w for w in map(read.wish_from_row, await conn.fetch(q.EVENT_WISHES, ids))}
         for row in fresh:
-            wish = wishes.get(row["wish_id"])
-            if wish is None:  # deleted or hidden since
-                continue
-            event = WishEvent(row["id"], WishEventKind(row["kind"]), row["at"], wish)
-            for subscriber in list(self._subscribers):
-                subscriber.offer(event)
+            for wish_id, kinds in zip(row["wish_ids"], row["kinds"], strict=True):
+                wish = wishes.get(wish_id)
+                if wish is None:  # deleted or hidden since
+                    continue
+                for kind in kinds.split(","):
+                    event = WishEvent(WishEventKind(kind), row["at"], wish)
+                    for subscriber in list(self._subscribers):
+                        subscriber.offer(event)
 
     def _remember(self, rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
         """The rows not seen before; the horizon moves on, older ids are forgotten."""

@@ -405,7 +405,6 @@ class Activity:
 class WishEvent:
     """A change of a wish, as committed: ``at`` is when the hub stored it."""
 
-    id: int
     kind: WishEventKind
     at: dt.datetime
     wish: Wish

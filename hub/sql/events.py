@@ -6,14 +6,14 @@ from hub.sql.read import WISHES_BY_ID
 # notifications of a transaction fold into one).
 CHANNEL = "hub_wish_events"
 
-# The snapshot's xmin horizon, and the events of transactions at or after a
-# previous horizon: every event not seen yet is among them (a transaction
-# before that horizon had ended when that read ran, so its events were read
-# then). One row with null event columns when there are none. xid8 travels
-# as text (asyncpg has no codec for it).
+# The snapshot's xmin horizon, and the event rows (one per statement) of
+# transactions at or after a previous horizon: every row not seen yet is
+# among them (a transaction before that horizon had ended when that read
+# ran, so its rows were read then). One row with null event columns when
+# there are none. xid8 travels as text (asyncpg has no codec for it).
 EVENTS_SINCE = """
 with h as (select pg_snapshot_xmin(pg_current_snapshot())::text as horizon)
-select h.horizon, e.id, e.xid::text as xid, e.wish_id, e.kind, e.at
+select h.horizon, e.id, e.xid::text as xid, e.at, e.wish_ids, e.kinds
   from h
   left join wish_events e on e.xid >= $1::text::xid8
  order by e.id
