@@ -10,7 +10,9 @@ prints the scale it found, then for ``--wishes`` random open wishes:
 1. the statement alone (``hub.matching.suggestions``, five teams), for wishes
    handled at county level (candidates: their city's teams) and, in a
    transaction rolled back afterwards, the same wishes escalated to the
-   province (candidates: every team of the province);
+   province (candidates: every team of the province); with PostgreSQL's own
+   planning and execution times (on a shared machine, the client's clock
+   also counts the waits for a CPU);
 2. ``{ node(id) { ... on Wish { suggestedTeams { team { name } score reasons } } } }``
    through the application (ASGI, a province key), as an operator asks;
 3. one page of 50 wishes with five suggestions each (one statement).
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import random
 import statistics
 import sys
@@ -38,6 +41,7 @@ from hub import db, ids, matching  # noqa: E402
 from hub.app import create_app  # noqa: E402
 from hub.config import parse_config  # noqa: E402
 from hub.security.keys import hash_token, new_token  # noqa: E402
+from hub.sql import matching as q  # noqa: E402
 
 TARGET_MS = 50.0
 QUERY = """query($id: ID!) { node(id: $id) { ... on Wish {
@@ -65,6 +69,19 @@ async def _statement(conn: asyncpg.Connection, wishes: list[int]) -> list[float]
     return out
 
 
+async def _server_side(conn: asyncpg.Connection, wishes: list[int]) -> tuple[list[float], list[float]]:
+    """PostgreSQL's own planning and execution times (EXPLAIN ANALYZE, timing off):
+    what the statement costs the server, apart from the client and the network."""
+    planning, execution = [], []
+    for wish in wishes:
+        plan = json.loads(await conn.fetchval(
+            "explain (analyze, timing off, format json) " + q.SUGGESTIONS,
+            *matching.parameters([(wish, 5)])))[0]
+        planning.append(plan["Planning Time"])
+        execution.append(plan["Execution Time"])
+    return planning, execution
+
+
 async def main(count: int, seed: int) -> None:
     url = await db.resolve_url()
     pool = await db.create_pool(url, min_size=2, max_size=4)
@@ -85,6 +102,9 @@ async def main(count: int, seed: int) -> None:
         async with pool.acquire() as conn:
             await _statement(conn, sample[:10])  # warm
             print(_line("statement, county level (city's teams)", await _statement(conn, sample)))
+            planning, execution = await _server_side(conn, sample)
+            print(_line("  of which the server: planning", planning))
+            print(_line("  of which the server: execution", execution))
             tx = conn.transaction()
             await tx.start()
             try:
@@ -92,6 +112,9 @@ async def main(count: int, seed: int) -> None:
                     "update wishes set handling_level = 'PROVINCE' where id = any($1::bigint[])",
                     sample)
                 print(_line("statement, escalated (every team)", await _statement(conn, sample)))
+                planning, execution = await _server_side(conn, sample)
+                print(_line("  of which the server: planning", planning))
+                print(_line("  of which the server: execution", execution))
             finally:
                 await tx.rollback()
 

@@ -147,6 +147,16 @@ def reasons(fit: Fit, nearness: Nearness, team_category: ServiceCategory,
     return tuple(out)
 
 
+def parameters(wanted: Sequence[tuple[int, int]]) -> tuple[object, ...]:
+    """The parameters of ``hub.sql.matching.SUGGESTIONS`` for (wish id, how many) pairs."""
+    return (
+        [w for w, _ in wanted], [n for _, n in wanted],
+        _TABLE.wish, _TABLE.team, _TABLE.points,
+        FIT_POINTS[Fit.GENERAL], _NEAR_ORDER, LOAD_PER_MEMBER, LOAD_MAX, CANDIDATES,
+        _PROVINCE_CITY_CODES,
+    )
+
+
 async def suggestions(
     conn: asyncpg.Pool | asyncpg.Connection, wanted: Sequence[tuple[int, int]]
 ) -> dict[tuple[int, int], list[TeamSuggestion]]:
@@ -157,13 +167,7 @@ async def suggestions(
     out: dict[tuple[int, int], list[TeamSuggestion]] = {key: [] for key in wanted}
     if not wanted:
         return out
-    rows = await conn.fetch(
-        q.SUGGESTIONS,
-        [w for w, _ in wanted], [n for _, n in wanted],
-        _TABLE.wish, _TABLE.team, _TABLE.points,
-        FIT_POINTS[Fit.GENERAL], _NEAR_ORDER, LOAD_PER_MEMBER, LOAD_MAX, CANDIDATES,
-        _PROVINCE_CITY_CODES,
-    )
+    rows = await conn.fetch(q.SUGGESTIONS, *parameters(wanted))
     for r in rows:
         team = read.team_from_row(r)
         fit = fit_of(WishCategory(r["wish_category"]), team.category)

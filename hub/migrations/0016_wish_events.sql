@@ -83,8 +83,8 @@ create trigger wish_events_update after update on wishes
     referencing old table as old_rows new table as new_rows
     for each statement execute function wish_events_capture();
 
--- Matching: a team's open claims (claims name their team by its platform id)
--- and its current dispatches.
-create index if not exists claims_team_ref on claims (team_ref) where team_ref is not null;
+-- Matching: a team's open claims (claims name their team by its platform id;
+-- with wish_id, an index-only scan) and its current dispatches.
+create index if not exists claims_team_ref on claims (team_ref, wish_id) where team_ref is not null;
 create index if not exists wishes_dispatch_team on wishes (dispatch_team_id)
     where dispatch_team_id is not null;

@@ -19,52 +19,66 @@ with k as (
 ),
 fit as (
     select * from unnest($3::text[], $4::text[], $5::int[]) as f(wish_category, team_category, points)
-)
-select k.wish_id, k.wanted, k.category as wish_category, s.*,
-       (select st.id from stations st
-         where st.source = s.source and st.source_id = s.station_ref and not st.deleted)
-         as station_id
-  from k
- cross join lateral (
-    select c.*,
+),
+-- Per wish, the candidates with the best fit and nearness.
+candidate as (
+    select k.n, k.wish_id, k.wanted, k.category as wish_category, r.team_id, r.fit_points,
+           (array['VILLAGE', 'TOWN', 'COUNTY', 'CITY', 'PROVINCE'])[r.rank] as nearness,
+           ($7::int[])[r.rank] as near_points
+      from k
+     cross join lateral (
+        select x.* from (
+            select t.id as team_id, t.member_count,
+                   coalesce(f.points, case when t.category = 'OTHER' then $6::int else 0 end)
+                     as fit_points,
+                   case when length(k.region_code) = 12 and t.region_code = k.region_code then 1
+                        when length(k.region_code) >= 9 and length(t.region_code) >= 9
+                             and left(t.region_code, 9) = left(k.region_code, 9) then 2
+                        when t.county_code = k.county_code then 3
+                        when t.city_code = k.city_code then 4
+                        else 5 end as rank
+              from teams t
+              left join fit f on f.wish_category = k.category and f.team_category = t.category
+             where not t.deleted and t.city_code = any(k.cities)
+        ) x
+         order by x.fit_points + ($7::int[])[x.rank] desc, x.member_count desc, x.team_id
+         limit $10
+     ) r
+),
+-- Each candidate team's load, once however many wishes it is a candidate for.
+load as materialized (
+    select t.id, t.source, t.source_id, t.name, t.category, t.region_code, t.member_count,
+           t.station_ref,
+           (select count(*) from claims cl
+              join wishes cw on cw.id = cl.wish_id
+             where cl.team_ref = t.source_id and cw.source = t.source
+               and cw.status = 'CLAIMED' and not cw.deleted and not cw.shadowed
+           )::int as open_claims,
+           (select count(*) from wishes dw
+             where dw.dispatch_team_id = t.id and dw.status in ('PENDING', 'OPEN')
+               and not dw.deleted and not dw.shadowed
+           )::int as open_dispatches
+      from teams t
+     where t.id in (select team_id from candidate)
+),
+scored as (
+    select c.n, c.wish_id, c.wanted, c.wish_category, c.nearness, l.*,
            c.fit_points + c.near_points
-           - least($9::int, round($8::numeric * (c.open_claims + c.open_dispatches)
-                                  / greatest(c.member_count, 1)))::int as score
-      from (
-        select p.*,
-               (select count(*) from claims cl
-                  join wishes cw on cw.id = cl.wish_id
-                 where cl.team_ref = p.source_id and cw.source = p.source
-                   and cw.status = 'CLAIMED' and not cw.deleted and not cw.shadowed
-               )::int as open_claims,
-               (select count(*) from wishes dw
-                 where dw.dispatch_team_id = p.id and dw.status in ('PENDING', 'OPEN')
-                   and not dw.deleted and not dw.shadowed
-               )::int as open_dispatches
-          from (
-            select r.*, (array['VILLAGE', 'TOWN', 'COUNTY', 'CITY', 'PROVINCE'])[r.rank] as nearness,
-                   ($7::int[])[r.rank] as near_points
-              from (
-                select t.id, t.source, t.source_id, t.name, t.category, t.region_code,
-                       t.member_count, t.station_ref,
-                       coalesce(f.points, case when t.category = 'OTHER' then $6::int else 0 end)
-                         as fit_points,
-                       case when length(k.region_code) = 12 and t.region_code = k.region_code then 1
-                            when length(k.region_code) >= 9 and length(t.region_code) >= 9
-                                 and left(t.region_code, 9) = left(k.region_code, 9) then 2
-                            when t.county_code = k.county_code then 3
-                            when t.city_code = k.city_code then 4
-                            else 5 end as rank
-                  from teams t
-                  left join fit f on f.wish_category = k.category and f.team_category = t.category
-                 where not t.deleted and t.city_code = any(k.cities)
-              ) r
-             order by r.fit_points + ($7::int[])[r.rank] desc, r.member_count desc, r.id
-             limit $10
-          ) p
-      ) c
-     order by score desc, c.member_count desc, c.id
-     limit k.wanted
- ) s
- order by k.n, s.score desc, s.member_count desc, s.id
+           - least($9::int, round($8::numeric * (l.open_claims + l.open_dispatches)
+                                  / greatest(l.member_count, 1)))::int as score
+      from candidate c
+      join load l on l.id = c.team_id
+),
+ranked as (
+    select s.*, row_number() over (partition by s.n
+                                   order by s.score desc, s.member_count desc, s.id) as place
+      from scored s
+)
+select r.*,
+       (select st.id from stations st
+         where st.source = r.source and st.source_id = r.station_ref and not st.deleted)
+         as station_id
+  from ranked r
+ where r.place <= r.wanted
+ order by r.n, r.place
 """
