@@ -10,12 +10,18 @@ prints the scale it found, then for ``--wishes`` random open wishes:
 1. the statement alone (``hub.matching.suggestions``, five teams), for wishes
    handled at county level (candidates: their city's teams) and, in a
    transaction rolled back afterwards, the same wishes escalated to the
-   province (candidates: every team of the province); with PostgreSQL's own
+   province (candidates: other cities' fitting teams too); with PostgreSQL's own
    planning and execution times (on a shared machine, the client's clock
    also counts the waits for a CPU);
 2. ``{ node(id) { ... on Wish { suggestedTeams { team { name } score reasons } } } }``
    through the application (ASGI, a province key), as an operator asks;
-3. one page of 50 wishes with five suggestions each (one statement).
+3. one page of 50 wishes with five suggestions each (one statement);
+4. with ``--teams N``: the statement again, in a transaction rolled back
+   afterwards, with the teams copied (new ids, same regions, fields and sizes)
+   until there are about N (33000: the province's), since the candidate scan
+   grows with the teams of a city or the province. The copies have no claims,
+   so this measures the scan, not more load counting (which depends on the
+   200 candidates, not on the scale).
 
 Target: p50 at most 50 ms per wish at province scale.
 """
@@ -46,6 +52,14 @@ from hub.sql import matching as q  # noqa: E402
 TARGET_MS = 50.0
 QUERY = """query($id: ID!) { node(id: $id) { ... on Wish {
   suggestedTeams { team { name } score reasons } } } }"""
+PAD_TEAMS = """
+insert into teams (source, source_id, version, name, category, region_code, city_code,
+                   county_code, member_count)
+select t.source, t.source_id || '~' || g, t.version, t.name, t.category, t.region_code,
+       t.city_code, t.county_code, t.member_count
+  from teams t cross join generate_series(1, $1::int) as g
+ where not t.deleted
+"""
 PAGE = """{ wishes(first: 50, filter: {status: [OPEN]}) { edges { node {
   suggestedTeams { team { name } score reasons } } } } }"""
 
@@ -82,7 +96,28 @@ async def _server_side(conn: asyncpg.Connection, wishes: list[int]) -> tuple[lis
     return planning, execution
 
 
-async def main(count: int, seed: int) -> None:
+async def _padded(conn: asyncpg.Connection, wishes: list[int], teams: int) -> None:
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        now = await conn.fetchval("select count(*) from teams where not deleted")
+        copies = max(0, round(teams / now) - 1)
+        await conn.execute(PAD_TEAMS, copies)
+        await conn.execute("analyze teams")
+        padded = await conn.fetchval("select count(*) from teams where not deleted")
+        print(f"teams copied to {padded:,} (rolled back afterwards):")
+        await _statement(conn, wishes[:10])
+        print(_line("statement, county level (city's teams)", await _statement(conn, wishes)))
+        print(_line("  of which the server: execution", (await _server_side(conn, wishes))[1]))
+        await conn.execute(
+            "update wishes set handling_level = 'PROVINCE' where id = any($1::bigint[])", wishes)
+        print(_line("statement, escalated (+ other cities)", await _statement(conn, wishes)))
+        print(_line("  of which the server: execution", (await _server_side(conn, wishes))[1]))
+    finally:
+        await tx.rollback()
+
+
+async def main(count: int, seed: int, teams: int | None) -> None:
     url = await db.resolve_url()
     pool = await db.create_pool(url, min_size=2, max_size=4)
     try:
@@ -111,7 +146,7 @@ async def main(count: int, seed: int) -> None:
                 await conn.execute(
                     "update wishes set handling_level = 'PROVINCE' where id = any($1::bigint[])",
                     sample)
-                print(_line("statement, escalated (every team)", await _statement(conn, sample)))
+                print(_line("statement, escalated (+ other cities)", await _statement(conn, sample)))
                 planning, execution = await _server_side(conn, sample)
                 print(_line("  of which the server: planning", planning))
                 print(_line("  of which the server: execution", execution))
@@ -143,6 +178,9 @@ async def main(count: int, seed: int) -> None:
             page = statistics.median(pages[2:])
             print(f"  a page of 50 open wishes with suggestions: p50 {page:6.1f} ms "
                   f"({page / 50:.1f} ms per wish; one statement for the 50)")
+        if teams:
+            async with pool.acquire() as conn:
+                await _padded(conn, sample, teams)
     finally:
         await pool.close()
 
@@ -151,5 +189,7 @@ if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--wishes", type=int, default=300)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--teams", type=int, default=None,
+                   help="also measure with the teams copied up to about this many (33000)")
     args = p.parse_args()
-    asyncio.run(main(args.wishes, args.seed))
+    asyncio.run(main(args.wishes, args.seed, args.teams))

@@ -16,12 +16,14 @@ operator in words (``reasons``):
   cost a 10-member team 10 points, a 50-member team 2.
 
 Candidates are the teams of the wish's city while the wish is handled at
-county or city level, and every team of the province once it is escalated
-to the province (上下联动: then any team may take it). Of those, the 200
-with the best fit and nearness (the larger team first on a tie) are weighed
-by load: load can take at most 20 points, so a team outside them could only
-win where more than 200 teams tie within 20 points of the best, and among
-such equals the larger teams are a fair choice.
+county or city level; once it is escalated to the province (上下联动: then
+any team may take it) also the teams of other cities whose field fits the
+wish or is general (one of another city and another field would score 0 at
+best). Of those, the 200 with the best fit and nearness (the larger team
+first on a tie) are weighed by load: load can take at most 20 points, so a
+team outside them could only win where more than 200 teams tie within 20
+points of the best, and among such equals the larger teams are a fair
+choice.
 
 The arithmetic runs in SQL (``hub.sql.matching``), one statement for a whole
 list of wishes, with the points of this module as parameters.
@@ -34,11 +36,10 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from hub import read, regions
+from hub import read
 from hub.models import (
     Fit,
     Nearness,
-    RegionLevel,
     ServiceCategory,
     TeamSuggestion,
     WishCategory,
@@ -103,6 +104,7 @@ def _fit_table() -> _FitTable:
     for wish, (primary, helping) in FIT.items():
         pairs = [(primary, Fit.PRIMARY)] if primary is not None else []
         pairs += [(s, Fit.SECONDARY) for s in helping]
+        pairs.append((ServiceCategory.OTHER, Fit.GENERAL))
         for service, fit in pairs:
             table.wish.append(wish.value)
             table.team.append(service.value)
@@ -111,9 +113,6 @@ def _fit_table() -> _FitTable:
 
 
 _TABLE = _fit_table()
-# Teams' city_code: a city, or the province's own code for provincial teams.
-_PROVINCE_CITY_CODES = [r.code for r in regions.reference_regions()
-                        if r.level in (RegionLevel.PROVINCE, RegionLevel.CITY)]
 _NEAR_ORDER = [NEAR_POINTS[n] for n in
                (Nearness.VILLAGE, Nearness.TOWN, Nearness.COUNTY, Nearness.CITY, Nearness.PROVINCE)]
 
@@ -152,8 +151,7 @@ def parameters(wanted: Sequence[tuple[int, int]]) -> tuple[object, ...]:
     return (
         [w for w, _ in wanted], [n for _, n in wanted],
         _TABLE.wish, _TABLE.team, _TABLE.points,
-        FIT_POINTS[Fit.GENERAL], _NEAR_ORDER, LOAD_PER_MEMBER, LOAD_MAX, CANDIDATES,
-        _PROVINCE_CITY_CODES,
+        _NEAR_ORDER, LOAD_PER_MEMBER, LOAD_MAX, CANDIDATES,
     )
 
 

@@ -88,3 +88,7 @@ create trigger wish_events_update after update on wishes
 create index if not exists claims_team_ref on claims (team_ref, wish_id) where team_ref is not null;
 create index if not exists wishes_dispatch_team on wishes (dispatch_team_id)
     where dispatch_team_id is not null;
+-- The largest teams of a field: a wish escalated to the province takes its
+-- candidates from other cities this way, not from a scan of every team.
+create index if not exists teams_category_members on teams (category, member_count desc, id)
+    where not deleted;
