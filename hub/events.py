@@ -61,14 +61,25 @@ class Subscriber:
         self.queue.put_nowait(event)
 
     async def events(self) -> AsyncIterator[WishEvent]:
+        async for batch in self.batches():
+            for event in batch:
+                yield event
+
+    async def batches(self) -> AsyncIterator[list[WishEvent]]:
+        """The events waiting, together (a push's arrive at once): their
+        relations can then be loaded with one statement each."""
         while True:
-            event = await self.queue.get()
-            if event is None:
+            batch = [await self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            events = [e for e in batch if e is not None]
+            if events:
+                yield events
+            if len(events) < len(batch):
                 raise QueryError(
                     f"this subscription fell more than {self.limit} events behind and was "
                     "ended; subscribe again"
                 )
-            yield event
 
 
 class WishEvents:

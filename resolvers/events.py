@@ -7,14 +7,19 @@ security extension refuses it before this runs; checked here again).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
+
+from strawberry.types.nodes import Selection
 
 from hub import events, regions
 from hub.errors import AccessError, QueryError
 from hub.models import Wish, WishEvent
+from resolvers import queries
 from resolvers.context import Context
 from resolvers.loaders import Loaders
+from resolvers.lookahead import selects
 
 
 def region_filter(ctx: Context, region_code: str | None) -> Callable[[Wish], bool]:
@@ -30,13 +35,30 @@ def region_filter(ctx: Context, region_code: str | None) -> Callable[[Wish], boo
     return lambda wish: regions.is_within(wish.region_code, code)
 
 
-async def wish_events(ctx: Context, region_code: str | None) -> AsyncIterator[WishEvent]:
+async def wish_events(
+    ctx: Context, region_code: str | None, selections: Sequence[Selection]
+) -> AsyncIterator[WishEvent]:
     accepts = region_filter(ctx, region_code)
     app: Any = getattr(ctx.request, "app", None)
     if app is None:
         raise QueryError("subscriptions are served on /graphql over a WebSocket")
     async with events.of_app(app, ctx.pool).subscribe(accepts) as subscriber:
-        async for event in subscriber.events():
-            # Relations (claims, teams ...) as they are now, not as first read.
+        async for batch in subscriber.batches():
+            # Relations (claims, teams ...) as they are now, not as first
+            # read; loaded for the whole batch, not one statement per event.
             ctx.loaders = Loaders(ctx.pool)
-            yield event
+            await _prefetch(ctx, selections, [e.wish for e in batch])
+            for event in batch:
+                yield event
+
+
+async def _prefetch(ctx: Context, selections: Sequence[Selection], wishes: list[Wish]) -> None:
+    jobs: list[Awaitable[Any]] = [queries.prefetch(ctx, selections, wishes, node=("wish",))]
+    if selects(selections, ("wish", "region")):
+        # Towns and villages (reference regions need no statement), as
+        # Wish.region shows them to this caller.
+        cut = 12 if ctx.caller.sees_villages else 9
+        codes = {w.region_code[:cut] for w in wishes} - set(regions.reference_by_code())
+        if codes:
+            jobs.append(ctx.loaders.region.load_many(sorted(codes)))
+    await asyncio.gather(*jobs)

@@ -53,7 +53,7 @@ class Subscription:
             "a village code needs a city or province key.")] = None,
     ) -> AsyncGenerator[WishEvent, None]:
         source: AsyncGenerator[Any, None] = events.wish_events(  # type: ignore[assignment]
-            info.context, region_code)
+            info.context, region_code, info.selected_fields[0].selections)
         async with aclosing(source):  # the listener lets go when the client does
             async for event in source:
                 yield event

@@ -120,7 +120,8 @@ async def test_subscribers_get_their_regions_events_with_the_wish(clean_db: asyn
             first = await _next(mine)
             assert first.kind is WishEventKind.SUBMITTED
             assert first.wish.source_id == "WS-0000" and first.wish.title == "想要一个新书包0"
-            seen = [await _next(everything.events()) for _ in range(6)]
+            all_of_them = everything.events()
+            seen = [await _next(all_of_them) for _ in range(6)]
             assert sorted(e.wish.source_id for e in seen) == [f"WS-{i:04d}" for i in range(6)]
             assert heping.queue.empty()  # the other counties' wishes were not for it
         assert hub.subscribers == 0
@@ -174,3 +175,55 @@ async def test_old_events_are_pruned(clean_db: asyncpg.Pool) -> None:
     assert gone >= 3
     left = await clean_db.fetch("select kinds from wish_events")
     assert [r["kinds"] for r in left] == [["CANCELLED"]]  # 3 SUBMITTED went
+
+
+async def test_a_batch_of_events_loads_its_relations_together(
+    database_url: str, clean_db: asyncpg.Pool
+) -> None:
+    """A push of 20 village wishes to a subscriber asking for their region and
+    claims: a statement per relation for the batch, not one per event."""
+    from types import SimpleNamespace
+
+    from strawberry.types.nodes import SelectedField
+
+    from hub import db
+    from hub.config import Config
+    from hub.security.roles import Caller, Role
+    from resolvers.context import Context
+    from resolvers.events import wish_events
+    from tests.http.conftest import StatementLog
+
+    log = StatementLog()
+
+    async def init(conn: asyncpg.Connection) -> None:
+        conn.add_query_logger(log)
+
+    def field(name: str, *below: SelectedField) -> SelectedField:
+        return SelectedField(name=name, directives={}, arguments={}, selections=list(below))
+
+    selections = [field("kind"), field("wish", field("title"), field("region", field("code")),
+                                       field("claims", field("claimantName")))]
+    pool = await db.create_pool(database_url, min_size=1, max_size=4, init=init)
+    app = SimpleNamespace(state=SimpleNamespace())
+    ctx = Context(pool=pool, config=Config(path=None), request=SimpleNamespace(app=app),
+                  caller=Caller(Role.PROVINCE, name="ops"))
+    items = _open_wishes(20)
+    for i, item in enumerate(items):
+        item["division_code"] = f"210102001{i:03d}"
+    stream = wish_events(ctx, None, selections)
+    try:
+        first = asyncio.ensure_future(anext(stream))
+        await asyncio.sleep(0.5)  # the listener starts
+        log.reset()
+        await push_items(clean_db, items)
+        got = [await asyncio.wait_for(first, 10)]
+        got += [await asyncio.wait_for(anext(stream), 10) for _ in range(19)]
+        assert sorted(e.wish.source_id for e in got) == sorted(i["wish_id"] for i in items)
+        # The listener's reads (events, their wishes), then one statement for the
+        # villages and one for the claims: not 20 of each.
+        relations = [s for s in log.statements if "from regions" in s or "from claims" in s]
+        assert len(relations) == 2, relations
+    finally:
+        await stream.aclose()
+        await events.close_app(app)
+        await pool.close()
