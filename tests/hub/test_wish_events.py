@@ -227,3 +227,19 @@ async def test_a_batch_of_events_loads_its_relations_together(
         await stream.aclose()
         await events.close_app(app)
         await pool.close()
+
+
+async def test_a_mutation_is_an_event_too(clean_db: asyncpg.Pool) -> None:
+    """Events come from the rows, whoever changes them: here escalateWish."""
+    from hub import ids
+    from tests.security.conftest import TOKENS, config, hub_client, post
+
+    await push_items(clean_db, _open_wishes(1))
+    wish = await clean_db.fetchval("select id from wishes where source_id = 'WS-0000'")
+    before = await _last_event_id(clean_db)
+    async with hub_client(clean_db, config()) as client:
+        response = await post(
+            client, "mutation($id: ID!) { escalateWish(id: $id, level: CITY) { handlingLevel } }",
+            TOKENS["province"], id=ids.encode_id("Wish", wish))
+    assert response.json()["data"]["escalateWish"]["handlingLevel"] == "CITY", response.text
+    assert await _events_since(clean_db, before) == [("WS-0000", "ESCALATED")]
