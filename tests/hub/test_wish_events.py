@@ -237,9 +237,16 @@ async def test_a_mutation_is_an_event_too(clean_db: asyncpg.Pool) -> None:
     await push_items(clean_db, _open_wishes(1))
     wish = await clean_db.fetchval("select id from wishes where source_id = 'WS-0000'")
     before = await _last_event_id(clean_db)
+    from schema.schema import schema
+
+    # escalateWish takes a reason once issue 21's escalation lands (part A).
+    escalate = schema.get_field_for_type("escalateWish", "Mutation")
+    assert escalate is not None
+    reason = ', reason: "县里无力承接"' if any(
+        a.python_name == "reason" for a in escalate.arguments) else ""
     async with hub_client(clean_db, config()) as client:
         response = await post(
-            client, "mutation($id: ID!) { escalateWish(id: $id, level: CITY) { handlingLevel } }",
-            TOKENS["province"], id=ids.encode_id("Wish", wish))
+            client, "mutation($id: ID!) { escalateWish(id: $id, level: CITY" + reason + ") "
+            "{ handlingLevel } }", TOKENS["province"], id=ids.encode_id("Wish", wish))
     assert response.json()["data"]["escalateWish"]["handlingLevel"] == "CITY", response.text
     assert await _events_since(clean_db, before) == [("WS-0000", "ESCALATED")]
