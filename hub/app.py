@@ -12,16 +12,17 @@ from typing import Any
 import asyncpg
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
-from hub import db, wishlist_jobs
+from hub import db, events, wishlist_jobs
 from hub.config import Config, load_config
 from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
 from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
+from hub.http.subscriptions import subscriptions_app
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
 from hub.prewarm import prewarm
@@ -44,8 +45,11 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
             app.state.pool = pool
-            async with metrics.pool_sampler(pool):
-                yield
+            try:
+                async with metrics.pool_sampler(pool):
+                    yield
+            finally:
+                await events.close_app(app)
             return
         url = await db.resolve_url()
         # Every connection opened and warmed at start, and kept: asyncpg's pool
@@ -54,7 +58,10 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         app.state.pool = await db.create_pool(
             url, min_size=_POOL_SIZE, max_size=_POOL_SIZE, init=warm_statistics,
             max_inactive_connection_lifetime=0)
-        background: list[asyncio.Task[Any]] = [asyncio.create_task(prewarm(app.state.pool))]
+        background: list[asyncio.Task[Any]] = [
+            asyncio.create_task(prewarm(app.state.pool)),
+            asyncio.create_task(events.keep_pruned(app.state.pool)),
+        ]
         if refresh_every > 0:
             background.append(asyncio.create_task(
                 keep_medians_fresh(app.state.pool, interval=refresh_every)))
@@ -68,20 +75,24 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             async with metrics.pool_sampler(app.state.pool):
                 yield
         finally:
+            await events.close_app(app)
             for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await app.state.pool.close()
 
+    security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
+    schema = _schema(cfg)
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app(_schema(cfg), config=cfg), methods=["GET", "POST"]),
+        Route("/graphql", graphql_app(schema, config=cfg), methods=["GET", "POST"]),
+        # Subscriptions (graphql-transport-ws) on the same path.
+        WebSocketRoute("/graphql", subscriptions_app(schema, security)),
         graphiql_assets_mount(),
         *ingest.routes,
         *health.routes,
         *metrics_http.routes,
     ]
-    security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
     wishlist_jobs.check(cfg)  # callbacks, escalation: likewise
     app = Starlette(routes=routes, middleware=_middleware(cfg, security), lifespan=lifespan)
     app.state.config = cfg

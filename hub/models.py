@@ -115,6 +115,17 @@ class BeneficiaryGroup(StrEnum):
     OTHER = "OTHER"
 
 
+class WishEventKind(StrEnum):
+    """What happened to a wish, as the live wish wall shows it."""
+
+    SUBMITTED = "SUBMITTED"
+    CLAIMED = "CLAIMED"
+    FULFILLED = "FULFILLED"
+    CANCELLED = "CANCELLED"
+    ESCALATED = "ESCALATED"
+    DISPATCHED = "DISPATCHED"
+
+
 class ClaimantKind(StrEnum):
     TEAM = "TEAM"
     VOLUNTEER = "VOLUNTEER"
@@ -433,3 +444,46 @@ class WishDispatch:
     ended_by: str | None = None
     end_reason: str | None = None
     outcome: DispatchOutcome | None = None
+# ---------------------------------------------------------------- live events and matching
+
+
+@dataclass(frozen=True, slots=True)
+class WishEvent:
+    """A change of a wish, as committed: ``at`` is when the hub stored it."""
+
+    kind: WishEventKind
+    at: dt.datetime
+    wish: Wish
+
+
+class Nearness(StrEnum):
+    """How close a team is to a wish in the region tree."""
+
+    VILLAGE = "VILLAGE"  # the same village or community
+    TOWN = "TOWN"
+    COUNTY = "COUNTY"
+    CITY = "CITY"
+    PROVINCE = "PROVINCE"  # elsewhere in the province
+
+
+class Fit(StrEnum):
+    """How a team's field of service suits a wish's category."""
+
+    PRIMARY = "PRIMARY"  # the field that serves this kind of wish
+    SECONDARY = "SECONDARY"  # a field that often helps with it
+    GENERAL = "GENERAL"  # a general team (OTHER): may help with anything
+    NONE = "NONE"
+
+
+@dataclass(frozen=True, slots=True)
+class TeamSuggestion:
+    """A team proposed for a wish, with what its score is made of."""
+
+    wish_id: int
+    team: Team
+    score: int
+    fit: Fit
+    nearness: Nearness
+    open_claims: int  # wishes it has claimed that are not fulfilled yet
+    open_dispatches: int  # open wishes dispatched to it
+    reasons: tuple[str, ...]  # the score in words, for an operator

@@ -16,9 +16,19 @@ from typing import Any, Generic, TypeVar
 import asyncpg
 from aiodataloader import DataLoader
 
-from hub import read, wishlist
+from hub import matching, read, wishlist
 from hub import stats as hub_stats
-from hub.models import Activity, Claim, Region, Station, Team, Wish, WishDispatch, WishTransfer
+from hub.models import (
+    Activity,
+    Claim,
+    Region,
+    Station,
+    Team,
+    TeamSuggestion,
+    Wish,
+    WishDispatch,
+    WishTransfer,
+)
 from hub.sql import read as q
 from hub.sql import wishlist as wq
 from hub.stats_escalated import EscalatedCounts, escalated_counts
@@ -135,6 +145,9 @@ class Loaders:
             batch_load_fn=functools.partial(_overdue_batch, pool))
         self.escalated: DataLoader[EscalatedKey, EscalatedCounts] = DataLoader(
             batch_load_fn=functools.partial(_escalated_batch, pool))
+        # (wish id, how many): one statement for every wish of a page.
+        self.suggestions: DataLoader[tuple[int, int], list[TeamSuggestion]] = DataLoader(
+            batch_load_fn=functools.partial(_suggestions_batch, pool))
 
 
 def _parent_code(region: Region) -> str:
@@ -142,6 +155,13 @@ def _parent_code(region: Region) -> str:
     return region.parent_code
 
 
+
+
+async def _suggestions_batch(
+    pool: asyncpg.Pool, keys: Sequence[tuple[int, int]]
+) -> list[list[TeamSuggestion]]:
+    found = await matching.suggestions(pool, keys)
+    return [found[k] for k in keys]
 
 
 async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list[int]:

@@ -51,16 +51,19 @@ def _int(key: str) -> int | None:
         return None
 
 
-async def prefetch(ctx: Context, selections: Sequence[Selection], rows: Sequence[Any]) -> None:
+async def prefetch(
+    ctx: Context, selections: Sequence[Selection], rows: Sequence[Any],
+    node: tuple[str, ...] = ("edges", "node"),
+) -> None:
     """Load, for a whole page at once, the relations the query reads per row.
 
-    ``selections`` are those of the connection field; rows are the page's
+    ``selections`` are those of the connection field, where a row is at
+    ``node`` (a subscription's events: ``("wish",)``); rows are the page's
     wishes, teams, stations or activities. Afterwards their relation fields
     resolve to plain values (see ``Loaders.get``).
     """
     if not rows:
         return
-    node = ("edges", "node")
     jobs: list[Awaitable[Any]] = []
     if selects(selections, (*node, "station")):
         jobs.append(_load_ids(ctx.loaders.station, rows, "station_id"))

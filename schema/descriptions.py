@@ -119,6 +119,14 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
         "CLAIMED": "已认领 / The wish's platform reported a claim.",
         "CLOSED": "已关闭 / The wish was cancelled or deleted on its platform.",
     },
+    "WishEventKind": {
+        "SUBMITTED": "新心愿提交 / A new wish arrived.",
+        "CLAIMED": "心愿被认领 / The wish was claimed.",
+        "FULFILLED": "心愿已圆梦 / The wish came true.",
+        "CANCELLED": "心愿已撤销 / The wish was cancelled.",
+        "ESCALATED": "负责层级变更（上报）/ Its handling level changed (escalated).",
+        "DISPATCHED": "组织派单给队伍 / An office dispatched it to a team.",
+    },
     "WishOrder": {
         "SUBMITTED_DESC": "最新提交在前 / Newest first.",
         "SUBMITTED_ASC": "最早提交在前 / Oldest first.",
@@ -134,6 +142,8 @@ _ENUM_VALUES: dict[str, dict[str, str]] = {
 _TYPES: dict[str, str] = {
     "Query": "查询入口 / The hub's read entry points.",
     "Mutation": "操作入口（需要运营密钥）/ Operator actions (need an operator key).",
+    "Subscription": "实时订阅（graphql-transport-ws，/graphql）/ Live updates over the "
+    "graphql-transport-ws protocol on /graphql.",
     "Date": "日期，ISO-8601（北京日历日）/ A calendar date, ISO-8601, e.g. 2022-03-14.",
 }
 

@@ -14,6 +14,7 @@ from hub.models import (
     SourceHealth,
     StationLevel,
     WishCategory,
+    WishEventKind,
     WishKind,
     WishStatus,
 )
@@ -67,6 +68,11 @@ strawberry.enum(
     "辽宁好人/身边好人 GOOD_PERSON, 困难群众/低保/涉疫 HARDSHIP, OTHER.",
 )
 strawberry.enum(
+    WishEventKind,
+    description="心愿事件类型 / What happened to a wish: SUBMITTED 提交, CLAIMED 认领, "
+    "FULFILLED 圆梦, CANCELLED 撤销, ESCALATED 上报, DISPATCHED 派单.",
+)
+strawberry.enum(
     ClaimantKind,
     description="认领方 / 队伍 TEAM, 个人 VOLUNTEER, 企业 ENTERPRISE, 组织 ORGANIZATION.",
 )
@@ -87,6 +93,7 @@ __all__ = [
     "SourceHealth",
     "StationLevel",
     "WishCategory",
+    "WishEventKind",
     "WishKind",
     "WishStatus",
 ]

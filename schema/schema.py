@@ -27,6 +27,7 @@ from schema.executor import HubExecutor
 from schema.operator import Mutation, OperatorQuery
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+from schema.subscription import Subscription
 
 log = logging.getLogger("hub.graphql")
 
@@ -54,6 +55,7 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
         # The contract's Query plus the operator fields (role-checked in resolvers.operator).
         query=merge_types("Query", (Query, OperatorQuery)),
         mutation=Mutation,
+        subscription=Subscription,
         types=[types.Region, types.Source, types.Station, types.Team, types.Wish, types.Activity],
         config=StrawberryConfig(scalar_map=SCALAR_MAP, default_resolver=types.resolve_attribute),
         # Plain fields read as attributes, without a resolver call each.

@@ -15,13 +15,13 @@ the attributes of the model that relations use, so that ``self`` is typed.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
 
 from hub import ids, models
-from resolvers import entities
+from resolvers import entities, matching
 from resolvers import wishlist as wishlist_reads
 from schema.enums import (
     BeneficiaryGroup,
@@ -249,6 +249,20 @@ class Team(Node):
         return info.context.source(self.source_pk)
 
 
+@strawberry.type(description="推荐队伍及理由 / A team suggested for a wish, with why.")
+class TeamSuggestion:
+    team: Team = strawberry.field(description="推荐的队伍 / The team.")
+    score: int = strawberry.field(
+        description="匹配分，越高越合适：服务领域对口 0–40、距离远近 0–40、当前负担 0 至 −20 / "
+        "Higher suits better: service fit 0 to 40, nearness 0 to 40, current load 0 to −20."
+    )
+    reasons: list[str] = strawberry.field(
+        description="评分理由，如“扶危帮困队伍”“同一乡镇”“当前认领 3 个” / The score in words "
+        "an operator reads, e.g. 扶危帮困队伍 (a relief team), 同一乡镇 (same town), "
+        "当前认领 3 个 (3 open claims)."
+    )
+
+
 # ---------------------------------------------------------------- wishes
 
 
@@ -388,6 +402,20 @@ class Wish(Node):
     )
     def dispatches(self, info: CtxInfo) -> list[WishDispatch] | None:
         return wishlist_reads.dispatches(info.context, self.id, self.region_code)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="推荐承接的队伍，按匹配分从高到低（服务领域、区划远近、当前负担）；运营数据："
+        "省级密钥，或本区划的市级密钥 / Teams suggested to take the wish, best first, by service "
+        "fit, nearness in the region tree and current load. Operator data: a province key, or "
+        "a city key for its own region."
+    )
+    def suggested_teams(
+        self,
+        info: CtxInfo,
+        first: Annotated[int | None, strawberry.argument(
+            description="条数，0–20，默认 5 / How many, 0 to 20; 5 when not given.")] = 5,
+    ) -> list[TeamSuggestion] | None:
+        return matching.suggested_teams(info.context, self, 5 if first is None else first)  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- activities

@@ -13,8 +13,10 @@ trusted documents. Everything here runs before GraphQL parses anything.
    trusted documents gets nothing else.
 
 Refusals have GraphQL's error shape: ``{"errors": [{"message", "extensions":
-{"code"}}]}``. The caller lands in ``request.state.caller``. WebSockets are
-closed: the schema has no subscriptions, and a socket would bypass all this.
+{"code"}}]}``. The caller lands in ``request.state.caller``. WebSockets on
+``/graphql`` (subscriptions) pass: ``hub.http.subscriptions`` applies the same
+keys, roles, rate limits and trusted documents to their ``connection_init``
+and each subscription, since a browser's socket carries no headers.
 """
 
 from __future__ import annotations
@@ -77,9 +79,6 @@ class GraphQLGate:
         self.security = security
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and scope["path"] in GRAPHQL_PATHS:
-            await send({"type": "websocket.close", "code": 1008})
-            return
         if scope["type"] != "http" or scope["path"] not in GRAPHQL_PATHS:
             await self.app(scope, receive, send)
             return

@@ -28,6 +28,10 @@
     ip_per_second = 5.0             # per client address, without a key
     ip_burst = 30
 
+    [security.subscriptions]        # live events over WebSocket on /graphql
+    per_connection = 5              # subscriptions open at once on one connection
+    per_address = 20                # ... from one client address (per server process)
+
     [graphql]
     max_body_bytes = 1048576        # the body limit of /graphql (hub.http.graphql checks it too)
 """
@@ -64,6 +68,12 @@ class RateLimits:
     ip_burst: float = 30.0
 
 
+@dataclass(frozen=True, slots=True)
+class SubscriptionLimits:
+    per_connection: int = 5
+    per_address: int = 20
+
+
 _ALL_ROLES = frozenset(Role)
 
 
@@ -77,6 +87,7 @@ class SecuritySettings:
     cors_allow_localhost: bool = False
     limits: Limits = field(default_factory=Limits)
     rate: RateLimits = field(default_factory=RateLimits)
+    subscriptions: SubscriptionLimits = field(default_factory=SubscriptionLimits)
 
     def needs_trusted_document(self, role: Role) -> bool:
         return self.trusted_documents_only and role in self.trusted_roles
@@ -92,7 +103,7 @@ class SecuritySettings:
         _known(
             sec,
             {"trusted_documents_only", "trusted_documents_roles", "introspection",
-             "cors_origins", "cors_allow_localhost", "limits", "rate_limit"},
+             "cors_origins", "cors_allow_localhost", "limits", "rate_limit", "subscriptions"},
             "[security]",
         )
         trusted = _roles(sec.get("trusted_documents_roles", ["public", "viewer"]),
@@ -110,10 +121,12 @@ class SecuritySettings:
                                        "[security] cors_allow_localhost"),
             limits=_limits(config, _table(sec, "limits")),
             rate=_numbers(RateLimits, _table(sec, "rate_limit"), "[security.rate_limit]"),
+            subscriptions=_numbers(SubscriptionLimits, _table(sec, "subscriptions"),
+                                   "[security.subscriptions]"),
         )
 
 
-T = TypeVar("T", Limits, RateLimits)
+T = TypeVar("T", Limits, RateLimits, SubscriptionLimits)
 
 
 def _limits(config: Config, table: Mapping[str, Any]) -> Limits:

@@ -25,7 +25,8 @@ from graphql import (
 from hub import regions
 
 # Root fields about beneficiaries, and their arguments that name a region.
-_FILTERED = frozenset({"wishes", "stats", "statsByRegion", "statsSeries"})
+_FILTERED = frozenset({"wishes", "stats", "statsByRegion", "statsSeries", "wishEvents"})
+_OPERATIONS = (OperationType.QUERY, OperationType.SUBSCRIPTION)
 
 
 def _root_fields(
@@ -55,7 +56,7 @@ def village_errors(
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any] | None,
 ) -> Iterator[GraphQLError]:
-    if operation.operation is not OperationType.QUERY:
+    if operation.operation not in _OPERATIONS:
         return
     for field in _root_fields(operation.selection_set, fragments, set()):
         if field.name.value not in _FILTERED:
@@ -66,6 +67,7 @@ def village_errors(
                 (arg.name.value == "filter" and isinstance(value, dict)
                  and _is_village(value.get("regionCode")))
                 or (arg.name.value == "level" and value == "VILLAGE")
+                or (arg.name.value == "regionCode" and _is_village(value))
             )
             if village:
                 yield GraphQLError(

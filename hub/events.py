@@ -1,0 +1,221 @@
+"""Live wish events (实时心愿墙): one listener per server process, many subscribers.
+
+Migration 0016's triggers append a row to ``wish_events`` for every change
+of a wish that the wall shows (submitted, claimed, fulfilled, cancelled,
+escalated, dispatched), whoever made it and in whichever process or host,
+and notify ``hub_wish_events`` once per transaction, at commit. Here one
+connection per process LISTENs; on a notification (or every
+``POLL_SECONDS``, should one be lost with a connection) it reads the events
+it has not seen, loads their wishes with one statement, and hands each to
+the subscribers whose filter accepts it.
+
+Nothing is missed for a transaction that took its event ids early and
+committed late: each read returns the snapshot's xmin horizon, and the next
+read takes every event of a transaction at or after it (those before it had
+ended, so the previous read saw them), skipping the ids already seen.
+
+A subscriber that falls ``queue_size`` events behind (a client that does not
+read) is ended with an error rather than holding memory without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from hub import read
+from hub.errors import QueryError
+from hub.models import Wish, WishEvent, WishEventKind
+from hub.sql import events as q
+
+log = logging.getLogger("hub.events")
+
+POLL_SECONDS = 5.0
+RETENTION_SECONDS = 600.0  # events older than this are deleted (hub serve)
+DEFAULT_QUEUE_SIZE = 1000
+_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    """One subscription's queue of events; ``accepts`` filters by wish."""
+
+    accepts: Callable[[Wish], bool]
+    limit: int
+    queue: asyncio.Queue[WishEvent | None] = field(default_factory=asyncio.Queue)
+    overflowed: bool = False
+
+    def offer(self, event: WishEvent) -> None:
+        if self.overflowed or not self.accepts(event.wish):
+            return
+        if self.queue.qsize() >= self.limit:
+            self.overflowed = True
+            self.queue.put_nowait(None)  # wakes the reader, which ends
+            return
+        self.queue.put_nowait(event)
+
+    async def events(self) -> AsyncIterator[WishEvent]:
+        async for batch in self.batches():
+            for event in batch:
+                yield event
+
+    async def batches(self) -> AsyncIterator[list[WishEvent]]:
+        """The events waiting, together (a push's arrive at once): their
+        relations can then be loaded with one statement each."""
+        while True:
+            batch = [await self.queue.get()]
+            while not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            events = [e for e in batch if e is not None]
+            if events:
+                yield events
+            if len(events) < len(batch):
+                raise QueryError(
+                    f"this subscription fell more than {self.limit} events behind and was "
+                    "ended; subscribe again"
+                )
+
+
+class WishEvents:
+    """The process's listener and its subscribers. Started by the first
+    subscription, stopped by ``close`` (the application's shutdown)."""
+
+    def __init__(self, pool: asyncpg.Pool, *, queue_size: int = DEFAULT_QUEUE_SIZE) -> None:
+        self._pool = pool
+        self._queue_size = queue_size
+        self._subscribers: set[Subscriber] = set()
+        self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._ready = asyncio.Event()
+        self._horizon: str | None = None
+        self._seen: dict[int, int] = {}  # event row id -> its transaction's xid
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subscribers)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(self, accepts: Callable[[Wish], bool]) -> AsyncIterator[Subscriber]:
+        """A subscriber receiving the events committed from now on."""
+        subscriber = Subscriber(accepts, self._queue_size)
+        self._subscribers.add(subscriber)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="wish-events")
+        try:
+            await self._ready.wait()
+            yield subscriber
+        finally:
+            self._subscribers.discard(subscriber)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    # ------------------------------------------------------------ the listener
+
+    def _notified(self, *_: Any) -> None:
+        self._wake.set()
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            try:
+                async with self._pool.acquire() as conn:
+                    await conn.add_listener(q.CHANNEL, self._notified)
+                    try:
+                        if self._horizon is None:
+                            await self._start(conn)
+                        self._ready.set()
+                        failures = 0
+                        await self._listen(conn)
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await conn.remove_listener(q.CHANNEL, self._notified)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                wait = _RETRY_SECONDS[min(failures, len(_RETRY_SECONDS) - 1)]
+                failures += 1
+                log.warning("wish events: listening failed (%s); again in %.1f s",
+                            type(exc).__name__, wait)
+                await asyncio.sleep(wait)
+
+    async def _start(self, conn: asyncpg.Connection) -> None:
+        """From now on: what is visible already counts as seen."""
+        horizon = await conn.fetchval(q.HORIZON)
+        rows = await conn.fetch(q.EVENTS_SINCE, horizon)
+        self._remember(rows)
+
+    async def _listen(self, conn: asyncpg.Connection) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+            self._wake.clear()
+            await self._read(conn)
+
+    async def _read(self, conn: asyncpg.Connection) -> None:
+        rows = await conn.fetch(q.EVENTS_SINCE, self._horizon)
+        fresh = self._remember(rows)
+        if not fresh or not self._subscribers:
+            return
+        ids = list({w for r in fresh for w in r["wish_ids"]})
+        wishes = {w.id: w for w in map(read.wish_from_row, await conn.fetch(q.EVENT_WISHES, ids))}
+        for row in fresh:
+            for wish_id, kinds in zip(row["wish_ids"], row["kinds"], strict=True):
+                wish = wishes.get(wish_id)
+                if wish is None:  # deleted or hidden since
+                    continue
+                for kind in kinds.split(","):
+                    event = WishEvent(WishEventKind(kind), row["at"], wish)
+                    for subscriber in list(self._subscribers):
+                        subscriber.offer(event)
+
+    def _remember(self, rows: list[asyncpg.Record]) -> list[asyncpg.Record]:
+        """The rows not seen before; the horizon moves on, older ids are forgotten."""
+        horizon = rows[0]["horizon"]
+        fresh = [r for r in rows if r["id"] is not None and r["id"] not in self._seen]
+        for r in fresh:
+            self._seen[r["id"]] = int(r["xid"])
+        low = int(horizon)
+        self._seen = {k: x for k, x in self._seen.items() if x >= low}
+        self._horizon = horizon
+        return fresh
+
+
+def of_app(app: Any, pool: asyncpg.Pool) -> WishEvents:
+    """The application's ``WishEvents`` (one per process), made on first use."""
+    found = getattr(app.state, "wish_events", None)
+    if not isinstance(found, WishEvents):
+        found = app.state.wish_events = WishEvents(pool)
+    return found
+
+
+async def close_app(app: Any) -> None:
+    found = getattr(app.state, "wish_events", None)
+    if isinstance(found, WishEvents):
+        await found.close()
+
+
+async def prune(pool: asyncpg.Pool, older_than: float = RETENTION_SECONDS) -> int:
+    """Delete the events older than ``older_than`` seconds; how many went."""
+    status = await pool.execute(q.PRUNE_EVENTS, older_than)
+    return int(status.split()[-1])
+
+
+async def keep_pruned(pool: asyncpg.Pool, *, interval: float = 60.0) -> None:
+    """``prune`` every ``interval`` seconds, for as long as the server runs."""
+    while True:
+        try:
+            await prune(pool)
+        except (asyncpg.PostgresError, OSError) as exc:
+            log.warning("wish events: pruning failed (%s)", type(exc).__name__)
+        await asyncio.sleep(interval)
