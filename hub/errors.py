@@ -15,6 +15,7 @@ personal data.
     ├── IngestError            a push that cannot be accepted (auth, size ...)
     ├── SyncError              a pull that could not complete
     ├── QueryError             a GraphQL argument the hub refuses (first > 100 ...)
+    ├── RequestTimeout         a request ran past its deadline (GraphQL code TIMEOUT)
     └── AccessError            the caller's key does not allow this (role, region)
 """
 
@@ -57,6 +58,10 @@ class SyncError(HubError):
 
 class QueryError(HubError):
     """A request the API refuses before any SQL runs; the message is shown."""
+
+
+class RequestTimeout(HubError):
+    """A request ran past its deadline; its work was cancelled. The message is shown."""
 
 
 class AccessError(HubError):

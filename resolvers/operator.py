@@ -62,7 +62,7 @@ async def _source(ctx: Context, code: str) -> Source:
     for source in (await ctx.sources()).values():
         if source.code == code:
             return source
-    raise QueryError(f"no source is called {code!r}")
+    raise QueryError("no source has this code (shengjing, fengxiang, wenhuayun, huludao ...)")
 
 
 async def _readable_sources(ctx: Context, caller: Caller, code: str | None) -> list[str] | None:
@@ -127,7 +127,7 @@ async def audit_log(
     size = read.check_first(first)
     if region_code is not None:
         if not region_codes.is_code(region_code):
-            raise QueryError(f"`regionCode` {region_code!r} is not a division code (e.g. 210100)")
+            raise QueryError("`regionCode` is not a division code (e.g. 210100)")
         if not caller.covers(region_code):
             raise AccessError(f"region {region_code}: {_where(caller)}")
     before_id = _number(before, "before") if before is not None else None
@@ -163,14 +163,14 @@ async def escalate_wish(ctx: Context, global_id: str, level: RegionLevel) -> Any
     caller = await _mutating_operator(ctx, action, global_id)
     key = ids.decode_int_id(global_id, "Wish")
     if key is None:
-        raise QueryError(f"{global_id!r} is not the id of a wish")
+        raise QueryError("`id` is not the id of a wish")
     if level not in _ESCALATION_LEVELS:
         raise QueryError("`level` must be COUNTY, CITY or PROVINCE")
     refused: str | None = None
     async with ctx.pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(q.WISH_FOR_ESCALATION, key)
         if row is None:
-            raise QueryError(f"no wish has the id {global_id!r}")
+            raise QueryError("no wish has this id")
         region = row["region_code"]
         if caller.covers(region):
             await conn.execute(q.SET_HANDLING_LEVEL, key, level.value)
@@ -207,10 +207,9 @@ async def replay_dead_letters(ctx: Context, source: str, letter_id: str | None) 
 
 
 def _number(value: str, name: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise QueryError(f"`{name}` must be a number, got {value!r}") from None
-    if number < 0:
+    if value.strip().startswith("-"):
         raise QueryError(f"`{name}` must not be negative")
+    number = ids.int_key(value.strip())
+    if number is None:
+        raise QueryError(f"`{name}` must be a whole number below 2^63, in ASCII digits")
     return number

@@ -10,6 +10,7 @@ from hub import stats as hub_stats
 from hub.errors import QueryError
 from hub.models import Region, RegionLevel
 from hub.places import load_places
+from hub.stats_calendar import check_dates
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
@@ -19,9 +20,9 @@ def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
     if f is None:
         return hub_stats.StatsFilter()
     if f.region_code is not None and load_places().region(f.region_code) is None:
-        raise QueryError(f"`regionCode` {f.region_code!r} is not a division code of 辽宁")
-    if f.from_ is not None and f.to is not None and f.from_ > f.to:
-        raise QueryError("`from` must not be after `to`")
+        raise QueryError("`regionCode` is not a division code of 辽宁 (6, 9 or 12 digits, "
+                         "e.g. 210100)")
+    check_dates(f.from_, f.to)
     return hub_stats.StatsFilter(
         region_code=f.region_code,
         from_=f.from_,
