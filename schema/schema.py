@@ -16,10 +16,12 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionResult
+from strawberry.types import ExecutionResult, Info
 
+from hub.errors import QueryError
 from hub.observability.graphql import OperationObserver, count_resolver_errors
 from hub.security.extension import SecurityLimits
 from schema import descriptions, types
@@ -34,7 +36,25 @@ log = logging.getLogger("hub.graphql")
 ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
 
 
+# The types a gateway may ask ``_entities`` for.
+ENTITY_TYPES = ("Region", "Source", "Station", "Team", "Wish", "Activity")
+
+
 class HubSchema(strawberry.federation.Schema):
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # Strawberry takes every representation for an object naming a type it
+        # knows (a string, a missing or unknown __typename was a fault).
+        for representation in representations:
+            typename = representation.get("__typename") if isinstance(representation, dict) else None
+            if typename not in ENTITY_TYPES:
+                raise QueryError(
+                    "each representation must be an object whose `__typename` is an entity: "
+                    + ", ".join(ENTITY_TYPES)
+                )
+        return super().entities_resolver(info, representations)
+
     async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
         """Every error as a client sees it (``schema.errors.present``): coded,
         without the values sent, a fault as "internal error"."""
