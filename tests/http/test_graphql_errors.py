@@ -146,3 +146,12 @@ async def test_every_refusal_of_the_endpoint_has_a_code(client: httpx.AsyncClien
         if r.headers.get("content-type", "").startswith("application/"):
             for error in r.json()["errors"]:
                 assert error["extensions"]["code"], error
+
+
+async def test_a_persisted_query_body_nested_too_deep_is_400(client: httpx.AsyncClient) -> None:
+    """The trusted-documents gate reads such bodies too; it must not choke on them."""
+    body = (b'{"extensions": {"persistedQuery": {"version": 1}}, "variables": {"a": '
+            + b"[" * 5000 + b"]" * 5000 + b"}}")
+    r = await client.post("/graphql", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
