@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from strawberry.types.nodes import Selection
@@ -14,6 +15,7 @@ from hub.stats_calendar import check_dates
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
+from schema.executor import SLICE
 
 
 def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
@@ -93,14 +95,14 @@ async def stats_by_region(
                                                pool=ctx.pool)
     regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
-    return [
-        s.RegionStats(
-            region=region,  # type: ignore[arg-type]
-            stats=wrap(result, None, batch, code),
-        )
-        for region, (code, result) in zip(regions, rows, strict=True)
-        if region is not None
-    ]
+    out: list[s.RegionStats] = []
+    for index, (region, (code, result)) in enumerate(zip(regions, rows, strict=True)):
+        if index and index % SLICE == 0:
+            await asyncio.sleep(0)  # thousands of villages: let the event loop run
+        if region is not None:
+            out.append(s.RegionStats(region=region,  # type: ignore[arg-type]
+                                     stats=wrap(result, None, batch, code)))
+    return out
 
 
 async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
@@ -119,13 +121,12 @@ async def stats_series(
                                             pool=ctx.pool)
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
-    return [
-        s.SeriesPoint(
-            start=day,
-            stats=wrap(result, None, batch, day),
-        )
-        for day, result in rows
-    ]
+    out: list[s.SeriesPoint] = []
+    for index, (day, result) in enumerate(rows):
+        if index and index % SLICE == 0:
+            await asyncio.sleep(0)  # up to 1,000 points: let the event loop run
+        out.append(s.SeriesPoint(start=day, stats=wrap(result, None, batch, day)))
+    return out
 
 
 async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
