@@ -15,7 +15,7 @@ from hub.stats_calendar import check_dates
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
-from schema.executor import SLICE
+from schema.executor import PLAIN_SLICE
 
 
 def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
@@ -97,7 +97,7 @@ async def stats_by_region(
     batch = ("region", flt, level)
     out: list[s.RegionStats] = []
     for index, (region, (code, result)) in enumerate(zip(regions, rows, strict=True)):
-        if index and index % SLICE == 0:
+        if index and index % PLAIN_SLICE == 0:
             await asyncio.sleep(0)  # thousands of villages: let the event loop run
         if region is not None:
             out.append(s.RegionStats(region=region,  # type: ignore[arg-type]
@@ -123,7 +123,7 @@ async def stats_series(
     batch = ("series", flt, granularity.value)
     out: list[s.SeriesPoint] = []
     for index, (day, result) in enumerate(rows):
-        if index and index % SLICE == 0:
+        if index and index % PLAIN_SLICE == 0:
             await asyncio.sleep(0)  # up to 1,000 points: let the event loop run
         out.append(s.SeriesPoint(start=day, stats=wrap(result, None, batch, day)))
     return out

@@ -15,12 +15,13 @@ Everything else (resolvers, arguments, abstract types, lists, ``@defer``,
 through graphql-core unchanged, so errors, paths and nullability behave
 exactly as before.
 
-A list longer than ``SLICE`` items is completed a slice at a time, letting
-the event loop run between slices: the largest answers the limits allow (a
-series of 1,000 points, every town's figures) would otherwise hold the
-worker for tens of milliseconds at a stretch, and ``/healthz`` and every
-other request on it with them. (DataLoaders batch per slice, so such a list
-costs a statement per slice and level rather than one.)
+A long list is completed a slice at a time, letting the event loop run
+between slices: the largest answers the limits allow (a series of 1,000
+points, every town's figures) would otherwise hold the worker for tens of
+milliseconds at a stretch, and ``/healthz`` and every other request on it
+with them. Plain items (no resolver, so no DataLoader) go ``PLAIN_SLICE`` at
+a time; others ``SLICE`` at a time, above any page's size, since DataLoaders
+batch per slice (such a list costs a statement per slice and level).
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-__all__ = ["PLAIN_WITHOUT_ARGUMENTS", "SLICE", "HubExecutor"]
+__all__ = ["PLAIN_SLICE", "PLAIN_WITHOUT_ARGUMENTS", "SLICE", "HubExecutor"]
 
 # Items of a list completed before the event loop is let go (see the docstring).
 SLICE = 250
+PLAIN_SLICE = 100
 
 # Field metadata: the attribute a field with a resolver and arguments reads
 # when the query passes no arguments (the value its defaults would give,
@@ -268,7 +270,7 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         template = self._template(item_type, field_details_list)
         if template is None:
             return Undefined
-        if len(result) > SLICE:
+        if len(result) > PLAIN_SLICE:
             return self._plain_list_sliced(template, type_of, non_null, return_type,
                                            field_details_list, info, path, result,
                                            position_context)
@@ -296,9 +298,10 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                                  info: GraphQLResolveInfo[Any], path: Path, result: Any,
                                  position_context: Any) -> Any:
         out: list[Any] = []
-        for start in range(0, len(result), SLICE):
+        for start in range(0, len(result), PLAIN_SLICE):
             await asyncio.sleep(0)
-            built = self._plain_items(template, type_of, non_null, result[start:start + SLICE])
+            built = self._plain_items(template, type_of, non_null,
+                                      result[start:start + PLAIN_SLICE])
             if built is Undefined:
                 # Irregular: graphql-core's path reports it exactly (it is sliced too).
                 done = self.complete_iterable_value(

@@ -150,3 +150,21 @@ async def test_an_answer_over_the_size_cap_is_refused(clean_db: asyncpg.Pool) ->
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "RESPONSE_TOO_LARGE"
     assert "the limit is 2,000" in body["errors"][0]["message"]
+
+
+async def test_a_long_list_through_resolvers_is_whole_and_in_order(
+    clean_db: asyncpg.Pool, client: httpx.AsyncClient
+) -> None:
+    """300 points with a resolver field each (graphql-core's path, sliced by 250)."""
+    await push_items(clean_db, wenhuayun_items(wishes=6))
+    query = ('{ statsSeries(granularity: DAY, filter: {from: "2022-01-01", to: "2022-10-28"}) '
+             "{ start stats { wishes { submitted late: overdue(days: 0) } } } }")
+    r = await client.post("/graphql", json={"query": query})
+    body = r.json()
+    assert "errors" not in body, body
+    points = body["data"]["statsSeries"]
+    first = dt.date(2022, 1, 1)
+    assert [p["start"] for p in points] == [
+        (first + dt.timedelta(days=i)).isoformat() for i in range(300)]
+    assert sum(p["stats"]["wishes"]["submitted"] for p in points) == 6
+    assert all(isinstance(p["stats"]["wishes"]["late"], int) for p in points)
