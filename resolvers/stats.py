@@ -35,6 +35,8 @@ def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
     )
 
 
+MAX_OVERDUE_DAYS = 36_525
+
 # ``WishStats._batch``: figures alone, or a member (region code, bucket start)
 # of the rows of one statsByRegion or the points of one statsSeries.
 Batch = tuple[Any, ...]
@@ -132,6 +134,9 @@ async def stats_series(
 async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
     if days < 0:
         raise QueryError("`days` must not be negative")
+    if days > MAX_OVERDUE_DAYS:
+        # Beyond the calendar's dates (PostgreSQL would refuse the arithmetic).
+        raise QueryError(f"`days` must be at most {MAX_OVERDUE_DAYS:,} (a century)")
     batch, member = wish_stats._batch
     value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
     return value

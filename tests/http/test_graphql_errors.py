@@ -69,6 +69,8 @@ MISTAKES: list[tuple[str, str, dict[str, Any], str | None]] = [
     ("a series of 40,000 days", '{ statsSeries(granularity: DAY, filter: {from: "1990-01-01", '
      'to: "2100-01-01"}) { start } }', {}, None),
     ("negative overdue days", "{ stats { wishes { overdue(days: -1) } } }", {}, None),
+    ("overdue days beyond the calendar", "{ stats { wishes { overdue(days: 2000000000) } } }",
+     {}, None),
     ("object for a String", "query($s: String) { wishes(filter: {search: $s}) { totalCount } }",
      {"s": {"name": PHONE_TEXT}}, "8613812345678"),
     ("unknown input field", "query($f: WishFilter) { wishes(filter: $f) { totalCount } }",
