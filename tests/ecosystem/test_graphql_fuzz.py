@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 from collections.abc import Iterator
 from typing import Any
 
@@ -161,3 +162,36 @@ def test_schemathesis(label: str, http: httpx.Client) -> None:
         _check(http.post("/graphql", json=body))
 
     run()
+
+
+def _exchange(sock: socket.socket, body: bytes) -> bytes:
+    """One POST /graphql on an open connection; the whole answer (Content-Length)."""
+    sock.sendall(b"POST /graphql HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\n"
+                 b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, f"the connection was closed: {data!r}"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length: (\d+)", head).group(1))  # type: ignore[union-attr]
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the connection was closed mid-answer"
+        rest += chunk
+    return head + b"\r\n\r\n" + rest
+
+
+@pytest.mark.parametrize("bad", [
+    b"\xff",
+    b'{"query": "{ __typename }", "variables": {"a": ' + b"[" * 1000 + b"]" * 1000 + b"}}",
+    b'{"query": "{ __typename }", "variables": {"n": 1' + b"0" * 4300 + b"}}",
+])
+def test_a_bad_body_leaves_the_connection_usable(hub_server: HubServer, bad: bytes) -> None:
+    """Issue 17: after a 500 the next request on the same keep-alive connection was reset."""
+    port = int(hub_server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        first = _exchange(sock, bad)
+        second = _exchange(sock, b'{"query": "{ __typename }"}')
+    assert first.startswith(b"HTTP/1.1 400"), first[:200]
+    assert second.startswith(b"HTTP/1.1 200") and b'"__typename":"Query"' in second, second
