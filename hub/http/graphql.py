@@ -59,7 +59,7 @@ from strawberry.types.graphql import OperationType
 
 from hub.apq import PersistedQueries, PersistedQueryError
 from hub.config import Config
-from hub.errors import ConfigError
+from hub.errors import ConfigError, DatabaseUnavailable
 from hub.graphiql import graphiql_html
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from hub.security.text import variable_problem
@@ -136,6 +136,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             headers = {"Allow": "POST"} if exc.status_code == 405 else {}
             code = exc.code if isinstance(exc, _Refused) else "BAD_REQUEST"
             response = self._refusal(request, exc.status_code, exc.reason, headers, code)
+        except DatabaseUnavailable:
+            raise  # answered 503 where every such refusal is (not a fault of the hub)
         except Exception:
             # A fault of the hub: an answer still, so that the connection stays
             # usable for the client's next request (an exception escaping to
