@@ -40,6 +40,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
 
     cfg = config if config is not None else load_config()
     refresh_every = _refresh_interval(cfg)
+    statement_timeout = _statement_timeout(cfg)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -57,7 +58,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         # loads its catalog caches and plans (about 20 ms more than a warm one).
         app.state.pool = await db.create_pool(
             url, min_size=_POOL_SIZE, max_size=_POOL_SIZE, init=warm_statistics,
-            max_inactive_connection_lifetime=0)
+            max_inactive_connection_lifetime=0, statement_timeout=statement_timeout)
         background: list[asyncio.Task[Any]] = [
             asyncio.create_task(prewarm(app.state.pool)),
             asyncio.create_task(events.keep_pruned(app.state.pool)),
@@ -108,6 +109,17 @@ def _refresh_interval(config: Config) -> float:
     value = config.section("statistics").get("refresh_medians_seconds", 0.5)
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise ConfigError("[statistics] refresh_medians_seconds must be a number >= 0")
+    return float(value)
+
+
+def _statement_timeout(config: Config) -> float:
+    """``[database] statement_timeout_seconds``: the longest any statement of
+    the server may run (default 30; 0: no limit). A backstop behind the
+    GraphQL deadline (``[graphql] deadline_seconds``), for every statement of
+    the server's pool: reads, pushes, the medians' refresh."""
+    value = config.section("database").get("statement_timeout_seconds", 30)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise ConfigError("[database] statement_timeout_seconds must be a number >= 0")
     return float(value)
 
 

@@ -171,14 +171,19 @@ async def connect(url: str) -> asyncpg.Connection:
 
 async def create_pool(
     url: str, *, min_size: int = 2, max_size: int = 10, init: Any = None,
-    max_inactive_connection_lifetime: float = 300.0,
+    max_inactive_connection_lifetime: float = 300.0, statement_timeout: float | None = None,
 ) -> asyncpg.Pool:
+    """A pool; ``statement_timeout`` (seconds) bounds each statement on its
+    connections (PostgreSQL cancels it: SQLSTATE 57014), for a server's pool."""
+    settings = dict(SERVER_SETTINGS)
+    if statement_timeout:
+        settings["statement_timeout"] = str(max(1, round(statement_timeout * 1000)))
     try:
         pool = await asyncpg.create_pool(
             url,
             min_size=min_size,
             max_size=max_size,
-            server_settings=SERVER_SETTINGS,
+            server_settings=settings,
             # The default reset costs a round trip per release; our code never
             # leaves session state behind (no LISTEN, no temp tables, no SET).
             reset=_no_reset,

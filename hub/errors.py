@@ -15,6 +15,7 @@ personal data.
     ├── IngestError            a push that cannot be accepted (auth, size ...)
     ├── SyncError              a pull that could not complete
     ├── QueryError             a GraphQL argument the hub refuses (first > 100 ...)
+    ├── RequestTimeout         a request ran past its deadline (GraphQL code TIMEOUT)
     └── AccessError            the caller's key does not allow this (role, region)
 """
 
@@ -61,6 +62,10 @@ class QueryError(HubError):
     ``extensions.code = BAD_USER_INPUT``."""
 
     extensions = {"code": "BAD_USER_INPUT"}  # noqa: RUF012 (read-only)
+
+
+class RequestTimeout(HubError):
+    """A request ran past its deadline; its work was cancelled. The message is shown."""
 
 
 class AccessError(HubError):

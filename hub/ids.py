@@ -12,8 +12,23 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 
 from hub.errors import QueryError
+
+# Integer keys are PostgreSQL bigints, written in ASCII digits (``int`` alone
+# also takes " 12", "1_2" and other scripts' digits).
+_INT_KEY = re.compile(r"[0-9]{1,19}")
+_MAX_KEY = 2**63 - 1
+_NOT_AN_ID = "not a valid id: ids are opaque strings this API gave out"
+
+
+def int_key(key: str) -> int | None:
+    """The bigint written as ``key``, or None when there is none (no such object)."""
+    if _INT_KEY.fullmatch(key) is None:
+        return None
+    number = int(key)
+    return number if number <= _MAX_KEY else None
 
 
 def encode_id(type_name: str, key: int | str) -> str:
@@ -25,10 +40,10 @@ def decode_id(value: str) -> tuple[str, str]:
     try:
         text = _unb64(value)
     except ValueError as exc:
-        raise QueryError(f"not a valid id: {value!r}") from exc
+        raise QueryError(_NOT_AN_ID) from exc
     type_name, sep, key = text.partition(":")
-    if not sep or not type_name or not key:
-        raise QueryError(f"not a valid id: {value!r}")
+    if not sep or not type_name or not key or "\x00" in text:
+        raise QueryError(_NOT_AN_ID)
     return type_name, key
 
 
@@ -37,10 +52,9 @@ def decode_int_id(value: str, expected: str) -> int | None:
     type_name, key = decode_id(value)
     if type_name != expected:
         return None
-    try:
-        return int(key)
-    except ValueError as exc:
-        raise QueryError(f"not a valid id: {value!r}") from exc
+    if _INT_KEY.fullmatch(key) is None:
+        raise QueryError(_NOT_AN_ID)
+    return int_key(key)
 
 
 def encode_cursor(kind: str, *position: object) -> str:

@@ -143,6 +143,21 @@ class ReferencePlaces:
         out.reverse()
         return out
 
+    def count_below(self, code: str, level: RegionLevel) -> int:
+        """How many regions at ``level`` lie inside ``code`` (itself included);
+        0 for a code ``region`` does not know. For the cost of a statsByRegion."""
+        region = self.region(code)
+        if region is None:
+            return 0
+        prefix = _regions.prefix_of(region.code)
+        if level is RegionLevel.TOWN:
+            codes: Iterable[str] = self._towns
+        elif level is RegionLevel.VILLAGE:
+            codes = self._villages
+        else:
+            codes = (r.code for r in self._known.values() if r.level is level)
+        return sum(1 for c in codes if c.startswith(prefix))
+
     def _index(self) -> None:
         for r in self._known.values():
             if r.level is RegionLevel.CITY:

@@ -61,7 +61,7 @@ class RegionScope:
 
 def check_first(first: int) -> int:
     if first < 0 or first > MAX_FIRST:
-        raise QueryError(f"`first` must be between 0 and {MAX_FIRST}, got {first}")
+        raise QueryError(f"`first` must be between 0 and {MAX_FIRST}")
     return first
 
 

@@ -36,7 +36,7 @@ from hub import regions as _regions
 from hub.errors import QueryError
 from hub.models import RegionLevel
 from hub.sql import stats as q
-from hub.stats_calendar import Granularity, bucket_end, buckets
+from hub.stats_calendar import Granularity, bucket_end, buckets, check_series
 from hub.stats_query import (
     OVERDUE_DAYS,
     ActivityStats,
@@ -175,6 +175,7 @@ async def stats_series(
         hi = hi or span["last"] + dt.timedelta(days=1)
     if lo >= hi:
         return []
+    check_series(lo, hi, granularity)  # a bounded number of points, before any figure
     starts = buckets(lo, hi, granularity)
     query = Query.build(f, [scope.prefix], scope.lvl, today, medians,
                          overdue_days=overdue_days)

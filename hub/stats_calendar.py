@@ -21,11 +21,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from hub.errors import QueryError
+
 # Bounds standing for "no bound": both fall on 1 January, so all time is years.
 FLOOR = dt.date(1900, 1, 1)
 CEILING = dt.date(2200, 1, 1)
 
 GRAINS = ("Y", "M", "D")  # coarsest first
+
+# A series has at most this many points: a DAY series of almost three years,
+# a WEEK one of 19, MONTH and YEAR ones of any range the dates allow. Enough
+# for every chart; the answer stays around a megabyte and its work bounded.
+MAX_SERIES_POINTS = 1000
 
 
 class Granularity(StrEnum):
@@ -142,6 +149,43 @@ def bucket_end(start: dt.date, granularity: Granularity) -> dt.date:
     if granularity is Granularity.MONTH:
         return _month_ceil(start + dt.timedelta(days=1))
     return dt.date(start.year + 1, 1, 1)
+
+
+def check_dates(lo: dt.date | None, hi: dt.date | None) -> None:
+    """Dates a filter may name: from 1900-01-01 to 2200-01-01 (the calendar's bounds)."""
+    for name, day in (("from", lo), ("to", hi)):
+        if day is not None and not FLOOR <= day <= CEILING:
+            raise QueryError(
+                f"`{name}` must lie between {FLOOR.isoformat()} and {CEILING.isoformat()}; "
+                "leave it out for no bound"
+            )
+    if lo is not None and hi is not None and lo > hi:
+        raise QueryError("`from` must not be after `to`")
+
+
+def point_count(lo: dt.date, hi: dt.date, granularity: Granularity) -> int:
+    """How many buckets ``buckets(lo, hi, granularity)`` has, by arithmetic."""
+    if lo >= hi:
+        return 0
+    first = bucket_start(lo, granularity)
+    if granularity is Granularity.DAY:
+        return (hi - lo).days
+    if granularity is Granularity.WEEK:
+        return -(-(hi - first).days // 7)
+    if granularity is Granularity.MONTH:
+        return (hi.year - first.year) * 12 + hi.month - first.month + (hi.day > 1)
+    return hi.year - first.year + (hi > dt.date(hi.year, 1, 1))
+
+
+def check_series(lo: dt.date, hi: dt.date, granularity: Granularity) -> None:
+    """At most ``MAX_SERIES_POINTS`` points, refused before any figure is read."""
+    points = point_count(lo, hi, granularity)
+    if points > MAX_SERIES_POINTS:
+        raise QueryError(
+            f"A {granularity.value} series from {lo.isoformat()} to {hi.isoformat()} would have "
+            f"{points:,} points; the limit is {MAX_SERIES_POINTS:,}. Narrow `from`/`to` or "
+            "choose a coarser granularity."
+        )
 
 
 def buckets(lo: dt.date, hi: dt.date, granularity: Granularity) -> list[dt.date]:

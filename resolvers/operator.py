@@ -64,7 +64,7 @@ async def _source(ctx: Context, code: str) -> Source:
     for source in (await ctx.sources()).values():
         if source.code == code:
             return source
-    raise QueryError(f"no source is called {code!r}")
+    raise QueryError("no source has this code (shengjing, fengxiang, wenhuayun, huludao ...)")
 
 
 async def _readable_sources(ctx: Context, caller: Caller, code: str | None) -> list[str] | None:
@@ -129,7 +129,7 @@ async def audit_log(
     size = read.check_first(first)
     if region_code is not None:
         if not region_codes.is_code(region_code):
-            raise QueryError(f"`regionCode` {region_code!r} is not a division code (e.g. 210100)")
+            raise QueryError("`regionCode` is not a division code (e.g. 210100)")
         if not caller.covers(region_code):
             raise AccessError(f"region {region_code}: {_where(caller)}")
     before_id = _number(before, "before") if before is not None else None
@@ -164,7 +164,7 @@ async def _changing_wish(conn: Any, global_id: str) -> ChangingWish:
     key = ids.decode_int_id(global_id, "Wish")
     wish = None if key is None else await lock_wish(conn, key)
     if wish is None:
-        raise QueryError(f"no wish has the id {global_id!r}")
+        raise QueryError("no wish has this id")
     return wish
 
 
@@ -224,7 +224,7 @@ async def dispatch_wish(ctx: Context, global_id: str, team_id: str, note: str | 
     caller = await _mutating_operator(ctx, action, global_id)
     team_key = ids.decode_int_id(team_id, "Team")
     if team_key is None:
-        raise QueryError(f"{team_id!r} is not the id of a team")
+        raise QueryError("`teamId` is not the id of a team")
     text = operator_text(note, "note", required=False)
 
     async def change(conn: Any, wish: ChangingWish, caller: Caller) -> dict[str, object]:
@@ -270,10 +270,9 @@ async def replay_dead_letters(ctx: Context, source: str, letter_id: str | None) 
 
 
 def _number(value: str, name: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise QueryError(f"`{name}` must be a number, got {value!r}") from None
-    if number < 0:
+    if value.strip().startswith("-"):
         raise QueryError(f"`{name}` must not be negative")
+    number = ids.int_key(value.strip())
+    if number is None:
+        raise QueryError(f"`{name}` must be a whole number below 2^63, in ASCII digits")
     return number

@@ -45,10 +45,7 @@ async def sources(ctx: Context) -> list[Source]:
 
 
 def _int(key: str) -> int | None:
-    try:
-        return int(key)
-    except ValueError:
-        return None
+    return ids.int_key(key)
 
 
 async def prefetch(

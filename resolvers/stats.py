@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable
 from typing import Any
 
@@ -11,19 +12,21 @@ from hub import stats as hub_stats
 from hub.errors import QueryError
 from hub.models import Region, RegionLevel
 from hub.places import load_places
+from hub.stats_calendar import check_dates
 from hub.stats_escalated import EscalatedCounts
 from resolvers.context import Context
 from resolvers.lookahead import selects
 from schema import stats as s
+from schema.executor import PLAIN_SLICE
 
 
 def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
     if f is None:
         return hub_stats.StatsFilter()
     if f.region_code is not None and load_places().region(f.region_code) is None:
-        raise QueryError(f"`regionCode` {f.region_code!r} is not a division code of 辽宁")
-    if f.from_ is not None and f.to is not None and f.from_ > f.to:
-        raise QueryError("`from` must not be after `to`")
+        raise QueryError("`regionCode` is not a division code of 辽宁 (6, 9 or 12 digits, "
+                         "e.g. 210100)")
+    check_dates(f.from_, f.to)
     return hub_stats.StatsFilter(
         region_code=f.region_code,
         from_=f.from_,
@@ -33,6 +36,8 @@ def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
         source_code=f.source_code,
     )
 
+
+MAX_OVERDUE_DAYS = 36_525
 
 # ``WishStats._batch``: figures alone, or a member (region code, bucket start)
 # of the rows of one statsByRegion or the points of one statsSeries.
@@ -94,14 +99,14 @@ async def stats_by_region(
                                                pool=ctx.pool)
     regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
-    return [
-        s.RegionStats(
-            region=region,  # type: ignore[arg-type]
-            stats=wrap(result, None, batch, code),
-        )
-        for region, (code, result) in zip(regions, rows, strict=True)
-        if region is not None
-    ]
+    out: list[s.RegionStats] = []
+    for index, (region, (code, result)) in enumerate(zip(regions, rows, strict=True)):
+        if index and index % PLAIN_SLICE == 0:
+            await asyncio.sleep(0)  # thousands of villages: let the event loop run
+        if region is not None:
+            out.append(s.RegionStats(region=region,  # type: ignore[arg-type]
+                                     stats=wrap(result, None, batch, code)))
+    return out
 
 
 async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
@@ -120,18 +125,20 @@ async def stats_series(
                                             pool=ctx.pool)
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
-    return [
-        s.SeriesPoint(
-            start=day,
-            stats=wrap(result, None, batch, day),
-        )
-        for day, result in rows
-    ]
+    out: list[s.SeriesPoint] = []
+    for index, (day, result) in enumerate(rows):
+        if index and index % PLAIN_SLICE == 0:
+            await asyncio.sleep(0)  # up to 1,000 points: let the event loop run
+        out.append(s.SeriesPoint(start=day, stats=wrap(result, None, batch, day)))
+    return out
 
 
 async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
     if days < 0:
         raise QueryError("`days` must not be negative")
+    if days > MAX_OVERDUE_DAYS:
+        # Beyond the calendar's dates (PostgreSQL would refuse the arithmetic).
+        raise QueryError(f"`days` must be at most {MAX_OVERDUE_DAYS:,} (a century)")
     batch, member = wish_stats._batch
     value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
     return value

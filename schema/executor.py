@@ -14,6 +14,14 @@ Everything else (resolvers, arguments, abstract types, lists, ``@defer``,
 ``__typename``, a null where none is allowed, an awaitable attribute) goes
 through graphql-core unchanged, so errors, paths and nullability behave
 exactly as before.
+
+A long list is completed a slice at a time, letting the event loop run
+between slices: the largest answers the limits allow (a series of 1,000
+points, every town's figures) would otherwise hold the worker for tens of
+milliseconds at a stretch, and ``/healthz`` and every other request on it
+with them. Plain items (no resolver, so no DataLoader) go ``PLAIN_SLICE`` at
+a time; others ``SLICE`` at a time, above any page's size, since DataLoaders
+batch per slice (such a list costs a statement per slice and level).
 """
 
 from __future__ import annotations
@@ -35,11 +43,16 @@ from graphql import (
 )
 from graphql.execution.collect_fields import GroupedFieldSet
 from graphql.pyutils import Path, Undefined
+from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
-__all__ = ["PLAIN_WITHOUT_ARGUMENTS", "HubExecutor"]
+__all__ = ["PLAIN_SLICE", "PLAIN_WITHOUT_ARGUMENTS", "SLICE", "HubExecutor"]
+
+# Items of a list completed before the event loop is let go (see the docstring).
+SLICE = 250
+PLAIN_SLICE = 100
 
 # Field metadata: the attribute a field with a resolver and arguments reads
 # when the query passes no arguments (the value its defaults would give,
@@ -232,14 +245,16 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """A list of objects with only plain fields below, built in one loop."""
-        built = self._plain_list(return_type, field_details_list, path, result)
+        built = self._plain_list(return_type, field_details_list, info, path, result,
+                                 position_context)
         if built is not Undefined:
             return built
         return super().complete_list_value(
             return_type, field_details_list, info, path, result, position_context)
 
-    def _plain_list(self, return_type: GraphQLList[Any], field_details_list: Any, path: Path,
-                    result: Any) -> Any:
+    def _plain_list(self, return_type: GraphQLList[Any], field_details_list: Any,
+                    info: GraphQLResolveInfo[Any], path: Path, result: Any,
+                    position_context: Any) -> Any:
         manager = self.middleware_manager
         if (manager is not None and manager.middlewares) or not isinstance(result, list | tuple):
             return Undefined
@@ -255,8 +270,16 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         template = self._template(item_type, field_details_list)
         if template is None:
             return Undefined
+        if len(result) > PLAIN_SLICE:
+            return self._plain_list_sliced(template, type_of, non_null, return_type,
+                                           field_details_list, info, path, result,
+                                           position_context)
+        return self._plain_items(template, type_of, non_null, result)
+
+    def _plain_items(self, template: _Template, type_of: Any, non_null: bool,
+                     items: Any) -> Any:
         out: list[Any] = []
-        for item in result:
+        for item in items:
             if item is None:
                 if non_null:
                     return Undefined
@@ -269,6 +292,63 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
                 return Undefined
             out.append(value)
         return out
+
+    async def _plain_list_sliced(self, template: _Template, type_of: Any, non_null: bool,
+                                 return_type: GraphQLList[Any], field_details_list: Any,
+                                 info: GraphQLResolveInfo[Any], path: Path, result: Any,
+                                 position_context: Any) -> Any:
+        out: list[Any] = []
+        for start in range(0, len(result), PLAIN_SLICE):
+            await asyncio.sleep(0)
+            built = self._plain_items(template, type_of, non_null,
+                                      result[start:start + PLAIN_SLICE])
+            if built is Undefined:
+                # Irregular: graphql-core's path reports it exactly (it is sliced too).
+                done = self.complete_iterable_value(
+                    return_type.of_type, field_details_list, info, path, result,
+                    position_context)
+                return await done if self.is_awaitable(done) else done
+            out.extend(built)
+        return out
+
+    def complete_iterable_value(
+        self,
+        item_type: Any,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Path,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        if (isinstance(items, list | tuple) and len(items) > SLICE
+                and self.get_stream_usage(field_details_list, path) is None):
+            return self._sliced_items(item_type, field_details_list, info, path, items,
+                                      position_context)
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context)
+
+    async def _sliced_items(self, item_type: Any, field_details_list: Any,
+                            info: GraphQLResolveInfo[Any], path: Path, items: Any,
+                            position_context: Any) -> list[Any]:
+        """graphql-core's ``complete_iterable_value``, a slice at a time."""
+        completed: list[Any] = []
+        pending: list[int] = []
+        for index, item in enumerate(items):
+            if index % SLICE == 0:
+                await asyncio.sleep(0)
+            item_path = path.add_key(index, None)
+            if self.is_awaitable(item):
+                completed.append(self.complete_awaitable_list_item_value(
+                    item, item_type, field_details_list, info, item_path, position_context))
+                pending.append(index)
+            elif self.complete_list_item_value(item, completed, item_type, field_details_list,
+                                               info, item_path, position_context):
+                pending.append(index)
+        if pending:
+            done = await gather_with_cancel(*(completed[i] for i in pending))
+            for index, value in zip(pending, done, strict=True):
+                completed[index] = value
+        return completed
 
     def execute_fields(
         self,

@@ -92,8 +92,7 @@ def scope_of(region_code: str | None) -> read.RegionScope:
     region = load_places().region(region_code)
     if region is None:
         raise QueryError(
-            f"`regionCode` {region_code!r} is not a division code of 辽宁 "
-            "(6, 9 or 12 digits, e.g. 210100)"
+            "`regionCode` is not a division code of 辽宁 (6, 9 or 12 digits, e.g. 210100)"
         )
     return read.region_scope(region)
 
@@ -150,5 +149,5 @@ def _team_key(global_id: str | None) -> int | None:
         return None
     key = ids.decode_int_id(global_id, "Team")
     if key is None:
-        raise QueryError(f"{global_id!r} is not the id of a team")
+        raise QueryError("`team` / `claimedByTeam` is not the id of a team")
     return key

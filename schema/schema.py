@@ -15,14 +15,17 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionResult, Info
 
-from hub.errors import HubError
+from hub.errors import QueryError
 from hub.observability.graphql import OperationObserver, count_resolver_errors
 from hub.security.extension import SecurityLimits
 from schema import descriptions, types
+from schema.errors import TIMEOUT, ErrorPhases, code_of, is_fault, present
 from schema.executor import HubExecutor
 from schema.operator import Mutation, OperatorQuery
 from schema.query import Query
@@ -34,19 +37,44 @@ log = logging.getLogger("hub.graphql")
 ExtensionFactory = Callable[[], SchemaExtension] | type[SchemaExtension]
 
 
-def _is_expected(error: GraphQLError) -> bool:
-    """Our own refusals and GraphQL's own errors: shown as they are."""
-    return error.original_error is None or isinstance(error.original_error, HubError)
+# The types a gateway may ask ``_entities`` for.
+ENTITY_TYPES = ("Region", "Source", "Station", "Team", "Wish", "Activity")
 
 
 class HubSchema(strawberry.federation.Schema):
+    def entities_resolver(
+        self, info: Info, representations: list[FederationAny]
+    ) -> list[FederationAny]:
+        # Strawberry takes every representation for an object naming a type it
+        # knows (a string, a missing or unknown __typename was a fault).
+        for representation in representations:
+            typename = representation.get("__typename") if isinstance(representation, dict) else None
+            if typename not in ENTITY_TYPES:
+                raise QueryError(
+                    "each representation must be an object whose `__typename` is an entity: "
+                    + ", ".join(ENTITY_TYPES)
+                )
+        return super().entities_resolver(info, representations)
+
+    async def execute(self, *args: Any, **kwargs: Any) -> ExecutionResult:
+        """Every error as a client sees it (``schema.errors.present``): coded,
+        without the values sent, a fault as "internal error"."""
+        result = await super().execute(*args, **kwargs)
+        if result.errors:
+            result.errors = [present(error) for error in result.errors]
+        return result
+
     def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
-        # A client's mistake is not the server's: log only the unexpected, in full.
-        expected = [_is_expected(error) for error in errors]
-        for error, ok in zip(errors, expected, strict=True):
-            if not ok:
+        # A client's mistake is not the server's: only faults are logged, in
+        # full; a timeout is a warning. Never the message of a client's error
+        # (it may quote what was sent).
+        faults = [is_fault(error) for error in errors]
+        for error, fault in zip(errors, faults, strict=True):
+            if fault:
                 log.error("resolver failed", exc_info=error.original_error)
-        count_resolver_errors(errors, execution_context, internal=[not ok for ok in expected])
+            elif code_of(error) == TIMEOUT:
+                log.warning("statement timed out at %s", error.path)
+        count_resolver_errors(errors, execution_context, internal=faults)
 
 
 def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberry.Schema:
@@ -64,11 +92,9 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
             # Depth, aliases, tokens, cost, introspection per role: refused after
             # parsing, before validation and any resolver (hub.security.extension).
             SecurityLimits,
-            # Unexpected exceptions (a database error, a bug) reach clients as a
-            # plain "internal error": no SQL, stack trace or file path.
-            lambda: MaskErrors(
-                should_mask_error=lambda e: not _is_expected(e), error_message="internal error"
-            ),
+            # Errors of parsing, validation and variables coded as such; the
+            # rest are coded (and faults masked) by HubSchema.execute.
+            ErrorPhases,
             # Factories: a fresh extension per request; the caches are module-level,
             # so a document seen before is neither parsed nor validated again.
             lambda: ParserCache(maxsize=512),

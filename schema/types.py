@@ -21,6 +21,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub import ids, models
+from hub.security.villages import region_code_for, station_name_for
 from resolvers import entities, matching
 from resolvers import wishlist as wishlist_reads
 from schema.enums import (
@@ -46,6 +47,10 @@ else:
 
 
 _ID_DOC = "全局唯一标识，可用于 node(id:) 查询 / Global id, usable with node(id:)."
+_REGION_NOTE = (
+    "村（12 位代码）仅对市级、省级密钥显示，其他调用方看到所在乡镇 / A village (12-digit "
+    "code) is shown to city and province keys only; other callers see its town."
+)
 
 
 # Model class -> (GraphQL type name, attribute holding its key) for global ids.
@@ -180,7 +185,6 @@ class Source(Node):
 )
 class Station(Node):
     id: strawberry.ID = _id_field("Station")
-    name: str = strawberry.field(description="名称 / Name.")
     level: StationLevel = strawberry.field(description="层级 / Level.")
     source_id: str = strawberry.field(description="来源平台上的编号 / Id on its platform.")
     region_code: strawberry.Private[str]
@@ -196,9 +200,19 @@ class Station(Node):
         """Federation: a gateway's reference, by global id."""
         return await entities.by_id(info.context, "Station", id)
 
-    @strawberry.field(description="所在区划 / Where it is.")
+    @strawberry.field(
+        description="名称。村级阵地的名称含村名，仅对市级、省级密钥显示，其他调用方看到其层级的"
+        "通称（新时代文明实践站）/ Name. A station in a village is named after the village: "
+        "city and province keys see it, other callers the generic name of its level "
+        "(新时代文明实践站)."
+    )
+    def name(self, info: CtxInfo) -> str:
+        model: Any = self  # a hub.models.Station, whose `name` is the platform's
+        return station_name_for(info.context.caller, model.name, self.region_code, self.level)
+
+    @strawberry.field(description=f"所在区划 / Where it is. {_REGION_NOTE}")
     def region(self, info: CtxInfo) -> Region:
-        return info.context.region(self.region_code)
+        return info.context.region(region_code_for(info.context.caller, self.region_code))
 
     @strawberry.field(description="上级阵地 / The station above it.")
     def parent(self, info: CtxInfo) -> Station | None:
@@ -234,9 +248,9 @@ class Team(Node):
         """Federation: a gateway's reference, by global id."""
         return await entities.by_id(info.context, "Team", id)
 
-    @strawberry.field(description="所在区划 / Where it is.")
+    @strawberry.field(description=f"所在区划 / Where it is. {_REGION_NOTE}")
     def region(self, info: CtxInfo) -> Region:
-        return info.context.region(self.region_code)
+        return info.context.region(region_code_for(info.context.caller, self.region_code))
 
     @strawberry.field(description="所属阵地 / The station it belongs to.")
     def station(self, info: CtxInfo) -> Station | None:
@@ -361,14 +375,15 @@ class Wish(Node):
         """Federation: a gateway's reference, by global id."""
         return await entities.by_id(info.context, "Wish", id)
 
-    @strawberry.field(description="所在区划 / Where the beneficiary lives.")
+    @strawberry.field(description=f"所在区划 / Where the beneficiary lives. {_REGION_NOTE}")
     def region(self, info: CtxInfo) -> Region:
-        code = self.region_code
-        if len(code) == 12 and not info.context.caller.sees_villages:
-            code = code[:9]  # a beneficiary's village: city and province keys only
-        return info.context.region(code)
+        return info.context.region(region_code_for(info.context.caller, self.region_code))
 
-    @strawberry.field(description="收集心愿的阵地 / The station that collected it.")
+    @strawberry.field(
+        description="收集心愿的阵地；村级阵地对市级、省级以外的调用方显示为所在乡镇和通称 / The "
+        "station that collected it; one in a village is shown to callers other than city and "
+        "province keys in its town, under the generic name of its level."
+    )
     def station(self, info: CtxInfo) -> Station | None:
         if self.station_id is None:
             return None
@@ -451,9 +466,9 @@ class Activity(Node):
         """Federation: a gateway's reference, by global id."""
         return await entities.by_id(info.context, "Activity", id)
 
-    @strawberry.field(description="所在区划 / Where it took place.")
+    @strawberry.field(description=f"所在区划 / Where it took place. {_REGION_NOTE}")
     def region(self, info: CtxInfo) -> Region:
-        return info.context.region(self.region_code)
+        return info.context.region(region_code_for(info.context.caller, self.region_code))
 
     @strawberry.field(description="所属阵地 / The station that held it.")
     def station(self, info: CtxInfo) -> Station | None:

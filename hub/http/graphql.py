@@ -17,6 +17,13 @@ It follows the GraphQL-over-HTTP specification:
 - batched requests (a JSON array) are refused with 400: one operation per
   request (HTTP/2 multiplexes them just as well, and each can be cached).
 
+Bounds: a request runs under a deadline (``[graphql] deadline_seconds``,
+default 10 s) that cancels its work, statements included, and is answered
+``TIMEOUT``; an answer larger than ``[graphql] max_response_bytes`` (default
+8 MiB) is replaced by a ``RESPONSE_TOO_LARGE`` error. Every error, the HTTP
+refusals included, carries ``extensions.code``; a fault of the hub is a 500
+with ``INTERNAL_SERVER_ERROR`` and leaves the connection usable.
+
 Automatic persisted queries (``hub.apq``) work with GET and POST; successful
 GET answers carry ``Cache-Control: public, max-age=[graphql] get_max_age``
 (default 30 s; ``private`` when the request has credentials) so a CDN can
@@ -28,8 +35,10 @@ runs, by ``hub.security``'s middleware (it leaves ``request.state.caller``).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -50,13 +59,18 @@ from strawberry.types.graphql import OperationType
 
 from hub.apq import PersistedQueries, PersistedQueryError
 from hub.config import Config
-from hub.errors import ConfigError
+from hub.errors import ConfigError, DatabaseUnavailable
 from hub.graphiql import graphiql_html
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
+from hub.security.text import variable_problem
 from resolvers.context import Context
+
+log = logging.getLogger("hub.graphql")
 
 DEFAULT_GET_MAX_AGE = 30
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_DEADLINE_SECONDS = 10
+DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 _PARAMETERS = ("query", "variables", "operationName", "extensions")
 _GET_ALLOWS = frozenset({OperationType.QUERY})
@@ -76,11 +90,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         persisted: PersistedQueries | None = None,
         get_max_age: int = DEFAULT_GET_MAX_AGE,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.persisted = persisted if persisted is not None else PersistedQueries()
         self.get_max_age = get_max_age
         self.max_body_bytes = max_body_bytes
+        self.deadline_seconds = deadline_seconds
+        self.max_response_bytes = max_response_bytes
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
@@ -90,6 +108,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(_ide_page())
+
+    def decode_json(self, data: str | bytes) -> object:
+        # orjson refuses what PostgreSQL and Python would choke on later: bytes
+        # that are not UTF-8, lone surrogates, numbers beyond 64 bits or
+        # infinite, and nesting beyond 1,024 levels (a JSONDecodeError: 400).
+        return orjson.loads(data)
 
     def encode_json(self, data: object) -> bytes:
         # Chinese text as UTF-8, not \\u escapes: half the bytes, and readable.
@@ -110,7 +134,16 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             response = await self.answer(request)
         except HTTPException as exc:
             headers = {"Allow": "POST"} if exc.status_code == 405 else {}
-            response = self._refusal(request, exc.status_code, exc.reason, headers)
+            code = exc.code if isinstance(exc, _Refused) else "BAD_REQUEST"
+            response = self._refusal(request, exc.status_code, exc.reason, headers, code)
+        except DatabaseUnavailable:
+            raise  # answered 503 where every such refusal is (not a fault of the hub)
+        except Exception:
+            # A fault of the hub: an answer still, so that the connection stays
+            # usable for the client's next request (an exception escaping to
+            # the server resets it).
+            log.exception("graphql request failed")
+            response = self._refusal(request, 500, "internal error", {}, "INTERNAL_SERVER_ERROR")
         await response(scope, receive, send)
 
     async def answer(self, request: Request) -> Response:
@@ -134,16 +167,30 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
         try:
-            result = await self._execute(request, operation, context)
+            async with asyncio.timeout(self.deadline_seconds or None):
+                result = await self._execute(request, operation, context)
         except CannotGetOperationTypeError as exc:
-            return self._request_error(request, media, [{"message": exc.as_http_error_reason()}])
+            return self._request_error(request, media, [
+                {"message": exc.as_http_error_reason(), "extensions": {"code": "BAD_USER_INPUT"}}
+            ])
+        except TimeoutError:
+            log.warning("graphql request cancelled at its deadline of %s s", self.deadline_seconds)
+            return self._unanswered(request, media, "TIMEOUT", (
+                f"The request ran longer than {self.deadline_seconds:g} s and was cancelled; ask "
+                "for less (a narrower date range, a coarser granularity, smaller pages)."))
         if _is_request_error(result):
             return self._request_error(request, media, _formatted(result))
         if resolved is not None and resolved.remember is not None:
             self.persisted.put(resolved.remember, resolved.query)
         body = await self.process_result(request, result)
+        encoded = self.encode_json(body)
+        if self.max_response_bytes and len(encoded) > self.max_response_bytes:
+            return self._unanswered(request, media, "RESPONSE_TOO_LARGE", (
+                f"The answer would be {len(encoded):,} bytes; the limit is "
+                f"{self.max_response_bytes:,}. Ask for fewer fields, smaller pages or a "
+                "narrower range."))
         request.state.graphql_outcome = "graphql_error" if result.errors else "ok"
-        response = self._json(body, media, 200)
+        response = self._encoded(encoded, media, 200)
         _merge(response, sub_response)
         response.headers["Cache-Control"] = self._cache_control(request, result)
         return response
@@ -168,6 +215,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise HTTPException(400, "`operationName` must be a string")
         if variables is not None and not isinstance(variables, dict):
             raise HTTPException(400, "`variables` must be an object")
+        problem = variable_problem(variables)
+        if problem is not None:
+            raise _Refused(400, problem, "BAD_USER_INPUT")
         if extensions is not None and not isinstance(extensions, dict):
             raise HTTPException(400, "`extensions` must be an object")
         return GraphQLRequestData(
@@ -237,12 +287,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         response.headers["Cache-Control"] = "no-store"
         return response
 
+    def _unanswered(self, request: Request, media: str, code: str, message: str) -> Response:
+        """An operation that ran but has no answer to give (deadline, size): data null."""
+        request.state.graphql_outcome = "graphql_error"
+        body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+        response = self._json(body, media, 200)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     def _refusal(
-        self, request: Request, status: int, message: str, headers: Mapping[str, str]
+        self, request: Request, status: int, message: str, headers: Mapping[str, str],
+        code: str = "BAD_REQUEST",
     ) -> Response:
         """A request that cannot run at all (malformed, wrong method or media type)."""
         request.state.graphql_outcome = "request_error"
-        error: dict[str, Any] = {"message": message}
+        error: dict[str, Any] = {"message": message, "extensions": {"code": code}}
         media = negotiate(request.headers.get("accept")) or JSON
         response = self._json({"errors": [error]}, media, status)
         response.headers["Cache-Control"] = "no-store"
@@ -250,9 +309,20 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return response
 
     def _json(self, body: GraphQLHTTPResponse | dict[str, Any], media: str, status: int) -> Response:
-        response = Response(self.encode_json(body), status_code=status, media_type=content_type(media))
+        return self._encoded(self.encode_json(body), media, status)
+
+    def _encoded(self, body: bytes, media: str, status: int) -> Response:
+        response = Response(body, status_code=status, media_type=content_type(media))
         response.headers["Vary"] = "Accept"
         return response
+
+
+class _Refused(HTTPException):
+    """A refusal with its own code (``BAD_REQUEST`` otherwise)."""
+
+    def __init__(self, status_code: int, reason: str, code: str) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
 
 
 def _wants_ide(request: Request) -> bool:
@@ -288,16 +358,22 @@ def _merge(response: Response, sub_response: Response) -> None:
         response.status_code = sub_response.status_code
 
 
-def settings(config: Config) -> dict[str, int]:
-    """``[graphql] get_max_age`` and ``max_body_bytes``."""
+def settings(config: Config) -> dict[str, Any]:
+    """``[graphql] get_max_age``, ``max_body_bytes``, ``deadline_seconds`` and
+    ``max_response_bytes`` (0 turns the last two off)."""
     section = config.section("graphql")
     out = {
         "get_max_age": section.get("get_max_age", DEFAULT_GET_MAX_AGE),
         "max_body_bytes": section.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
+        "max_response_bytes": section.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
     }
     for name, value in out.items():
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(f"[graphql] {name} must be a non-negative integer")
+    deadline = section.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS)
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline < 0:
+        raise ConfigError("[graphql] deadline_seconds must be a non-negative number")
+    out["deadline_seconds"] = float(deadline)
     return out
 
 

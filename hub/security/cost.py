@@ -8,6 +8,13 @@ the figure is known from the document and the variables alone, before any
 resolver (and so any SQL) runs; ``first`` counts at most ``max_first`` (a
 larger one is refused by the field, also before SQL).
 
+Two lists are sized by what drives their work rather than ``list_size``:
+``statsSeries`` by its points (from its ``filter``'s ``from``/``to`` and its
+``granularity``; a missing bound counts as the calendar's, at most
+``MAX_SERIES_POINTS``), ``statsByRegion`` by the regions at its ``level``
+inside the filter's region (1,406 towns, 16,727 villages in the province) — so
+a series of daily figures or a grid of every village costs what it reads.
+
 Introspection fields cost 1 each, unmultiplied: their answer is bounded by
 the schema (``limits`` keeps their nesting flat). A fragment is costed once
 per context and reused, so the work is linear in the document.
@@ -15,7 +22,8 @@ per context and reused, so the work is linear in the document.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from graphql import (
@@ -35,10 +43,21 @@ from graphql import (
     Undefined,
     VariableNode,
     get_named_type,
+    value_from_ast_untyped,
 )
 from graphql.type.introspection import SchemaMetaFieldDef, TypeMetaFieldDef
 
+from hub import regions
+from hub.models import RegionLevel
+from hub.places import load_places
 from hub.security.limits import INTROSPECTION_ROOTS
+from hub.stats_calendar import (
+    CEILING,
+    FLOOR,
+    MAX_SERIES_POINTS,
+    Granularity,
+    point_count,
+)
 
 
 def _is_list(field: GraphQLField) -> bool:
@@ -46,6 +65,49 @@ def _is_list(field: GraphQLField) -> bool:
     if isinstance(kind, GraphQLNonNull):
         kind = kind.of_type
     return isinstance(kind, GraphQLList)
+
+
+def _date(value: object, default: dt.date) -> dt.date:
+    if not isinstance(value, str):
+        return default
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return default  # the field refuses it, before any SQL
+    return min(max(day, FLOOR), CEILING)
+
+
+def _filter(args: Mapping[str, Any]) -> Mapping[str, Any]:
+    found = args.get("filter")
+    return found if isinstance(found, dict) else {}
+
+
+def _series_points(args: Mapping[str, Any]) -> int:
+    flt = _filter(args)
+    try:
+        granularity = Granularity(args.get("granularity") or "MONTH")
+    except ValueError:
+        granularity = Granularity.DAY
+    lo, hi = _date(flt.get("from"), FLOOR), _date(flt.get("to"), CEILING)
+    return min(point_count(lo, hi, granularity), MAX_SERIES_POINTS)
+
+
+def _region_rows(args: Mapping[str, Any]) -> int:
+    code = _filter(args).get("regionCode")
+    if not isinstance(code, str):
+        code = regions.PROVINCE_CODE
+    try:
+        level = RegionLevel(args.get("level") or "CITY")
+    except ValueError:
+        return 1
+    return load_places().count_below(code, level)
+
+
+# List fields sized by their arguments (see the module's docstring).
+_SIZED: dict[str, Callable[[Mapping[str, Any]], int]] = {
+    "statsSeries": _series_points,
+    "statsByRegion": _region_rows,
+}
 
 
 class _Cost:
@@ -118,8 +180,20 @@ class _Cost:
                 return 1 + first * self.selection(node.selection_set, named, None, False)
             # A connection: its `edges` list holds the page.
             return 1 + self.selection(node.selection_set, named, first, False)
-        size = (paged if paged is not None else self._list_size) if _is_list(field) else 1
+        if name in _SIZED and _is_list(field):
+            size = _SIZED[name](self._arguments(node))
+        else:
+            size = (paged if paged is not None else self._list_size) if _is_list(field) else 1
         return 1 + size * self.selection(node.selection_set, named, None, False)
+
+    def _arguments(self, node: FieldNode) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for arg in node.arguments or ():
+            try:
+                out[arg.name.value] = value_from_ast_untyped(arg.value, dict(self._variables))
+            except Exception:  # an ill-formed value: validation refuses it
+                continue
+        return out
 
     def _definition(self, name: str, parent: Any) -> GraphQLField | None:
         if name == "__schema":

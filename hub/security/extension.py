@@ -3,8 +3,9 @@
 * ``on_operation``: the token limit for the parser, and introspection off for
   the roles ``[security] introspection`` leaves out;
 * after parsing, before validation: aliases, depth, introspection nesting,
-  cost and the village rule. A refusal ends the request there, so neither
-  validation's heavier rules nor any resolver (and no SQL) runs.
+  text PostgreSQL cannot take, cost and the village rule. A refusal ends
+  the request there, so neither validation's heavier rules nor any resolver
+  (and no SQL) runs.
 
 The limits come from the application's settings at request time, so the
 module-level schema serves any configuration.
@@ -20,6 +21,7 @@ from strawberry.extensions import SchemaExtension
 from hub.security.cost import operation_cost
 from hub.security.limits import fragments_of, operations_of, shape_errors
 from hub.security.runtime import caller_of, settings_of
+from hub.security.text import literal_errors
 from hub.security.villages import village_errors
 
 
@@ -40,7 +42,7 @@ class SecurityLimits(SchemaExtension):
         ctx = self.execution_context
         settings = settings_of(ctx.context)
         limits = settings.limits
-        for error in shape_errors(document, limits):
+        for error in (*shape_errors(document, limits), *literal_errors(document)):
             raise error
         fragments = fragments_of(document)
         operations = operations_of(document)

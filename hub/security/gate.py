@@ -184,7 +184,7 @@ class GraphQLGate:
             if "extensions" in data:
                 try:
                     data["extensions"] = json.loads(data["extensions"])
-                except json.JSONDecodeError:
+                except (ValueError, RecursionError):  # not JSON, or nested too deep
                     return scope, body  # strawberry answers that
         else:
             relevant = (
@@ -200,7 +200,7 @@ class GraphQLGate:
                 return scope, body
             try:
                 data = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError):
+            except (ValueError, RecursionError):  # not JSON (or UTF-8), or nested too deep
                 return scope, body  # strawberry answers that
         if isinstance(data, list):
             if restricted:

@@ -1,8 +1,22 @@
 """Beneficiaries' exact villages are for city and province keys only.
 
-Others see a wish's town (``schema.types.Wish.region``); this check closes
-the side doors: filtering wishes or statistics by a village code, and
-statistics grouped by village, would tell the same thing.
+The one rule, for every path a village could take to a caller who may not
+see villages (public, viewer):
+
+- the ``region`` of a wish, station, team or activity in a village is its
+  town (``region_code_for``): a wish's station, the activities it holds and
+  the teams based there would otherwise name the village the wish's own
+  region hides;
+- a station in a village keeps its id and level, but its name — which names
+  the village (安泰社区新时代文明实践站) — is the generic name of its level
+  (``station_name_for``: 新时代文明实践站);
+- filtering wishes, statistics, stations, teams or activities by a village
+  code, and statistics grouped by village, are refused (``village_errors``):
+  they would tell the same thing.
+
+Types apply it whichever way an object is reached: a list, ``node(id:)``,
+``_entities``, a relation. Free text the platforms wrote (a team's name, an
+activity's title) is shown as written.
 """
 
 from __future__ import annotations
@@ -23,10 +37,39 @@ from graphql import (
 )
 
 from hub import regions
+from hub.models import StationLevel
+from hub.security.roles import Caller
 
-# Root fields about beneficiaries, and their arguments that name a region.
-_FILTERED = frozenset({"wishes", "stats", "statsByRegion", "statsSeries", "wishEvents"})
+# Root fields whose `filter.regionCode` (or `level`) could name a village.
+_FILTERED = frozenset({"wishes", "stats", "statsByRegion", "statsSeries", "wishEvents",
+                       "stations", "teams", "activities"})
 _OPERATIONS = (OperationType.QUERY, OperationType.SUBSCRIPTION)
+
+_VILLAGE_CODE_LENGTH = 12
+_TOWN_CODE_LENGTH = 9
+
+# What a station in a village is called for callers who may not see villages.
+GENERIC_STATION_NAMES = {
+    StationLevel.CENTER: "新时代文明实践中心",
+    StationLevel.INSTITUTE: "新时代文明实践所",
+    StationLevel.STATION: "新时代文明实践站",
+    StationLevel.POINT: "新时代文明实践点",
+}
+
+
+def region_code_for(caller: Caller, code: str) -> str:
+    """The region ``caller`` is shown for something in ``code``: a village's town
+    when the caller may not see villages."""
+    if len(code) == _VILLAGE_CODE_LENGTH and not caller.sees_villages:
+        return code[:_TOWN_CODE_LENGTH]
+    return code
+
+
+def station_name_for(caller: Caller, name: str, region_code: str, level: StationLevel) -> str:
+    """A station's name as ``caller`` is shown it: generic for one in a village."""
+    if len(region_code) == _VILLAGE_CODE_LENGTH and not caller.sees_villages:
+        return GENERIC_STATION_NAMES.get(StationLevel(level), GENERIC_STATION_NAMES[StationLevel.STATION])
+    return name
 
 
 def _root_fields(

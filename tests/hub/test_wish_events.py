@@ -84,7 +84,8 @@ async def test_changes_become_events_and_repeats_do_not(clean_db: asyncpg.Pool) 
 
     before = await _last_event_id(clean_db)
     await clean_db.execute("update wishes set handling_level = 'CITY' where source_id = 'WS-0000'")
-    await clean_db.execute("update wishes set dispatch_team_id = 42 where source_id = 'WS-0000'")
+    await clean_db.execute("update wishes set dispatch_team_id = 42, dispatched_at = now(), "
+                           "dispatched_by = 'office' where source_id = 'WS-0000'")
     await clean_db.execute("update wishes set dispatch_note = '再说明' where source_id = 'WS-0000'")
     assert await _events_since(clean_db, before) == [
         ("WS-0000", "ESCALATED"), ("WS-0000", "DISPATCHED")]

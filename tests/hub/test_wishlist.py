@@ -142,7 +142,7 @@ async def test_a_wish_is_dispatched_to_a_team_of_another_city_and_platform(
                             "this wish is already dispatched to another team; withdrawDispatch "
                             "it first")
     assert error(fulfilled)[0] == "BAD_USER_INPUT" and "FULFILLED" in error(fulfilled)[1]
-    assert error(no_team) == ("BAD_USER_INPUT", f"{w['WS-0005']!r} is not the id of a team")
+    assert error(no_team) == ("BAD_USER_INPUT", "`teamId` is not the id of a team")
     assert error(not_theirs)[0] == "FORBIDDEN"
     assert error(viewer)[0] == "FORBIDDEN"
     assert error(no_reason)[0] == "BAD_USER_INPUT"
