@@ -10,11 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 import warnings
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolAcquireContext
 
 from hub.config import data_dir, database_url
 from hub.errors import DatabaseUnavailable
@@ -141,11 +144,13 @@ async def create_pool(
     url: str, *, min_size: int = 2, max_size: int = 10, init: Any = None,
     max_inactive_connection_lifetime: float = 300.0,
 ) -> asyncpg.Pool:
+    """A pool whose connection failures are ``DatabaseUnavailable`` (see ``HubPool``)."""
     try:
-        pool = await asyncpg.create_pool(
+        pool = HubPool(
             url,
             min_size=min_size,
             max_size=max_size,
+            max_queries=50_000,
             server_settings=SERVER_SETTINGS,
             # The default reset costs a round trip per release; our code never
             # leaves session state behind (no LISTEN, no temp tables, no SET).
@@ -153,11 +158,143 @@ async def create_pool(
             init=init,
             timeout=10,
             max_inactive_connection_lifetime=max_inactive_connection_lifetime,
+            loop=None,
+            connection_class=asyncpg.Connection,
+            record_class=asyncpg.Record,
         )
+        await pool
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
-    assert pool is not None
     return pool
+
+
+# ---------------------------------------------------------------- unavailable
+#
+# The one place where "PostgreSQL cannot be reached" is recognised. Whatever
+# form it takes (the unix socket is gone: FileNotFoundError; nothing listens:
+# ConnectionRefusedError; the server is shutting down or starting:
+# AdminShutdownError, CannotConnectNowError; a connection dropped mid-query:
+# ConnectionDoesNotExistError, "connection is closed"; no free connection in
+# time), every caller of the pool sees one ``DatabaseUnavailable``, and the
+# HTTP layer answers it 503 with Retry-After (``hub.http.unavailable``).
+
+# Seconds a connection may be waited for, when the caller sets no timeout:
+# a saturated or hung server is then an answer (503), not a stalled request.
+ACQUIRE_TIMEOUT_SECONDS = 10.0
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again in a few seconds"
+
+_LOST = (
+    OSError,  # FileNotFoundError, ConnectionRefusedError, ConnectionResetError ...
+    asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+)
+_LOG_EVERY_SECONDS = 10.0
+_last_logged = 0.0
+
+
+def unavailable(
+    exc: BaseException, conn: Any = None, *, acquiring: bool = False
+) -> DatabaseUnavailable | None:
+    """``exc`` as ``DatabaseUnavailable`` when it means the database cannot be
+    reached, else None (a query's own error stays what it is).
+
+    ``conn`` is the connection the error happened on, if any: an error that
+    left it closed is a lost connection whatever its class. A ``TimeoutError``
+    counts only while ``acquiring`` (waiting for a connection); during a query
+    it is the caller's own deadline.
+    """
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    if isinstance(exc, TimeoutError) and not acquiring:
+        return None
+    closed = conn is not None and _is_closed(conn)
+    lost = (
+        isinstance(exc, _LOST)
+        or (isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc))
+        or (closed and isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError))
+    )
+    if not lost:
+        return None
+    _log_unavailable(exc)
+    return DatabaseUnavailable(UNAVAILABLE_MESSAGE)
+
+
+def _is_closed(conn: Any) -> bool:
+    try:
+        return bool(conn.is_closed())
+    except Exception:  # a released proxy raises InterfaceError
+        return False
+
+
+def _log_unavailable(exc: BaseException) -> None:
+    """One warning per ``_LOG_EVERY_SECONDS``: a stopped database fails every request."""
+    global _last_logged
+    now = time.monotonic()
+    if now - _last_logged >= _LOG_EVERY_SECONDS:
+        _last_logged = now
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        log.warning("the database is unavailable: %s%s", type(exc).__name__,
+                    f" ({reason})" if reason else "")
+
+
+class HubPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no stubs
+    """asyncpg's pool, with connection failures translated on the way out.
+
+    ``acquire`` (as ``async with`` or ``await``) raises ``DatabaseUnavailable``
+    when no connection can be had within its timeout (default
+    ``ACQUIRE_TIMEOUT_SECONDS``), and an ``async with`` block that fails
+    because its connection was lost raises it too (chained to the original);
+    ``fetch``/``execute`` and the like on the pool go through ``acquire``.
+    """
+
+    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
+        inner = super().acquire(timeout=ACQUIRE_TIMEOUT_SECONDS if timeout is None else timeout)
+        return _Acquire(inner)  # the same protocol: async with, await
+
+
+class _Acquire:
+    __slots__ = ("_connection", "_inner")
+
+    def __init__(self, inner: PoolAcquireContext) -> None:
+        self._inner = inner
+        self._connection: Any = None
+
+    async def __aenter__(self) -> Any:
+        try:
+            self._connection = await self._inner.__aenter__()
+        except Exception as exc:
+            translated = unavailable(exc, acquiring=True)
+            if translated is None:
+                raise
+            raise translated from exc
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Judge the error before release: releasing a broken connection closes it.
+        translated = None if exc is None else unavailable(exc, self._connection)
+        await self._inner.__aexit__(exc_type, exc, tb)
+        if translated is not None and translated is not exc:
+            raise translated from exc
+
+    def __await__(self) -> Any:
+        return self._acquire().__await__()
+
+    async def _acquire(self) -> Any:
+        try:
+            return await self._inner
+        except Exception as exc:
+            translated = unavailable(exc, acquiring=True)
+            if translated is None:
+                raise
+            raise translated from exc
 
 
 async def _no_reset(conn: asyncpg.Connection) -> None:

@@ -50,8 +50,9 @@ from strawberry.types.graphql import OperationType
 
 from hub.apq import PersistedQueries, PersistedQueryError
 from hub.config import Config
-from hub.errors import ConfigError
+from hub.errors import ConfigError, DatabaseUnavailable
 from hub.graphiql import graphiql_html
+from hub.http import unavailable
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from resolvers.context import Context
 
@@ -146,6 +147,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         response = self._json(body, media, 200)
         _merge(response, sub_response)
         response.headers["Cache-Control"] = self._cache_control(request, result)
+        if _database_unavailable(result):
+            # Retry, not fix: the database could not be reached (hub.http.unavailable).
+            response.status_code = 503
+            response.headers.update(unavailable.headers())
         return response
 
     async def read_operation(self, request: Request) -> GraphQLRequestData:
@@ -272,6 +277,10 @@ def _is_request_error(result: ExecutionResult) -> bool:
     """
     errors = result.errors
     return result.data is None and bool(errors) and all(e.path is None for e in errors or ())
+
+
+def _database_unavailable(result: ExecutionResult) -> bool:
+    return any(isinstance(e.original_error, DatabaseUnavailable) for e in result.errors or ())
 
 
 def _formatted(result: ExecutionResult) -> list[Any]:

@@ -4,7 +4,7 @@
 ``GET /readyz``: 200 when the database answers within two seconds and holds
 every migration this hub ships; 503 otherwise, with the reason, so a load
 balancer stops sending requests to a worker that cannot answer them and
-starts again once the database is back.
+starts again once the database is back. A 503 carries ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub import migrate
+from hub.errors import DatabaseError
+from hub.http import unavailable
 
 log = logging.getLogger("hub.http.health")
 
@@ -35,7 +37,7 @@ async def readyz(request: Request) -> Response:
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), pool.acquire() as conn:
             applied = await migrate.current_version(conn)
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (TimeoutError, OSError, DatabaseError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.warning("not ready: the database does not answer (%s)", type(exc).__name__)
         return _unavailable({"database": "unreachable"})
     expected = _latest_shipped()
@@ -49,7 +51,9 @@ async def readyz(request: Request) -> Response:
 
 
 def _unavailable(details: dict[str, object]) -> Response:
-    return JSONResponse({"status": "unavailable", **details}, status_code=503, headers=_NO_STORE)
+    return JSONResponse(
+        {"status": "unavailable", **details}, status_code=503, headers=unavailable.headers()
+    )
 
 
 @functools.cache
