@@ -1,0 +1,37 @@
+"""Fixtures of the fault tests: a PostgreSQL of their own, fresh databases, a config."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.faults._support import Postgres, write_config
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres]:
+    """Stopped and started by the tests; left running after each."""
+    directory = Path(tempfile.mkdtemp(prefix="hub-faults-"))
+    server = Postgres(directory)
+    yield server
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Setup:
+    url: str
+    config: Path
+    directory: Path
+
+
+@pytest.fixture
+def setup(postgres: Postgres, tmp_path: Path) -> Iterator[Setup]:
+    url = postgres.database(f"hub_fault_{uuid.uuid4().hex[:10]}")
+    yield Setup(url=url, config=write_config(tmp_path), directory=tmp_path)
+    postgres.start()  # a test that failed half-way may have left it stopped
