@@ -84,6 +84,15 @@ def _psql() -> Path:
     return Path(POSTGRES_BIN_PATH) / "psql"
 
 
+@dataclass(frozen=True)
+class Setup:
+    """A fresh database on the fault tests' server, and a HUB_CONFIG for it."""
+
+    url: str
+    config: Path
+    directory: Path
+
+
 def write_config(directory: Path, extra: str = "") -> Path:
     """A HUB_CONFIG with every source's credentials, public reads, no rate limit."""
     lines = ["[public]", "enabled = true", "[security.rate_limit]", "enabled = false"]

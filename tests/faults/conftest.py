@@ -6,12 +6,11 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.faults._support import Postgres, write_config
+from tests.faults._support import Postgres, Setup, write_config
 
 
 @pytest.fixture(scope="session")
@@ -21,13 +20,6 @@ def postgres() -> Iterator[Postgres]:
     server = Postgres(directory)
     yield server
     shutil.rmtree(directory, ignore_errors=True)
-
-
-@dataclass(frozen=True)
-class Setup:
-    url: str
-    config: Path
-    directory: Path
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from tests.faults._support import Hub, Postgres, held, psql, push, query, running, shengjing_wishes
+from tests.faults._support import Hub, Postgres, Setup, held, psql, push, query, running, shengjing_wishes
 
 BATCH = 20
 
@@ -34,7 +34,7 @@ def _code(response: httpx.Response) -> str | None:
         doc = response.json()
     except ValueError:
         return None
-    if "errors" in doc and doc["errors"]:
+    if doc.get("errors"):
         code = (doc["errors"][0].get("extensions") or {}).get("code")
         return str(code) if code is not None else None
     code = doc.get("code")
@@ -71,8 +71,8 @@ class Load(threading.Thread):
                        r.headers.get("retry-after"), _code(r), ids)
 
 
-def test_database_stopped_and_started_under_load(postgres: Postgres, setup: object) -> None:
-    hub = Hub(setup.url, setup.config)  # type: ignore[attr-defined]
+def test_database_stopped_and_started_under_load(postgres: Postgres, setup: Setup) -> None:
+    hub = Hub(setup.url, setup.config)
     with running(hub), httpx.Client(timeout=30) as client:
         pid = hub.process.pid  # type: ignore[union-attr]
         first = [f"SJ-BEFORE-{i:02d}" for i in range(BATCH)]
@@ -138,7 +138,7 @@ def test_database_stopped_and_started_under_load(postgres: Postgres, setup: obje
         assert again.json()["duplicates"] == BATCH
 
     every = [i for o in pushes for i in o.ids] + first + ["SJ-AFTER"]
-    assert set(held(setup.url, "shengjing", every)) == set(every)  # type: ignore[attr-defined]
-    accepted = psql(setup.url,  # type: ignore[attr-defined]
+    assert set(held(setup.url, "shengjing", every)) == set(every)
+    accepted = psql(setup.url,
                     "select records_accepted from sources where code = 'shengjing'")
     assert int(accepted) == len(every)  # each record counted once, re-sends or not
