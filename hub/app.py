@@ -22,6 +22,7 @@ from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
 from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
+from hub.http.keepalive import KeepAliveLimit, keepalive_requests
 from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
@@ -105,6 +106,7 @@ def _middleware(config: Config, security: Security) -> list[Middleware]:
     then the guard that answers an unreachable database 503 on every path."""
     return [
         Middleware(RequestObserver),
+        Middleware(KeepAliveLimit, max_requests=keepalive_requests(config)),
         Middleware(DatabaseUnavailableGuard),
         *security_middleware(security),
     ]

