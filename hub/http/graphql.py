@@ -50,7 +50,7 @@ from strawberry.types.graphql import OperationType
 
 from hub.apq import PersistedQueries, PersistedQueryError
 from hub.config import Config
-from hub.errors import ConfigError, DatabaseUnavailable
+from hub.errors import ConfigError
 from hub.graphiql import graphiql_html
 from hub.http import unavailable
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
@@ -280,7 +280,9 @@ def _is_request_error(result: ExecutionResult) -> bool:
 
 
 def _database_unavailable(result: ExecutionResult) -> bool:
-    return any(isinstance(e.original_error, DatabaseUnavailable) for e in result.errors or ())
+    """An error says the database could not be reached (``DatabaseUnavailable``'s
+    code, which graphql-core copies from the exception into the error)."""
+    return any((e.extensions or {}).get("code") == unavailable.CODE for e in result.errors or ())
 
 
 def _formatted(result: ExecutionResult) -> list[Any]:
