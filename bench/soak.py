@@ -482,7 +482,8 @@ def main() -> int:
             server.wait(30)
     errors = [line for line in log.read_text(errors="replace").splitlines()
               if "Traceback" in line or '"level": "ERROR"' in line or " ERROR " in line]
-    print(f"server log: {len(errors)} error lines ({log})")
+    print(f"server log: {len(errors)} error lines; its log and database are in {directory} "
+          "(delete it when done)")
     for line in errors[:5]:
         print(f"  {line[:200]}")
     return 0 if ok else 1
