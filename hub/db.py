@@ -144,13 +144,11 @@ async def create_pool(
     url: str, *, min_size: int = 2, max_size: int = 10, init: Any = None,
     max_inactive_connection_lifetime: float = 300.0,
 ) -> asyncpg.Pool:
-    """A pool whose connection failures are ``DatabaseUnavailable`` (see ``HubPool``)."""
     try:
-        pool = HubPool(
+        pool = await _hub_pool(
             url,
             min_size=min_size,
             max_size=max_size,
-            max_queries=50_000,
             server_settings=SERVER_SETTINGS,
             # The default reset costs a round trip per release; our code never
             # leaves session state behind (no LISTEN, no temp tables, no SET).
@@ -158,13 +156,10 @@ async def create_pool(
             init=init,
             timeout=10,
             max_inactive_connection_lifetime=max_inactive_connection_lifetime,
-            loop=None,
-            connection_class=asyncpg.Connection,
-            record_class=asyncpg.Record,
         )
-        await pool
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
+    assert pool is not None
     return pool
 
 
@@ -238,6 +233,14 @@ def _log_unavailable(exc: BaseException) -> None:
         reason = str(exc).splitlines()[0] if str(exc) else ""
         log.warning("the database is unavailable: %s%s", type(exc).__name__,
                     f" ({reason})" if reason else "")
+
+
+async def _hub_pool(url: str, **options: Any) -> asyncpg.Pool:
+    """What ``asyncpg.create_pool`` does, making a ``HubPool``."""
+    pool = HubPool(url, max_queries=50_000, loop=None, connection_class=asyncpg.Connection,
+                   record_class=asyncpg.Record, **options)
+    await pool
+    return pool
 
 
 class HubPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no stubs
