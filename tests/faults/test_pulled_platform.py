@@ -19,18 +19,20 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import threading
 import time
 
 import httpx
 import pytest
 
 from hub import db
+from hub.bootstrap import prepare_database
 from hub.errors import SyncError
 from hub.sync import PULLERS, sync_source
 from hub.sync.settings import SyncSettings
 from tests.fakes._server import Fault
 from tests.fakes.fengxiang_api import FengxiangFake
-from tests.faults._support import Hub, Setup, held, psql, running, shengjing_wishes, sign
+from tests.faults._support import Hub, Postgres, Setup, held, psql, running, shengjing_wishes, sign
 
 SETTINGS = SyncSettings(
     page_size=10, max_retries=5, backoff_base=0.1, backoff_max=0.3, retry_after_max=0.4,
@@ -129,5 +131,43 @@ async def test_a_platform_misbehaving_for_longer_than_the_retries(setup: Setup) 
                 assert held(setup.url, "fengxiang", list(orders)) == orders
                 assert (await _health(client, hub))["fengxiang"] == "HEALTHY"
     finally:
+        await pool.close()
+        fake.stop()
+
+
+async def test_the_database_stopping_during_a_sync(postgres: Postgres, setup: Setup) -> None:
+    """The page fetched while PostgreSQL is down is not stored and the cursor does not
+    pass it: the run ends with a SyncError (not a raw connection error), and the
+    next run, once the database is back, lands everything exactly once."""
+    conn = await db.connect(setup.url)
+    try:
+        await prepare_database(conn)  # what hub serve does in the other tests
+    finally:
+        await conn.close()
+    fake = FengxiangFake()
+    fake.add_orders(30)
+    fake.start()
+    pool = await db.create_pool(setup.url, min_size=2, max_size=4)
+    stopped = threading.Event()
+
+    def stop_after_first_page(path: str, query: dict[str, str], doc: object) -> None:
+        if not stopped.is_set():
+            stopped.set()
+            postgres.stop()  # before the hub receives the answer to page 1
+
+    try:
+        fake.after_answer.append(stop_after_first_page)
+        with pytest.raises(SyncError, match=r"could not be stored|cannot"):
+            await sync_source(pool, PULLERS["fengxiang"], fake.base_url, settings=SETTINGS)
+        fake.after_answer.clear()
+        postgres.start()
+        orders = fake.versions("orders")
+        assert held(setup.url, "fengxiang", list(orders)) == {}
+        assert psql(setup.url, "select count(*) from sync_cursors") == "0"
+        result = await sync_source(pool, PULLERS["fengxiang"], fake.base_url, settings=SETTINGS)
+        assert (result.accepted, result.duplicates) == (len(orders), 0)
+        assert held(setup.url, "fengxiang", list(orders)) == orders
+    finally:
+        postgres.start()
         await pool.close()
         fake.stop()
