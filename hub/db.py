@@ -8,6 +8,7 @@ under ``HUB_DATA_DIR`` and stops when the process that started it exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -169,8 +170,9 @@ async def create_pool(
 # form it takes (the unix socket is gone: FileNotFoundError; nothing listens:
 # ConnectionRefusedError; the server is shutting down or starting:
 # AdminShutdownError, CannotConnectNowError; a connection dropped mid-query:
-# ConnectionDoesNotExistError, "connection is closed"; no free connection in
-# time), every caller of the pool sees one ``DatabaseUnavailable``, and the
+# ConnectionDoesNotExistError, "connection is closed", a protocol left in a
+# broken state; no free connection in time), every caller of the pool sees one
+# ``DatabaseUnavailable`` (the broken connection is dropped, not reused), and the
 # HTTP layer answers it 503 with Retry-After (``hub.http.unavailable``).
 
 # Seconds a connection may be waited for, when the caller sets no timeout:
@@ -185,6 +187,9 @@ _LOST = (
     asyncpg.AdminShutdownError,  # 57P01
     asyncpg.CrashShutdownError,  # 57P02
     asyncpg.TooManyConnectionsError,  # 53300
+    # The protocol's state broken under it ("cannot switch to state 15; another
+    # operation is in progress"), seen when the server shut down mid-request.
+    asyncpg.InternalClientError,
 )
 _LOG_EVERY_SECONDS = 10.0
 _last_logged = 0.0
@@ -283,6 +288,11 @@ class _Acquire:
     ) -> None:
         # Judge the error before release: releasing a broken connection closes it.
         translated = None if exc is None else unavailable(exc, self._connection)
+        if translated is not None and self._connection is not None:
+            # Not back into the pool in whatever state it is: the pool opens a new
+            # one. (asyncpg may have released a connection that closed already.)
+            with contextlib.suppress(asyncpg.InterfaceError):
+                self._connection.terminate()
         await self._inner.__aexit__(exc_type, exc, tb)
         if translated is not None and translated is not exc:
             raise translated from exc

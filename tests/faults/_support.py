@@ -64,7 +64,15 @@ class Postgres:
                user=self._server.system_user, timeout=30)
 
     def start(self) -> None:
-        self._server.ensure_postgres_running()  # same socket folder, same URL
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self._server.ensure_postgres_running()  # same socket folder, same URL
+                break
+            except AssertionError:  # still shutting down or starting up: wait for it
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
         assert self._server.get_uri() == self.url
 
     def database(self, name: str) -> str:

@@ -123,7 +123,7 @@ def test_database_stopped_and_started_under_load(postgres: Postgres, setup: Setu
         assert statuses <= {200, 503}, sorted((o.kind, o.status) for o in outcomes if o.status not in (200, 503))
         refused = [o for o in outcomes if o.status == 503]
         assert refused, "the load never met the stopped database"
-        assert all(o.retry_after and o.code == "SERVICE_UNAVAILABLE" for o in refused)
+        assert [o for o in refused if not (o.retry_after and o.code == "SERVICE_UNAVAILABLE")] == []
         assert max(o.seconds for o in refused) < 5.0  # refused at once
         assert max(o.seconds for o in outcomes) < 20.0  # nothing hung (a busy machine is slow)
         assert recovery < 10.0

@@ -136,9 +136,10 @@ async def test_a_platform_misbehaving_for_longer_than_the_retries(setup: Setup) 
 
 
 async def test_the_database_stopping_during_a_sync(postgres: Postgres, setup: Setup) -> None:
-    """The page fetched while PostgreSQL is down is not stored and the cursor does not
-    pass it: the run ends with a SyncError (not a raw connection error), and the
-    next run, once the database is back, lands everything exactly once."""
+    """PostgreSQL stops while the platform answers page 2 (page 1 is stored, its
+    cursor too): the run ends with a SyncError (not a raw connection error),
+    page 2 is not stored and the cursor does not pass it; the next run, once the
+    database is back, lands the other 20 exactly once."""
     conn = await db.connect(setup.url)
     try:
         await prepare_database(conn)  # what hub serve does in the other tests
@@ -148,26 +149,40 @@ async def test_the_database_stopping_during_a_sync(postgres: Postgres, setup: Se
     fake.add_orders(30)
     fake.start()
     pool = await db.create_pool(setup.url, min_size=2, max_size=4)
+    answers = 0
+    page_two = threading.Event()
     stopped = threading.Event()
 
-    def stop_after_first_page(path: str, query: dict[str, str], doc: object) -> None:
-        if not stopped.is_set():
-            stopped.set()
-            postgres.stop()  # before the hub receives the answer to page 1
+    def hold_page_two(path: str, query: dict[str, str], doc: object) -> None:
+        nonlocal answers
+        answers += 1
+        if answers == 2:  # the sync is sequential: page 1 is stored by now
+            page_two.set()
+            stopped.wait(60)
 
+    patient = dataclasses.replace(SETTINGS, timeout=60.0)
     try:
-        fake.after_answer.append(stop_after_first_page)
-        with pytest.raises(SyncError, match=r"could not be stored|cannot"):
-            await sync_source(pool, PULLERS["fengxiang"], fake.base_url, settings=SETTINGS)
+        fake.after_answer.append(hold_page_two)
+        run = asyncio.create_task(
+            sync_source(pool, PULLERS["fengxiang"], fake.base_url, settings=patient))
+        while not page_two.is_set():
+            await asyncio.sleep(0.02)
+        await asyncio.to_thread(postgres.stop)
+        stopped.set()
+        with pytest.raises(SyncError, match="page 2 could not be stored"):
+            await run
         fake.after_answer.clear()
-        postgres.start()
+        await asyncio.to_thread(postgres.start)
+
         orders = fake.versions("orders")
-        assert held(setup.url, "fengxiang", list(orders)) == {}
-        assert psql(setup.url, "select count(*) from sync_cursors") == "0"
-        result = await sync_source(pool, PULLERS["fengxiang"], fake.base_url, settings=SETTINGS)
-        assert (result.accepted, result.duplicates) == (len(orders), 0)
+        first = held(setup.url, "fengxiang", list(orders))
+        assert len(first) == SETTINGS.page_size
+        assert psql(setup.url, "select count(*) from sync_cursors") == "1"
+        result = await sync_source(pool, PULLERS["fengxiang"], fake.base_url, settings=patient)
+        assert (result.accepted, result.duplicates) == (len(orders) - len(first), 0)
         assert held(setup.url, "fengxiang", list(orders)) == orders
     finally:
+        stopped.set()
         postgres.start()
         await pool.close()
         fake.stop()

@@ -68,7 +68,8 @@ async def test_a_server_that_is_not_there_is_unavailable(tmp_path: object) -> No
     for error in (FileNotFoundError(2, "No such file"), ConnectionRefusedError(),
                   asyncpg.CannotConnectNowError("starting up"),
                   asyncpg.AdminShutdownError("terminating connection"),
-                  asyncpg.InterfaceError("connection is closed")):
+                  asyncpg.InterfaceError("connection is closed"),
+                  asyncpg.InternalClientError("cannot switch to state 15")):
         assert isinstance(db.unavailable(error), DatabaseUnavailable)
     assert db.unavailable(TimeoutError()) is None  # a caller's deadline
     assert isinstance(db.unavailable(TimeoutError(), acquiring=True), DatabaseUnavailable)
