@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import tempfile
 import uuid
@@ -19,6 +20,10 @@ def postgres() -> Iterator[Postgres]:
     directory = Path(tempfile.mkdtemp(prefix="hub-faults-"))
     server = Postgres(directory)
     yield server
+    # Stopped here, not left to the wheel's exit hook: that one stops the
+    # server it started, and the tests restarted it.
+    with contextlib.suppress(Exception):
+        server.stop()
     shutil.rmtree(directory, ignore_errors=True)
 
 
