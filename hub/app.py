@@ -22,7 +22,9 @@ from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
 from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
+from hub.http.keepalive import KeepAliveLimit, keepalive_requests
 from hub.http.subscriptions import subscriptions_app
+from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
 from hub.prewarm import prewarm
@@ -125,8 +127,14 @@ def _statement_timeout(config: Config) -> float:
 
 def _middleware(config: Config, security: Security) -> list[Middleware]:
     """Outermost first. The request observer comes first so that every answer,
-    refusals by later middleware included, has an id, a log line and a count."""
-    return [Middleware(RequestObserver), *security_middleware(security)]
+    refusals by later middleware included, has an id, a log line and a count;
+    then the guard that answers an unreachable database 503 on every path."""
+    return [
+        Middleware(RequestObserver),
+        Middleware(KeepAliveLimit, max_requests=keepalive_requests(config)),
+        Middleware(DatabaseUnavailableGuard),
+        *security_middleware(security),
+    ]
 
 
 def _schema(config: Config) -> BaseSchema:

@@ -8,14 +8,18 @@ under ``HUB_DATA_DIR`` and stops when the process that started it exits.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
+import time
 import warnings
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolAcquireContext
 
 from hub.config import data_dir, database_url
 from hub.errors import DatabaseUnavailable
@@ -179,7 +183,7 @@ async def create_pool(
     if statement_timeout:
         settings["statement_timeout"] = str(max(1, round(statement_timeout * 1000)))
     try:
-        pool = await asyncpg.create_pool(
+        pool = await _hub_pool(
             url,
             min_size=min_size,
             max_size=max_size,
@@ -195,6 +199,152 @@ async def create_pool(
         raise DatabaseUnavailable(_describe(url, exc)) from exc
     assert pool is not None
     return pool
+
+
+# ---------------------------------------------------------------- unavailable
+#
+# The one place where "PostgreSQL cannot be reached" is recognised. Whatever
+# form it takes (the unix socket is gone: FileNotFoundError; nothing listens:
+# ConnectionRefusedError; the server is shutting down or starting:
+# AdminShutdownError, CannotConnectNowError; a connection dropped mid-query:
+# ConnectionDoesNotExistError, "connection is closed", a protocol left in a
+# broken state; no free connection in time), every caller of the pool sees one
+# ``DatabaseUnavailable`` (the broken connection is dropped, not reused), and the
+# HTTP layer answers it 503 with Retry-After (``hub.http.unavailable``).
+
+# Seconds a connection may be waited for, when the caller sets no timeout:
+# a saturated or hung server is then an answer (503), not a stalled request.
+ACQUIRE_TIMEOUT_SECONDS = 10.0
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again in a few seconds"
+
+_LOST = (
+    OSError,  # FileNotFoundError, ConnectionRefusedError, ConnectionResetError ...
+    asyncpg.PostgresConnectionError,  # class 08, ConnectionDoesNotExistError among them
+    asyncpg.CannotConnectNowError,  # 57P03: starting up or shutting down
+    asyncpg.AdminShutdownError,  # 57P01
+    asyncpg.CrashShutdownError,  # 57P02
+    asyncpg.TooManyConnectionsError,  # 53300
+    # The protocol's state broken under it ("cannot switch to state 15; another
+    # operation is in progress"), seen when the server shut down mid-request.
+    asyncpg.InternalClientError,
+)
+_LOG_EVERY_SECONDS = 10.0
+_last_logged = 0.0
+
+
+def unavailable(
+    exc: BaseException, conn: Any = None, *, acquiring: bool = False
+) -> DatabaseUnavailable | None:
+    """``exc`` as ``DatabaseUnavailable`` when it means the database cannot be
+    reached, else None (a query's own error stays what it is).
+
+    ``conn`` is the connection the error happened on, if any: an error that
+    left it closed is a lost connection whatever its class. A ``TimeoutError``
+    counts only while ``acquiring`` (waiting for a connection); during a query
+    it is the caller's own deadline.
+    """
+    if isinstance(exc, DatabaseUnavailable):
+        return exc
+    if isinstance(exc, TimeoutError) and not acquiring:
+        return None
+    closed = conn is not None and _is_closed(conn)
+    lost = (
+        isinstance(exc, _LOST)
+        or (isinstance(exc, asyncpg.InterfaceError) and "closed" in str(exc))
+        or (closed and isinstance(exc, asyncpg.PostgresError | asyncpg.InterfaceError))
+    )
+    if not lost:
+        return None
+    _log_unavailable(exc)
+    return DatabaseUnavailable(UNAVAILABLE_MESSAGE)
+
+
+def _is_closed(conn: Any) -> bool:
+    try:
+        return bool(conn.is_closed())
+    except Exception:  # a released proxy raises InterfaceError
+        return False
+
+
+def _log_unavailable(exc: BaseException) -> None:
+    """One warning per ``_LOG_EVERY_SECONDS``: a stopped database fails every request."""
+    global _last_logged
+    now = time.monotonic()
+    if now - _last_logged >= _LOG_EVERY_SECONDS:
+        _last_logged = now
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        log.warning("the database is unavailable: %s%s", type(exc).__name__,
+                    f" ({reason})" if reason else "")
+
+
+async def _hub_pool(url: str, **options: Any) -> asyncpg.Pool:
+    """What ``asyncpg.create_pool`` does, making a ``HubPool``."""
+    pool = HubPool(url, max_queries=50_000, loop=None, connection_class=asyncpg.Connection,
+                   record_class=asyncpg.Record, **options)
+    await pool
+    return pool
+
+
+class HubPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no stubs
+    """asyncpg's pool, with connection failures translated on the way out.
+
+    ``acquire`` (as ``async with`` or ``await``) raises ``DatabaseUnavailable``
+    when no connection can be had within its timeout (default
+    ``ACQUIRE_TIMEOUT_SECONDS``), and an ``async with`` block that fails
+    because its connection was lost raises it too (chained to the original);
+    ``fetch``/``execute`` and the like on the pool go through ``acquire``.
+    """
+
+    def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
+        inner = super().acquire(timeout=ACQUIRE_TIMEOUT_SECONDS if timeout is None else timeout)
+        return _Acquire(inner)  # the same protocol: async with, await
+
+
+class _Acquire:
+    __slots__ = ("_connection", "_inner")
+
+    def __init__(self, inner: PoolAcquireContext) -> None:
+        self._inner = inner
+        self._connection: Any = None
+
+    async def __aenter__(self) -> Any:
+        try:
+            self._connection = await self._inner.__aenter__()
+        except Exception as exc:
+            translated = unavailable(exc, acquiring=True)
+            if translated is None:
+                raise
+            raise translated from exc
+        return self._connection
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        # Judge the error before release: releasing a broken connection closes it.
+        translated = None if exc is None else unavailable(exc, self._connection)
+        if translated is not None and self._connection is not None:
+            # Not back into the pool in whatever state it is: the pool opens a new
+            # one. (asyncpg may have released a connection that closed already.)
+            with contextlib.suppress(asyncpg.InterfaceError):
+                self._connection.terminate()
+        await self._inner.__aexit__(exc_type, exc, tb)
+        if translated is not None and translated is not exc:
+            raise translated from exc
+
+    def __await__(self) -> Any:
+        return self._acquire().__await__()
+
+    async def _acquire(self) -> Any:
+        try:
+            return await self._inner
+        except Exception as exc:
+            translated = unavailable(exc, acquiring=True)
+            if translated is None:
+                raise
+            raise translated from exc
 
 
 async def _no_reset(conn: asyncpg.Connection) -> None:

@@ -35,7 +35,15 @@ class DatabaseError(HubError):
 
 
 class DatabaseUnavailable(DatabaseError):
-    pass
+    """PostgreSQL cannot be reached now (stopped, restarting, no free connection).
+
+    ``hub.db`` translates every form of it into this one exception; requests
+    meeting it are answered 503 with ``Retry-After: RETRY_AFTER_SECONDS``
+    (``/ingest``, ``/readyz``; in GraphQL an error with this code, HTTP 503).
+    """
+
+    extensions = {"code": "SERVICE_UNAVAILABLE"}  # noqa: RUF012 (read-only)
+    RETRY_AFTER_SECONDS = 5
 
 
 class MigrationError(DatabaseError):

@@ -145,7 +145,7 @@ async def _note_failure(pool: asyncpg.Pool, source_code: str, exc: BaseException
     try:
         async with pool.acquire() as conn:
             await conn.execute(q.RECORD_FAILURE, source_code, _describe(exc))
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseError):
         log.warning("%s: could not record a failed delivery", source_code)
 
 

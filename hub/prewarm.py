@@ -15,6 +15,7 @@ import time
 
 import asyncpg
 
+from hub.errors import DatabaseError
 from hub.sql import stats as q
 
 __all__ = ["prewarm"]
@@ -33,7 +34,7 @@ async def prewarm(pool: asyncpg.Pool) -> int:
                 return 0
             for name in q.PREWARM_RELATIONS:
                 blocks += int(await conn.fetchval(q.PREWARM, name))
-    except (asyncpg.PostgresError, OSError) as exc:
+    except (asyncpg.PostgresError, DatabaseError, OSError) as exc:
         log.warning("prewarming the statistics stopped: %s", exc)
     log.info("prewarmed %d blocks of statistics in %.1fs", blocks, time.monotonic() - started)
     return blocks

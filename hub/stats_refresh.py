@@ -14,6 +14,7 @@ import time
 
 import asyncpg
 
+from hub.errors import DatabaseError
 from hub.sql import stats as q
 
 __all__ = ["keep_medians_fresh", "refresh_medians"]
@@ -54,7 +55,7 @@ async def keep_medians_fresh(pool: asyncpg.Pool, *, interval: float = 0.5,
             async with pool.acquire() as conn:
                 n = await conn.fetchval(q.REFRESH_MEDIANS, BATCH)
             reported = ""
-        except (asyncpg.PostgresError, OSError) as exc:
+        except (asyncpg.PostgresError, DatabaseError, OSError) as exc:
             if str(exc) != reported:
                 log.warning("refreshing stored medians failed: %s", exc)
                 reported = str(exc)

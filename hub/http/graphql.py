@@ -61,6 +61,7 @@ from hub.apq import PersistedQueries, PersistedQueryError
 from hub.config import Config
 from hub.errors import ConfigError, DatabaseUnavailable
 from hub.graphiql import graphiql_html
+from hub.http import unavailable
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from hub.security.text import variable_problem
 from resolvers.context import Context
@@ -193,6 +194,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         response = self._encoded(encoded, media, 200)
         _merge(response, sub_response)
         response.headers["Cache-Control"] = self._cache_control(request, result)
+        if _database_unavailable(result):
+            # Retry, not fix: the database could not be reached (hub.http.unavailable).
+            response.status_code = 503
+            response.headers.update(unavailable.headers())
         return response
 
     async def read_operation(self, request: Request) -> GraphQLRequestData:
@@ -342,6 +347,12 @@ def _is_request_error(result: ExecutionResult) -> bool:
     """
     errors = result.errors
     return result.data is None and bool(errors) and all(e.path is None for e in errors or ())
+
+
+def _database_unavailable(result: ExecutionResult) -> bool:
+    """An error says the database could not be reached (``DatabaseUnavailable``'s
+    code, which graphql-core copies from the exception into the error)."""
+    return any((e.extensions or {}).get("code") == unavailable.CODE for e in result.errors or ())
 
 
 def _formatted(result: ExecutionResult) -> list[Any]:

@@ -5,7 +5,7 @@
 every migration this hub ships (or newer ones: during an upgrade the old
 fleet keeps serving until its rolling restart); 503 otherwise, with the reason, so a load
 balancer stops sending requests to a worker that cannot answer them and
-starts again once the database is back.
+starts again once the database is back. A 503 carries ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from hub import migrate
+from hub.errors import DatabaseError
+from hub.http import unavailable
 
 log = logging.getLogger("hub.http.health")
 
@@ -36,7 +38,7 @@ async def readyz(request: Request) -> Response:
     try:
         async with asyncio.timeout(READY_TIMEOUT_SECONDS), pool.acquire() as conn:
             applied = await migrate.current_version(conn)
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (TimeoutError, OSError, DatabaseError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.warning("not ready: the database does not answer (%s)", type(exc).__name__)
         return _unavailable({"database": "unreachable"})
     expected = _latest_shipped()
@@ -56,7 +58,9 @@ async def readyz(request: Request) -> Response:
 
 
 def _unavailable(details: dict[str, object]) -> Response:
-    return JSONResponse({"status": "unavailable", **details}, status_code=503, headers=_NO_STORE)
+    return JSONResponse(
+        {"status": "unavailable", **details}, status_code=503, headers=unavailable.headers()
+    )
 
 
 @functools.cache

@@ -23,7 +23,8 @@ from starlette.routing import Route
 
 import adapters
 from hub.config import Config
-from hub.errors import AdapterError, ConfigError, DatabaseError, IngestError
+from hub.errors import AdapterError, ConfigError, DatabaseError, DatabaseUnavailable, IngestError
+from hub.http import unavailable
 from hub.ingest import ingest
 from hub.privacy import scrub_text
 
@@ -80,6 +81,8 @@ async def ingest_endpoint(request: Request) -> Response:
         return _error(400, scrub_text(str(exc)), kept=True)
     except IngestError as exc:
         return _error(exc.status, str(exc))
+    except DatabaseUnavailable:
+        return unavailable.response(request.url.path)
     except DatabaseError as exc:
         log.error("%s: push failed: %s", code, exc)
         return _error(503, "the hub could not store this delivery now; send it again later")

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from hub.errors import DatabaseError
 from hub.observability import metrics
 from hub.sql import ops as q
 
@@ -49,7 +50,7 @@ async def _database_series(pool: asyncpg.Pool) -> list[Metric]:
         async with asyncio.timeout(DB_TIMEOUT_SECONDS):
             rows = await pool.fetch(q.SOURCE_SYNC_LAG)
             numbered = await pool.fetchval(q.PLACES_NAMED_BY_CODE)
-    except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except (TimeoutError, OSError, DatabaseError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         log.warning("metrics: the database does not answer (%s)", type(exc).__name__)
         up.add_metric([], 0)
         return [up]

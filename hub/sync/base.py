@@ -49,6 +49,11 @@ class RetryableAnswer(SyncError):
     """The platform answered "busy, try again" in its own words (文化云 5003)."""
 
 
+class UnreadableAnswer(RetryableAnswer):
+    """An answer that is not JSON at all: a proxy's HTML error page, a body cut
+    short. Transient far more often than not, so retried like "busy"."""
+
+
 class BadPage(SyncError):
     """An answer that is not a page of the platform's API: a fault, not load."""
 

@@ -29,7 +29,7 @@ from typing import Protocol
 import asyncpg
 import httpx
 
-from hub.errors import HubError, SyncError
+from hub.errors import DatabaseError, HubError, SyncError
 from hub.privacy import scrub_text
 from hub.report import Report
 from hub.sql import sync as q
@@ -147,6 +147,14 @@ class _Run:
         return self.puller.code
 
     async def locked(self) -> SyncResult:
+        try:
+            return await self._locked()
+        except DatabaseError as exc:
+            # The database went away while holding the lock (or before it):
+            # a failed run like any other; the cursor is where the last commit left it.
+            raise SyncError(f"{self.code}: {exc}") from exc
+
+    async def _locked(self) -> SyncResult:
         async with self.pool.acquire() as conn:
             pk = await conn.fetchval(q.SOURCE_PK, self.code)
             if pk is None:
@@ -158,7 +166,9 @@ class _Run:
                 return await self._recorded()
             finally:
                 # A broken connection has dropped the lock with its session.
-                with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError, OSError):
+                with contextlib.suppress(
+                    asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseError
+                ):
                     await conn.execute(q.UNLOCK_SOURCE, _LOCK_KEY, self.source_pk)
 
     async def _recorded(self) -> SyncResult:
@@ -245,12 +255,20 @@ class _Run:
     async def _fetchval(self, sql: str, *args: object) -> str | None:
         try:
             value = await self.pool.fetchval(sql, *args)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise SyncError(f"{self.code}: cannot read its cursor: {exc}") from exc
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseError) as exc:
+            raise SyncError(f"{self.code}: cannot read its cursor: {_reason(exc)}") from exc
         return None if value is None else str(value)
 
     async def _mark(self, sql: str, *args: object) -> None:
         try:
             await self.pool.execute(sql, *args)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
-            raise SyncError(f"{self.code}: cannot record the sync's state: {exc}") from exc
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseError) as exc:
+            raise SyncError(f"{self.code}: cannot record the sync's state: {_reason(exc)}") from exc
+
+
+def _reason(exc: BaseException) -> str:
+    # Never the server's full message: it can quote a row's values.
+    if isinstance(exc, DatabaseError):
+        return str(exc)
+    state = getattr(exc, "sqlstate", None)
+    return f"database error {state}" if state else f"database error ({type(exc).__name__})"

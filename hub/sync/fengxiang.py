@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from hub.sync.base import BadPage, Page, Request
+from hub.sync.base import BadPage, Page, Request, UnreadableAnswer
 
 _PATHS = {"orders": "/open/orders", "activities": "/open/activities"}
 _KINDS = {"orders": "order", "activities": "activity"}
@@ -59,7 +59,7 @@ def _decode(payload: bytes) -> dict[str, object]:
     try:
         doc = json.loads(payload)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadPage(f"fengxiang: answer is not JSON ({exc.__class__.__name__})") from exc
+        raise UnreadableAnswer(f"fengxiang: answer is not JSON ({exc.__class__.__name__})") from exc
     if not isinstance(doc, dict):
         raise BadPage("fengxiang: answer is not a JSON object")
     return doc

@@ -1,9 +1,11 @@
 """Fetching one page with bounded retries: backoff with full jitter, Retry-After.
 
-What is retried: HTTP 429, 502, 503, 504, time-outs, connection errors, and
-a platform's own "busy" answer (``RetryableAnswer``). Everything else (401,
-404, 500, an answer that is not a page) is a fault and fails at once, since
-asking again would only repeat it. After ``max_retries`` retries the page
+What is retried: HTTP 429, 502, 503, 504, time-outs (``timeout`` bounds a
+whole request, connect to last byte: a platform trickling bytes cannot hold a
+run), connection errors and resets, answers that are not JSON at all (a
+proxy's HTML page, a body cut short) and a platform's own "busy" answer
+(``RetryableAnswer``). Everything else (401, 404, 500, JSON that is not a
+page) is a fault and fails at once, since asking again would only repeat it. After ``max_retries`` retries the page
 fails with a ``SyncError`` that says what the last attempt saw.
 """
 
@@ -63,10 +65,11 @@ class PageFetcher:
         for attempt in range(1, attempts + 1):
             wait: float | None = None
             try:
-                response = await self.client.get(
-                    url, params=request.params, timeout=self.settings.timeout
-                )
-            except httpx.TimeoutException:
+                async with asyncio.timeout(self.settings.timeout):
+                    response = await self.client.get(
+                        url, params=request.params, timeout=self.settings.timeout
+                    )
+            except (httpx.TimeoutException, TimeoutError):
                 failure = f"no answer within {self.settings.timeout:g} s"
             except httpx.TransportError as exc:
                 failure = f"cannot reach {self.base_url} ({type(exc).__name__})"

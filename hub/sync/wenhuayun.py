@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hub.sync.base import BadPage, Page, Request, RetryableAnswer
+from hub.sync.base import BadPage, Page, Request, RetryableAnswer, UnreadableAnswer
 
 _ENTITIES = {
     "stations": "station",
@@ -149,7 +149,7 @@ def _decode(payload: bytes) -> dict[str, object]:
     try:
         doc = json.loads(payload)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadPage(f"wenhuayun: answer is not JSON ({exc.__class__.__name__})") from exc
+        raise UnreadableAnswer(f"wenhuayun: answer is not JSON ({exc.__class__.__name__})") from exc
     if not isinstance(doc, dict):
         raise BadPage("wenhuayun: answer is not a JSON object")
     return doc

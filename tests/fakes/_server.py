@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import struct
 import threading
 import time
 from collections import deque
@@ -31,13 +33,18 @@ class Fault:
 
     ``status`` other than 200 answers that status (``retry_after`` sets the
     header); ``body`` replaces the answer (e.g. 文化云's code 5003 with HTTP
-    200); ``delay`` sleeps before answering (a slow platform); with only a
-    delay the normal page follows it.
+    200); ``raw`` answers these exact bytes as ``content_type`` (an HTML error
+    page, JSON cut short); ``reset`` closes the connection with a TCP reset
+    and no answer; ``delay`` sleeps before answering (a slow platform); with
+    only a delay the normal page follows it.
     """
 
     status: int = 200
     retry_after: str | None = None
     body: Any = None
+    raw: bytes | None = None
+    content_type: str = "text/html; charset=utf-8"
+    reset: bool = False
     delay: float = 0.0
     path: str | None = None
 
@@ -141,9 +148,19 @@ class FakeServer:
         path = split.path
         headers: dict[str, str] = {}
         fault = self._take_fault(path)
-        faulted = fault is not None and (fault.status != 200 or fault.body is not None)
+        faulted = fault is not None and (
+            fault.status != 200 or fault.body is not None or fault.raw is not None or fault.reset
+        )
         if fault is not None and fault.delay:
             time.sleep(fault.delay)
+        if fault is not None and (fault.reset or fault.raw is not None):
+            with self.lock:
+                self.seen.append(Seen(time.monotonic(), path, query, fault.status, True))
+            if fault.reset:
+                _reset(handler)
+            else:
+                _send(handler, fault.status, fault.raw or b"", fault.content_type, headers)
+            return
         with self.lock:
             if self.dead is not None:
                 status, doc = self.dead, {"error": "service unavailable"}
@@ -161,12 +178,25 @@ class FakeServer:
                         hook(path, query, doc)
             self.seen.append(Seen(time.monotonic(), path, query, status, faulted))
         payload = json.dumps(doc, ensure_ascii=False).encode()
-        # The client may have given up on a slow answer: that is its right.
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            handler.send_response(status)
-            handler.send_header("Content-Type", "application/json; charset=utf-8")
-            handler.send_header("Content-Length", str(len(payload)))
-            for name, value in headers.items():
-                handler.send_header(name, value)
-            handler.end_headers()
-            handler.wfile.write(payload)
+        _send(handler, status, payload, "application/json; charset=utf-8", headers)
+
+
+def _send(handler: BaseHTTPRequestHandler, status: int, payload: bytes, content_type: str,
+          headers: dict[str, str]) -> None:
+    # The client may have given up on a slow answer: that is its right.
+    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(payload)))
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+
+
+def _reset(handler: BaseHTTPRequestHandler) -> None:
+    """Abort the connection: SO_LINGER 0 makes close() send a TCP RST."""
+    handler.close_connection = True
+    with contextlib.suppress(OSError):
+        handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        handler.connection.close()
