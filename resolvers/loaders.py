@@ -18,12 +18,15 @@ from aiodataloader import DataLoader
 
 from hub import read
 from hub import stats as hub_stats
+from hub import stats_flow as hub_flow
 from hub.models import Activity, Claim, Region, Station, Team, Wish
 from hub.sql import read as q
 
 K = TypeVar("K", bound=Hashable)
 # (batch, member, filter, days): see _overdue_batch.
 OverdueKey = tuple[Any, Any, Any, int]
+# (batch, member, filter): see _flow_batch.
+FlowKey = tuple[Any, Any, Any]
 V = TypeVar("V")
 
 
@@ -120,6 +123,8 @@ class Loaders:
         )
         self.overdue: DataLoader[OverdueKey, int] = DataLoader(
             batch_load_fn=functools.partial(_overdue_batch, pool))
+        self.flow: DataLoader[FlowKey, hub_flow.WishFlow] = DataLoader(
+            batch_load_fn=functools.partial(_flow_batch, pool))
 
 
 def _parent_code(region: Region) -> str:
@@ -154,6 +159,16 @@ async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list
                     own = flt if flt is not None else _member_filter(batch, member)
                     out[i] = await hub_stats.overdue(conn, own, days, today)
     return out
+
+
+async def _flow_batch(pool: asyncpg.Pool, keys: Sequence[FlowKey]) -> list[hub_flow.WishFlow]:
+    """``flow`` for many figures (every row of a statsByRegion, every point of
+    a statsSeries, figures alone) in one call: a key is (batch, member, the
+    figures' own filter or None for a member of a batch)."""
+    filters = [flt if flt is not None else _member_filter(batch, member)
+               for batch, member, flt in keys]
+    async with pool.acquire() as conn:
+        return await hub_flow.flows(conn, filters)
 
 
 def _member_filter(batch: Any, member: Any) -> hub_stats.StatsFilter:

@@ -7,6 +7,7 @@ from typing import Any
 from strawberry.types.nodes import Selection
 
 from hub import stats as hub_stats
+from hub import stats_flow as hub_flow
 from hub.errors import QueryError
 from hub.models import Region, RegionLevel
 from hub.places import load_places
@@ -133,3 +134,10 @@ async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
     batch, member = wish_stats._batch
     value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
     return value
+
+
+async def flow(ctx: Context, wish_stats: s.WishStats) -> s.WishFlow:
+    batch, member = wish_stats._batch
+    found: hub_flow.WishFlow = await ctx.loaders.flow.load((batch, member, wish_stats._filter))
+    return s.WishFlow(submitted=found.submitted, claimed=found.claimed,
+                      fulfilled=found.fulfilled, cancelled=found.cancelled)

@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.stats import OVERDUE_DAYS
+from hub.stats_flow import FLOW_DESCRIPTION
 from schema.enums import BeneficiaryGroup, WishCategory
 from schema.executor import PLAIN_WITHOUT_ARGUMENTS
 from schema.types import Region
@@ -54,7 +55,33 @@ class Granularity(Enum):
     YEAR = "YEAR"
 
 
-@strawberry.type(description="心愿统计 / Wish figures for the filter.")
+@strawberry.type(
+    description="本期流量：按事件自身日期计数 / Wish events by their own date: how many wishes "
+    "were submitted, claimed, fulfilled and cancelled in the period (Beijing calendar days), "
+    "whenever they were submitted. In a series, each point's own bucket (within `from`/`to`)."
+)
+class WishFlow:
+    submitted: int = strawberry.field(
+        description="本期征集：提交日在本期 / Submitted in the period (as `WishStats.submitted`)."
+    )
+    claimed: int = strawberry.field(
+        description="本期认领：首次认领日在本期（无论现状）/ First claimed in the period, whatever "
+        "the wish's status now."
+    )
+    fulfilled: int = strawberry.field(description="本期圆梦：圆梦日在本期 / Fulfilled in the period.")
+    cancelled: int = strawberry.field(
+        description="本期撤销：枢纽首次收到其撤销状态的日期在本期（平台不报撤销时间）/ Cancelled "
+        "in the period: the day the hub first stored the wish as cancelled (platforms send no "
+        "time of cancellation)."
+    )
+
+
+@strawberry.type(
+    description="心愿统计 / Wish figures for the filter. 存量口径：统计本期提交的心愿及其当前状态"
+    "（如“已认领”指现在仍为已认领）；按事件日期计数的本期流量见 flow / Stock figures: the wishes "
+    "submitted in the period, in the state they are in now (`claimed` = CLAIMED now); `flow` "
+    "counts each event on its own date instead."
+)
 class WishStats:
     submitted: int = strawberry.field(description="征集总数（任意状态）/ All wishes, any status.")
     open: int = strawberry.field(description="待认领 / OPEN now.")
@@ -94,6 +121,13 @@ class WishStats:
         from resolvers import stats as r
 
         return cast(int, r.overdue(info.context, self, days))
+
+    @strawberry.field(description=FLOW_DESCRIPTION)
+    def flow(self, info: CtxInfo) -> WishFlow:
+        from resolvers import stats as r
+
+        # One statement for every row or point of a list (a DataLoader).
+        return cast(WishFlow, r.flow(info.context, self))
 
 
 @strawberry.type(description="活动统计 / Activity figures for the filter.")

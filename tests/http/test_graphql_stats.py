@@ -209,6 +209,38 @@ async def test_overdue_with_days_costs_one_query_per_list_not_per_row(
         assert p["stats"]["wishes"]["late"] == p["stats"]["wishes"]["open"]
 
 
+async def test_flow_of_every_row_and_point_in_a_few_statements_equals_each_alone(
+    counted: tuple[httpx.AsyncClient, StatementLog], clean_db: asyncpg.Pool
+) -> None:
+    """``flow`` per county and per day: the same as each asked alone, the list
+    costing the same few statements whatever its length."""
+    client, log = counted
+    await _claimed_and_open(clean_db)
+    flow = "flow { submitted claimed fulfilled cancelled }"
+    log.reset()
+    body = await gql(client, "{ statsByRegion(level: COUNTY) { region { code } stats { wishes { "
+                     + flow + " } } } }")
+    assert "errors" not in body, body
+    statements = len(log.statements)
+    rows = body["data"]["statsByRegion"]
+    assert sum(r["stats"]["wishes"]["flow"]["submitted"] for r in rows) == 84
+    assert sum(r["stats"]["wishes"]["flow"]["claimed"] for r in rows) == 56
+    for row in [r for r in rows if r["stats"]["wishes"]["flow"]["submitted"]][:3]:
+        alone = await gql(client, "query($f: StatsFilter) { stats(filter: $f) { wishes { "
+                          + flow + " } } }", f={"regionCode": row["region"]["code"]})
+        assert alone["data"]["stats"]["wishes"] == row["stats"]["wishes"]
+    points = """{ statsSeries(filter: {from: "2022-02-20", to: "%s"}, granularity: DAY) {
+        start stats { wishes { submitted flow { submitted claimed } } } } }"""
+    log.reset()
+    short = await gql(client, points % "2022-03-01")
+    few = len(log.statements)
+    log.reset()
+    long = await gql(client, points % "2022-04-20")
+    assert len(log.statements) == few <= statements + 2
+    assert sum(p["stats"]["wishes"]["flow"]["claimed"] for p in long["data"]["statsSeries"]) == 56
+    for p in short["data"]["statsSeries"] + long["data"]["statsSeries"]:
+        assert p["stats"]["wishes"]["flow"]["submitted"] == p["stats"]["wishes"]["submitted"]
+
 
 async def test_overdue_of_a_row_its_list_no_longer_has_is_counted_alone(
     clean_db: asyncpg.Pool,
