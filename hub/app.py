@@ -17,6 +17,7 @@ from strawberry.schema.base import BaseSchema
 
 from hub import db
 from hub.config import Config, load_config
+from hub.dashboard.routes import routes as dashboard_routes
 from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
@@ -76,6 +77,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     routes: list[BaseRoute] = [
         Route("/graphql", graphql_app(_schema(cfg), config=cfg), methods=["GET", "POST"]),
         graphiql_assets_mount(),
+        *dashboard_routes(),
         *ingest.routes,
         *health.routes,
         *metrics_http.routes,

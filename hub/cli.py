@@ -35,6 +35,7 @@ _COMMANDS = (
     "orphans",
     "keys",
     "documents",
+    "report",
 )
 
 

@@ -106,6 +106,9 @@ class WishStats:
     # Where these figures came from (one row of a statsByRegion, one point of a
     # statsSeries, or alone): ``overdue(days)`` of a whole list is one query.
     _batch: strawberry.Private[Any]
+    # The flow figures when the list's resolver counted them with the rest
+    # (read as a plain attribute, see ``flow``); None: counted on demand.
+    _flow: strawberry.Private[Any] = None
 
     @strawberry.field(
         description="逾期未认领：待认领且提交早于 days 天前 / OPEN and submitted more than "
@@ -122,11 +125,13 @@ class WishStats:
 
         return cast(int, r.overdue(info.context, self, days))
 
-    @strawberry.field(description=FLOW_DESCRIPTION)
+    @strawberry.field(description=FLOW_DESCRIPTION, metadata={PLAIN_WITHOUT_ARGUMENTS: "_flow"})
     def flow(self, info: CtxInfo) -> WishFlow:
+        # Counted with the other figures when the query asks for it (``_flow``,
+        # read without a resolver call: 365 points of a daily series); else here,
+        # one statement for every row or point of a list (a DataLoader).
         from resolvers import stats as r
 
-        # One statement for every row or point of a list (a DataLoader).
         return cast(WishFlow, r.flow(info.context, self))
 
 

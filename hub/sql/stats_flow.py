@@ -53,3 +53,6 @@ select r.i,
   from unnest($1::integer[], $2::text[], $3::text[], $4::date[], $5::date[])
        as r(i, rlo, rhi, lo, hi)
 """
+
+# Names of regions below the reference data (towns, villages) for a report's rows.
+REGION_NAMES = "select code, name from regions where code = any($1::text[])"

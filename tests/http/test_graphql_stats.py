@@ -22,7 +22,8 @@ from hub import stats as hub_stats
 from hub.app import create_app
 from hub.config import parse_config
 from hub.models import RegionLevel, WishCategory
-from resolvers.loaders import _overdue_batch
+from hub.stats_flow import flows
+from resolvers.loaders import _flow_batch, _overdue_batch
 from tests.http.conftest import (
     CITY_COUNTIES,
     StatementLog,
@@ -240,6 +241,23 @@ async def test_flow_of_every_row_and_point_in_a_few_statements_equals_each_alone
     assert sum(p["stats"]["wishes"]["flow"]["claimed"] for p in long["data"]["statsSeries"]) == 56
     for p in short["data"]["statsSeries"] + long["data"]["statsSeries"]:
         assert p["stats"]["wishes"]["flow"]["submitted"] == p["stats"]["wishes"]["submitted"]
+
+
+async def test_flow_counted_on_demand_equals_flow_counted_with_the_list(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """The DataLoader behind ``flow`` (when a list did not count it ahead):
+    rows, points and figures alone, in one call, as the lists count them."""
+    await _claimed_and_open(clean_db)
+    f = hub_stats.StatsFilter(from_=dt.date(2022, 3, 1), to=dt.date(2022, 4, 1))
+    keys = [(("region", f, RegionLevel.CITY), "210100", None),
+            (("series", f, "WEEK"), dt.date(2022, 2, 28), None),
+            (("alone",), None, f)]
+    got = await _flow_batch(clean_db, keys)
+    async with clean_db.acquire() as conn:
+        expected = await flows(conn, [hub_stats.region_filter(f, "210100"),
+                                      hub_stats.bucket_filter(f, dt.date(2022, 2, 28), "WEEK"), f])
+    assert got == expected and expected[2].submitted == 84 and expected[2].claimed == 56
 
 
 async def test_overdue_of_a_row_its_list_no_longer_has_is_counted_alone(

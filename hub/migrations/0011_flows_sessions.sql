@@ -247,3 +247,13 @@ select 1, w.region_code, w.source, stats_cat(w.category), stats_grp(w.beneficiar
  where not w.deleted and not w.shadowed;
 update wishes set cancelled_at = received_at where status = 'CANCELLED';
 select stats_request_flush();
+
+-- ---------------------------------------------------------------- dashboard sessions
+
+-- Keys that sign the dashboard's session cookies (hub.dashboard.session):
+-- one per database, made on first use, so that every worker and restart
+-- accepts the same cookies. Not data: never exported.
+create table hub_secrets (
+    name  text primary key,
+    value bytea not null
+);
