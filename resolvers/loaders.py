@@ -123,6 +123,8 @@ class Loaders:
         )
         self.overdue: DataLoader[OverdueKey, int] = DataLoader(
             batch_load_fn=functools.partial(_overdue_batch, pool))
+        self.rejected_last_day: DataLoader[int, int] = DataLoader(
+            batch_load_fn=functools.partial(_rejected_last_day, pool))
         self.flow: DataLoader[FlowKey, hub_flow.WishFlow] = DataLoader(
             batch_load_fn=functools.partial(_flow_batch, pool))
 
@@ -159,6 +161,13 @@ async def _overdue_batch(pool: asyncpg.Pool, keys: Sequence[OverdueKey]) -> list
                     own = flt if flt is not None else _member_filter(batch, member)
                     out[i] = await hub_stats.overdue(conn, own, days, today)
     return out
+
+
+async def _rejected_last_day(pool: asyncpg.Pool, keys: Sequence[int]) -> list[int]:
+    """Records each source (by id) rejected in the last 24 hours, in one statement."""
+    rows = await pool.fetch(q.REJECTED_LAST_DAY, list(keys))
+    found = {r["source"]: int(r["rejected"]) for r in rows}
+    return [found.get(k, 0) for k in keys]
 
 
 async def _flow_batch(pool: asyncpg.Pool, keys: Sequence[FlowKey]) -> list[hub_flow.WishFlow]:

@@ -23,7 +23,7 @@ import logging
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -46,6 +46,8 @@ ECHARTS_VERSION = "6.0.0"
 _CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
         "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
         "frame-ancestors 'none'")
+_FORM = "application/x-www-form-urlencoded"
+_FORM_LIMIT = 8192
 _XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -76,8 +78,10 @@ async def page(request: Request) -> Response:
     anonymous = request.cookies.get(ses.CSRF_COOKIE) or secrets.token_urlsafe(16)
     csrf = signer.csrf_for(found, anonymous)
     error = request.query_params.get("error")
+    back = _next(f"/dashboard?{request.url.query}" if request.url.query else "/dashboard")
     signing_in = found is None and not public
-    body = _signin_page(csrf, error) if signing_in else _dashboard_page(csrf, found, error)
+    body = (_signin_page(csrf, error, back) if signing_in
+            else _dashboard_page(csrf, found, error, back))
     response = HTMLResponse(body, headers={"Content-Security-Policy": _CSP,
                                            "Cache-Control": "no-store",
                                            "Referrer-Policy": "same-origin",
@@ -106,9 +110,10 @@ def _head(title: str) -> str:
 </head>"""
 
 
-def _signin_form(csrf: str) -> str:
+def _signin_form(csrf: str, back: str = "/dashboard") -> str:
     return f"""<form method="post" action="/dashboard/signin" class="signin" autocomplete="off">
 <input type="hidden" name="csrf" value="{html.escape(csrf)}">
+<input type="hidden" name="next" value="{html.escape(back)}">
 <label>密钥 <input type="password" name="key" required autocomplete="off"
   placeholder="粘贴省级或市级密钥 lnhub_…"></label>
 <button type="submit">登录</button>
@@ -123,21 +128,21 @@ _ERRORS = {
 }
 
 
-def _signin_page(csrf: str, error: str | None) -> str:
+def _signin_page(csrf: str, error: str | None, back: str) -> str:
     message = _ERRORS.get(error or "")
     shown = f'<p class="error" role="alert">{html.escape(message)}</p>' if message else ""
     return f"""{_head("登录 · 辽宁志愿服务数据看板")}
 <body class="signin-page"><main class="signin-box">
 <h1>辽宁志愿服务数据看板</h1>
 <p>请粘贴省级或市级密钥登录。密钥只用于本次登录，不会保存在浏览器中。</p>
-{shown}{_signin_form(csrf)}
+{shown}{_signin_form(csrf, back)}
 </main></body></html>"""
 
 
-def _dashboard_page(csrf: str, found: ses.Session | None, error: str | None) -> str:
+def _dashboard_page(csrf: str, found: ses.Session | None, error: str | None, back: str) -> str:
     scope = _scope(found)
     if found is None:
-        who = f"""<span class="who">公开数据</span>{_signin_form(csrf)}"""
+        who = f"""<span class="who">公开数据</span>{_signin_form(csrf, back)}"""
     else:
         label = "省级" if found.key.role is Role.PROVINCE else "市级"
         who = f"""<span class="who">{label} · {html.escape(found.key.name)}</span>
@@ -190,25 +195,39 @@ def _dashboard_page(csrf: str, found: ses.Session | None, error: str | None) -> 
 # ---------------------------------------------------------------- signing in and out
 
 
+async def _form(request: Request) -> dict[str, str]:
+    """A small urlencoded form (the sign-in and sign-out posts); anything else is empty."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != _FORM:
+        return {}
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > _FORM_LIMIT:
+            return {}
+    try:
+        return dict(parse_qsl(body.decode("utf-8"), max_num_fields=8))
+    except (UnicodeDecodeError, ValueError):
+        return {}
+
+
 async def signin(request: Request) -> Response:
-    form = await request.form()
+    form = await _form(request)
     signer, _ = await _session(request)
     anonymous = request.cookies.get(ses.CSRF_COOKIE)
-    sent = form.get("csrf")
-    if not isinstance(sent, str) or not signer.csrf_ok(sent, None, anonymous):
+    if not signer.csrf_ok(form.get("csrf"), None, anonymous):
         return _back("csrf")
     security = _security(request)
     limiter = security.ip_limiter
     if limiter is not None and limiter.take(f"ip:{_address(request)}") > 0:
         return _back("busy")
-    token = form.get("key")
-    identity = security.keys.identify(token.strip()) if isinstance(token, str) else None
+    token = form.get("key", "").strip()
+    identity = security.keys.identify(token) if token else None
     if identity is None or identity.key is None:
         log.warning("dashboard: refused a sign-in from %s", _address(request))
         return _back("key")
     if identity.key.role not in ses.DASHBOARD_ROLES:
         return _back("role")
-    response = RedirectResponse("/dashboard", status_code=303)
+    response = RedirectResponse(_next(form.get("next")), status_code=303)
     response.set_cookie(ses.COOKIE, signer.issue(identity.key), max_age=ses.LIFETIME_SECONDS,
                         httponly=True, samesite="strict", secure=_secure(request), path="/")
     response.delete_cookie(ses.CSRF_COOKIE, path="/dashboard")
@@ -217,14 +236,21 @@ async def signin(request: Request) -> Response:
 
 
 async def signout(request: Request) -> Response:
-    form = await request.form()
+    form = await _form(request)
     signer, found = await _session(request)
-    sent = form.get("csrf")
-    if found is not None and (not isinstance(sent, str) or not signer.csrf_ok(sent, found, None)):
+    if found is not None and not signer.csrf_ok(form.get("csrf"), found, None):
         return _back("csrf")
     response = RedirectResponse("/dashboard", status_code=303)
     response.delete_cookie(ses.COOKIE, path="/")
     return response
+
+
+def _next(wanted: str | None) -> str:
+    """Where to go after signing in: a dashboard address of this hub, nothing else."""
+    if (not wanted or not (wanted == "/dashboard" or wanted.startswith("/dashboard?"))
+            or len(wanted) > 300 or any(c in wanted for c in "\\\r\n")):
+        return "/dashboard"
+    return wanted
 
 
 def _back(error: str) -> Response:
