@@ -341,7 +341,7 @@
       color: COLORS, textStyle: TEXT,
       tooltip: { trigger: "item", formatter: "{b}：{c}（{d}%）" },
       legend: { type: "scroll", orient: "vertical", right: 0, top: 8, bottom: 8 },
-      series: [{ type: "pie", radius: ["38%", "70%"], center: ["36%", "52%"], minShowLabelAngle: 10,
+      series: [{ type: "pie", radius: ["38%", "70%"], center: ["36%", "52%"], minShowLabelAngle: 14,
                  label: { formatter: "{d}%" }, data: items }]
     }, true);
   }
