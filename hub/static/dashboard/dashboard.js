@@ -322,7 +322,7 @@
     var months = points.map(function (p) { return p.start.slice(0, 7); });
     var series = [["本期征集", "submitted"], ["本期认领", "claimed"], ["本期圆梦", "fulfilled"],
                   ["本期撤销", "cancelled"]].map(function (p) {
-      return { name: p[0], type: "line", smooth: true, symbolSize: 6,
+      return { name: p[0], type: "line", symbolSize: 6,
                data: points.map(function (x) { return x.stats.wishes.flow[p[1]]; }) };
     });
     chart("chart-months").setOption({
