@@ -65,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"hub demo: {held} wishes ready in {time.monotonic() - started:.1f}s\n"
         f"GraphiQL: http://{host}:{args.port}/graphql\n"
+        f"Dashboard: http://{host}:{args.port}/dashboard (sign in with the key below)\n"
         f"Operator key (province), for GraphiQL's headers: "
         f'{{"Authorization": "Bearer {token}"}}',
         file=sys.stderr,
