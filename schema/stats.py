@@ -38,8 +38,8 @@ class StatsFilter:
     from_: dt.date | None = strawberry.field(
         default=None,
         name="from",
-        description="起始日（含），按心愿提交日 / 活动日期 / Inclusive, by submitted date or "
-        "activity date.",
+        description="起始日（含），按心愿提交日 / 活动日期；flow 按各事件日期 / Inclusive, by "
+        "submitted date or activity date; `flow` by each event's own date.",
     )
     to: dt.date | None = strawberry.field(default=None, description="截止日（不含）/ Exclusive.")
     category: WishCategory | None = None
