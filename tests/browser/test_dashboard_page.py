@@ -45,7 +45,7 @@ if _MISSING and os.environ.get("CI") != "true" and not os.environ.get("HUB_REQUI
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("HUB_TEST_ARTIFACTS") or ROOT / "test-artifacts")
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+FLAGS = ["--no-sandbox", "--disable-gpu", "--lang=zh-CN", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
          "--disable-default-apps", "--disable-features=Translate,MediaRouter,OptimizationHints"]
 NOW = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)

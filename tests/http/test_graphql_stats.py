@@ -21,6 +21,7 @@ import httpx
 from hub import stats as hub_stats
 from hub.app import create_app
 from hub.config import parse_config
+from hub.ingest import ingest as hub_ingest
 from hub.models import RegionLevel, WishCategory
 from hub.stats_flow import flows
 from resolvers.loaders import _flow_batch, _overdue_batch
@@ -319,3 +320,24 @@ async def test_a_figure_read_after_a_pushs_200_includes_that_push(clean_db: asyn
         await push(json.dumps(dict(example, records=[wish]), ensure_ascii=False).encode())
         gone = (await gql(client, query, f=day))["data"]["stats"]
         assert gone["wishes"] == {"submitted": 0, "fulfilled": 0, "medianHoursToFulfill": None}
+
+
+async def test_a_sources_records_rejected_in_the_last_day(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool,
+) -> None:
+    """What the dashboard's source table shows: rejections of the last 24 hours,
+    not older ones, not other sources'."""
+    items = wenhuayun_items(wishes=3, teams=0, stations=0)
+    bad = [dict(i, division_code="nowhere", wish_id=f"BAD-{n}") for n, i in enumerate(items)]
+    await hub_ingest(clean_db, "wenhuayun", json.dumps(
+        {"code": 0, "items": items + bad}, ensure_ascii=False).encode())
+    await hub_ingest(clean_db, "wenhuayun", json.dumps(
+        {"code": 0, "items": [dict(bad[0], wish_id="OLD-1")]}, ensure_ascii=False).encode())
+    await clean_db.execute("update batches set received_at = now() - interval '25 hours'"
+                           " where received = 1")
+    body = await gql(client, "{ sources { code recordsRejected recordsRejectedLastDay } }")
+    assert "errors" not in body, body
+    found = {s["code"]: s for s in body["data"]["sources"]}
+    assert found["wenhuayun"]["recordsRejectedLastDay"] == 3
+    assert found["wenhuayun"]["recordsRejected"] == 4
+    assert found["shengjing"]["recordsRejectedLastDay"] == 0

@@ -47,6 +47,9 @@
       body: JSON.stringify({ query: query, variables: variables || {} })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
+        if (response.status === 401) {
+          throw new Error("登录已过期或需要密钥，请刷新页面重新登录");
+        }
         if (!response.ok || body.errors) {
           var first = (body.errors && body.errors[0]) || {};
           throw new Error(first.message || ("HTTP " + response.status));
