@@ -26,12 +26,13 @@ from typing import Any
 from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from hub import regions as _regions
 from hub.dashboard import session as ses
+from hub.dashboard.operations import manifest
 from hub.errors import QueryError
 from hub.security.roles import Caller, Role
 from hub.security.runtime import Security
@@ -306,9 +307,14 @@ class _Assets(StaticFiles):
         return response
 
 
+async def operations(request: Request) -> Response:
+    return JSONResponse(manifest(), headers={"Cache-Control": "no-cache"})
+
+
 def routes() -> list[BaseRoute]:
     return [
         Route("/dashboard", page, methods=["GET"]),
+        Route("/dashboard/operations.json", operations, methods=["GET"]),
         Route("/dashboard/signin", signin, methods=["POST"]),
         Route("/dashboard/signout", signout, methods=["POST"]),
         Route("/dashboard/export.xlsx", export, methods=["GET"]),

@@ -17,7 +17,16 @@ import pytest
 from hub.app import create_app
 from hub.config import Config
 from hub.dashboard import session as ses
+from hub.dashboard.operations import OPERATIONS_DIR, manifest
+from hub.security.documents import (
+    Document,
+    TrustedDocuments,
+    add_documents,
+    check_documents,
+    sha256_of,
+)
 from hub.security.keys import hash_token
+from schema.schema import schema
 
 PROVINCE_TOKEN = "lnhub_province-token-for-the-dashboard-tests-0001"
 CITY_TOKEN = "lnhub_shenyang-token-for-the-dashboard-tests-00002"
@@ -181,3 +190,45 @@ async def test_hostile_form_posts_get_an_answer_not_an_error(open_hub: httpx.Asy
     for post in posts:
         answer = await open_hub.post("/dashboard/signin", **post)
         assert answer.status_code == 303 and "error=" in answer.headers["location"]
+
+
+def test_the_pages_operations_are_valid_documents_named_by_their_hash() -> None:
+    docs = manifest()["operations"]
+    assert {d["name"] for d in docs} == {"Board", "Categories", "Cities", "Counties", "Groups",
+                                         "Wish"}
+    parsed = [Document(d["id"], d["body"], d["name"]) for d in docs]
+    assert all(sha256_of(d.body) == d.sha256 for d in parsed)
+    assert check_documents(parsed, schema._schema) == []
+    # The script runs these and nothing else.
+    script = (OPERATIONS_DIR.parent / "dashboard.js").read_text("utf-8")
+    assert set(re.findall(r'gql\("(\w+)"', script)) == {d["name"] for d in docs}
+    for inline in ("regions(", "stats(filter", "statsByRegion(", "wish(id", "{ wishes"):
+        assert inline not in script, inline
+
+
+async def test_with_trusted_documents_only_the_public_page_runs_once_they_are_registered(
+    clean_db: asyncpg.Pool,
+) -> None:
+    raw = {"public": {"enabled": True}, "keys": KEYS,
+           "security": {"trusted_documents_only": True, "rate_limit": {"enabled": False}}}
+    app = create_app(config=Config(path=None, raw=raw), pool=clean_db)
+    board = next(d for d in manifest()["operations"] if d["name"] == "Cities")
+    request = {"query": board["body"], "operationName": "Cities",
+               "extensions": {"persistedQuery": {"version": 1, "sha256Hash": board["id"]}}}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                 base_url="http://hub.test") as client:
+        served = await client.get("/dashboard/operations.json")
+        assert served.json() == manifest()
+        refused = await client.post("/graphql", json=request)
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_IN_LIST"
+        async with clean_db.acquire() as conn:
+            docs = [Document(d["id"], d["body"], d["name"]) for d in manifest()["operations"]]
+            await add_documents(conn, docs, "test")
+        app.state.security.documents = TrustedDocuments()  # forget the cached list
+        try:
+            answer = await client.post("/graphql", json=request)
+            assert answer.status_code == 200 and len(answer.json()["data"]["regions"]) == 14
+        finally:
+            async with clean_db.acquire() as conn:
+                await conn.execute("delete from trusted_documents where added_by = 'test'")

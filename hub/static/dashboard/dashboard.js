@@ -39,12 +39,21 @@
 
   // ------------------------------------------------------------ API
 
-  function gql(query, variables) {
+  // The page's operations (hub/static/dashboard/operations/*.graphql), by name,
+  // each sent with its SHA-256: a hub that runs only trusted documents runs
+  // them once they are registered (`hub documents add`).
+  var OPS = {};
+
+  function gql(name, variables) {
+    var op = OPS[name];
     var headers = { "Content-Type": "application/json", "Accept": "application/json" };
     if (config.csrf) { headers["X-CSRF-Token"] = config.csrf; }
     return fetch("/graphql", {
       method: "POST", headers: headers, credentials: "same-origin",
-      body: JSON.stringify({ query: query, variables: variables || {} })
+      body: JSON.stringify({
+        query: op.body, operationName: name, variables: variables || {},
+        extensions: { persistedQuery: { version: 1, sha256Hash: op.id } }
+      })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (body) {
         if (response.status === 401) {
@@ -57,34 +66,6 @@
         return body.data;
       });
     });
-  }
-
-  var FIGURES = "wishes { submitted open claimed fulfilled cancelled fulfillmentRate overdue " +
-    "flow { submitted claimed fulfilled cancelled } } " +
-    "activities { activities sessions volunteerAttendances beneficiaries volunteerHours } " +
-    "teams teamMembers stations";
-  var BOARD = "query Board($f: StatsFilter!, $level: RegionLevel!, $open: WishFilter!) {" +
-    " stats(filter: $f) { " + FIGURES + " }" +
-    " statsByRegion(filter: $f, level: $level) { region { code name } stats { wishes {" +
-    "  submitted open claimed fulfilled fulfillmentRate overdue flow { claimed fulfilled } } } }" +
-    " statsSeries(filter: $f, granularity: MONTH) { start stats { wishes {" +
-    "  flow { submitted claimed fulfilled cancelled } } } }" +
-    " wishes(filter: $open, orderBy: SUBMITTED_ASC, first: 12) { totalCount edges { node {" +
-    "  id title category beneficiaryGroup submittedAt region { name } source { name } } } }" +
-    " sources { code name health lastReceivedAt recordsAccepted recordsRejected recordsRejectedLastDay }" +
-    "}";
-  var WISH = "query Wish($id: ID!) { wish(id: $id) { title kind category beneficiaryGroup" +
-    " beneficiaryName status submittedAt claimedAt fulfilledAt handlingLevel sourceId" +
-    " region { code name } station { name } source { name }" +
-    " claims { claimantKind claimantName claimedAt team { name } } } }";
-
-  function shares(kind, names) {
-    // One aliased `stats` per category or group (fewer than the hub's 30 aliases).
-    var parts = Object.keys(names).map(function (name) {
-      return name + ": stats(filter: {regionCode: $r, from: $from, to: $to, " + kind + ": " +
-        name + "}) { wishes { submitted } }";
-    });
-    return "query Shares($r: String, $from: Date, $to: Date) { " + parts.join(" ") + " }";
   }
 
   // ------------------------------------------------------------ state and URL
@@ -162,7 +143,7 @@
       return Promise.resolve();
     }
     var city = state.region.slice(0, 4) + "00";
-    return gql("query($p: String!) { regions(parentCode: $p) { code name level } }", { p: city })
+    return gql("Counties", { city: city })
       .then(function (data) {
         var countyKey = config.region && levelOf(config.region) === "COUNTY";
         if (!countyKey) { select.appendChild(option(city, "全市")); }
@@ -430,7 +411,7 @@
   // ------------------------------------------------------------ a wish and its history
 
   function showWish(id) {
-    gql(WISH, { id: id }).then(function (data) {
+    gql("Wish", { id: id }).then(function (data) {
       var w = data.wish;
       var box = $("wish-body");
       box.textContent = "";
@@ -495,9 +476,9 @@
     var f = { regionCode: state.region, from: state.from, to: state.to };
     var vars = { r: state.region, from: state.from, to: state.to };
     return Promise.all([
-      gql(BOARD, { f: f, level: level, open: { regionCode: state.region, status: ["OPEN"] } }),
-      gql(shares("category", CATEGORY), vars),
-      gql(shares("beneficiaryGroup", GROUP), vars),
+      gql("Board", { f: f, level: level, open: { regionCode: state.region, status: ["OPEN"] } }),
+      gql("Categories", vars),
+      gql("Groups", vars),
       fillCounties(state)
     ]).then(function (got) {
       if (current !== state) { return; }  // a later choice is loading
@@ -523,7 +504,12 @@
     });
   }
 
-  gql("{ regions(level: CITY) { code name } }").then(function (data) {
+  fetch("/dashboard/operations.json", { credentials: "same-origin" }).then(function (r) {
+    return r.json();
+  }).then(function (manifest) {
+    manifest.operations.forEach(function (op) { OPS[op.name] = op; });
+    return gql("Cities");
+  }).then(function (data) {
     cities = data.regions;
     wireChoosers();
     load(readState());
