@@ -18,6 +18,7 @@ from hub.app import create_app
 from hub.config import Config
 from hub.dashboard import session as ses
 from hub.dashboard.operations import OPERATIONS_DIR, manifest
+from hub.dashboard.routes import ECHARTS_VERSION, STATIC
 from hub.security.documents import (
     Document,
     TrustedDocuments,
@@ -232,3 +233,15 @@ async def test_with_trusted_documents_only_the_public_page_runs_once_they_are_re
         finally:
             async with clean_db.acquire() as conn:
                 await conn.execute("delete from trusted_documents where added_by = 'test'")
+
+
+async def test_echarts_is_served_by_the_hub_with_its_licence(open_hub: httpx.AsyncClient) -> None:
+    folder = STATIC / "echarts" / f"echarts@{ECHARTS_VERSION}"
+    assert "Apache License" in (folder / "LICENSE").read_text("utf-8")
+    assert (folder / "NOTICE").exists()
+    page = (await open_hub.get("/dashboard")).text
+    scripts = re.findall(r'<script src="([^"]+)"', page)
+    assert all(src.startswith("/dashboard/assets/") for src in scripts)
+    for src in scripts:
+        answer = await open_hub.get(src)
+        assert answer.status_code == 200 and "javascript" in answer.headers["content-type"], src
