@@ -7,7 +7,8 @@ The workbook an office forwards as its monthly 报表: the same figures as
 * 概况: the headline figures;
 * 分区统计: one row per region below the chosen one (cities of the province,
   counties of a city, towns of a county), with codes and names;
-* 月度趋势: one row per month, and a native Excel line chart of the flow.
+* 月度趋势: one row per month (the 12 months up to the period's last, or the
+  whole period when longer), and a native Excel line chart of the flow.
 
 Each sheet's title rows name the region, the period (Beijing calendar days)
 and the time it was made; figures are numbers (rates formatted as percent).
@@ -16,6 +17,7 @@ and the time it was made; figures are numbers (rates formatted as percent).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
@@ -139,6 +141,18 @@ def _period(lo: dt.date | None, hi: dt.date | None, *, short: bool = False) -> s
     return f"{a}至{z}"
 
 
+def trend_start(lo: dt.date | None, hi: dt.date | None) -> dt.date | None:
+    """Where the monthly series starts: the 12 months up to the period's last,
+    so that a month's report shows its trend (the period itself when longer;
+    all time without dates). The dashboard's line does the same."""
+    if hi is None:
+        return None if lo is None else lo.replace(day=1)
+    last = hi - dt.timedelta(days=1)
+    months = last.year * 12 + last.month - 1 - 11
+    start = dt.date(months // 12, months % 12 + 1, 1)
+    return start if lo is None or start < lo else lo.replace(day=1)
+
+
 async def collect(conn: asyncpg.Connection, request: WorkbookRequest,
                   made: dt.datetime | None = None) -> Report:
     """The workbook's figures: a handful of statements whatever the region."""
@@ -149,10 +163,11 @@ async def collect(conn: asyncpg.Connection, request: WorkbookRequest,
     total = await hub_stats.stats(conn, f, today=today, medians=False)
     by_region = await hub_stats.stats_by_region(conn, f, _BELOW[region.level], today=today,
                                                 medians=False)
-    series = await hub_stats.stats_series(conn, f, Granularity.MONTH, today=today,
+    trend = dataclasses.replace(f, from_=trend_start(f.from_, f.to))
+    series = await hub_stats.stats_series(conn, trend, Granularity.MONTH, today=today,
                                           medians=False)
     subs = [f, *(hub_stats.region_filter(f, c) for c, _ in by_region),
-            *(hub_stats.bucket_filter(f, start, Granularity.MONTH) for start, _ in series)]
+            *(hub_stats.bucket_filter(trend, start, Granularity.MONTH) for start, _ in series)]
     found = await flows(conn, subs)
     names = await _names(conn, [c for c, _ in by_region])
     n = len(by_region)
@@ -253,7 +268,7 @@ def _regions_sheet(sheet: Worksheet, fmt: _Formats, report: Report) -> None:
 
 def _months_sheet(book: xlsxwriter.Workbook, sheet: Worksheet, fmt: _Formats,
                   report: Report) -> None:
-    row = _titles(sheet, fmt, report, "月度趋势")
+    row = _titles(sheet, fmt, report, "月度趋势（截至本期的近12个月，或整个时段）")
     columns = (*_FLOW, *_STOCK[:1], *_STOCK[3:4], *_WORK[:1], *_WORK[4:])
     sheet.write_row(row, 0, ["月份", *(h for h, _ in columns)], fmt.head)
     head = row

@@ -119,10 +119,16 @@ async def test_the_monthly_workbook_holds_the_stats_querys_figures(
         assert len(months._charts) == 1  # a native Excel chart of the series
         headers = [c.value for c in months[6]]
         found = list(months.iter_rows(min_row=7, values_only=True))
-        assert [r[0] for r in found] == ["2022-03"]
-        point = await stats(march)
-        for header, value in zip(headers[1:], found[0][1:], strict=True):
-            assert value == _figure(point, COLUMNS[header]), header
+        # The 12 months up to the report's: its trend.
+        starts = [dt.date(2021 + (3 + k) // 12, (3 + k) % 12 + 1, 1) for k in range(12)]
+        assert [r[0] for r in found] == [f"{d:%Y-%m}" for d in starts]
+        for start, row in zip(starts, found, strict=True):
+            end = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+            point = await stats({"regionCode": "210100", "from": start.isoformat(),
+                                 "to": end.isoformat()})
+            for header, value in zip(headers[1:], row[1:], strict=True):
+                assert value == _figure(point, COLUMNS[header]), (start, header)
+        assert found[-1][1] == total["wishes"]["flow"]["submitted"] > 0
 
     # April, by the same command: the fulfilments are April's flow.
     april = tmp_path / "april.xlsx"

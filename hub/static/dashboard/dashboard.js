@@ -402,6 +402,18 @@
     }));
   }
 
+  // The monthly line: the 12 months up to the period's last (the whole period
+  // when longer; all time without dates), as the workbook's 月度趋势.
+  function trendStart(from, to) {
+    if (!to) { return from ? from.slice(0, 8) + "01" : null; }
+    var last = new Date(Date.parse(to) - 86400000);
+    var months = last.getUTCFullYear() * 12 + last.getUTCMonth() - 11;
+    var y = Math.floor(months / 12);
+    var m = months % 12 + 1;
+    var start = y + "-" + (m < 10 ? "0" : "") + m + "-01";
+    return !from || start < from ? start : from.slice(0, 8) + "01";
+  }
+
   function periodText(state) {
     if (!state.from && !state.to) { return "全部时间"; }
     var last = state.to ? new Date(Date.parse(state.to) - 86400000).toISOString().slice(0, 10) : "至今";
@@ -476,7 +488,8 @@
     var f = { regionCode: state.region, from: state.from, to: state.to };
     var vars = { r: state.region, from: state.from, to: state.to };
     return Promise.all([
-      gql("Board", { f: f, level: level, open: { regionCode: state.region, status: ["OPEN"] } }),
+      gql("Board", { f: f, trend: { regionCode: state.region, from: trendStart(state.from, state.to), to: state.to },
+                     level: level, open: { regionCode: state.region, status: ["OPEN"] } }),
       gql("Categories", vars),
       gql("Groups", vars),
       fillCounties(state)
