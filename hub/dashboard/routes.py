@@ -176,7 +176,7 @@ def _dashboard_page(csrf: str, found: ses.Session | None, error: str | None, bac
   <section class="cards small" id="network" aria-label="队伍与活动"></section>
   <section class="charts">
     <div class="panel wide"><h2 id="regions-title">各地心愿</h2><div class="chart" id="chart-regions"></div></div>
-    <div class="panel wide"><h2>月度流量（按事件日期，近12个月）</h2><div class="chart" id="chart-months"></div></div>
+    <div class="panel wide"><h2 id="months-title">月度流量（按事件日期）</h2><div class="chart" id="chart-months"></div></div>
     <div class="panel"><h2>心愿类别</h2><div class="chart" id="chart-categories"></div></div>
     <div class="panel"><h2>服务对象</h2><div class="chart" id="chart-groups"></div></div>
   </section>

@@ -501,6 +501,8 @@
       headline(board.stats, periodText(state));
       regionChart(board.statsByRegion, levelName);
       monthChart(board.statsSeries);
+      $("months-title").textContent = "月度流量（按事件日期，" +
+        (state.from || state.to ? "截至本期的近12个月" : "全部时间") + "）";
       pie("chart-categories", got[1], CATEGORY);
       pie("chart-groups", got[2], GROUP);
       ranking(board.statsByRegion, levelName);
