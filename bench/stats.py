@@ -15,12 +15,14 @@ brute-force SQL (counting the records themselves) on the same database:
   filters (dates, category, beneficiary group, source);
 * ``statsByRegion(level: COUNTY)`` for the province, no filter and a random year;
 * ``statsSeries(granularity: DAY)`` over a year, province and a random city;
+* the flow figures (``WishStats.flow``: each event on its own day) for the
+  same filters: ``stats``, ``statsByRegion(COUNTY)`` and ``statsSeries(DAY)``;
 * the wishes left behind: ``wishes(filter: {status: [OPEN], submittedTo}, orderBy:
   SUBMITTED_ASC)``, a page of 20.
 
 Before measuring, the statistics are prewarmed and the stored medians
 refreshed, as a running hub has them (see docs/operators.md). Afterwards 20
-random filters and every county (no filter) are checked against brute-force
+random filters (their flow figures too) and every county (no filter) are checked against brute-force
 counts. ``--ingest`` keeps pushing deliveries (a small extra seed) while
 measuring: their periods are then read from the histograms until the hub's
 background refresh catches up.
@@ -30,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -55,6 +58,7 @@ from hub.ingest import ingest  # noqa: E402
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory  # noqa: E402
 from hub.prewarm import prewarm  # noqa: E402
 from hub.seed.geo import geography  # noqa: E402
+from hub.stats_flow import flows  # noqa: E402
 from hub.stats_refresh import refresh_medians  # noqa: E402
 
 CITIES = [f"21{n:02d}00" for n in range(1, 15)]
@@ -70,6 +74,11 @@ TARGETS = {
     "statsByRegion COUNTY, random year, no medians": "p50 <= 30",
     "statsSeries DAY, province, a year, no medians": "p50 <= 30",
     "wishes OPEN oldest first, page of 20": "p50 <= 20",
+    "flow: stats province, random filter": "p50 <= 10, p99 <= 30",
+    "flow: stats city, random filter": "p50 <= 10, p99 <= 30",
+    "flow: statsByRegion COUNTY, random year": "p50 <= 30",
+    "flow: statsSeries DAY, province, a year": "p50 <= 30",
+    "flow: statsSeries DAY, city, a year": "p50 <= 30",
 }
 
 FIGURES = """
@@ -91,6 +100,13 @@ SERIES_DAY = ("query($f: StatsFilter) { statsSeries(filter: $f, granularity: DAY
 # What a dashboard's table or chart asks for: every figure but the medians.
 BY_COUNTY_COUNTS = BY_COUNTY.replace(FIGURES, COUNTS)
 SERIES_DAY_COUNTS = SERIES_DAY.replace(FIGURES, COUNTS)
+# Flow figures (each event on its own day): what a monthly report reads.
+FLOW = "wishes { flow { submitted claimed fulfilled cancelled } }"
+STATS_FLOW = "query($f: StatsFilter) { stats(filter: $f) {" + FLOW + "} }"
+BY_COUNTY_FLOW = ("query($f: StatsFilter) { statsByRegion(filter: $f, level: COUNTY) {"
+                  " region { code } stats {" + FLOW + "} } }")
+SERIES_DAY_FLOW = ("query($f: StatsFilter) { statsSeries(filter: $f, granularity: DAY) {"
+                   " start stats {" + FLOW + "} } }")
 LEFT_BEHIND = """query($to: DateTime) {
   wishes(filter: {status: [OPEN], submittedTo: $to}, orderBy: SUBMITTED_ASC, first: 20) {
     totalCount edges { node { id title submittedAt region { name } } }
@@ -140,6 +156,34 @@ BRUTE = {
              group by 1""",
     ),
 }
+
+
+def _event_day(column: str) -> str:
+    return f"({column} at time zone 'Asia/Shanghai')::date"
+
+
+_FLOW_WHERE = """
+not deleted and not shadowed and region_code like $1 || '%'
+and ($4::text is null or category = $4) and ($5::text is null or beneficiary_group = $5)
+and ($6::text is null or source = (select id from sources where code = $6))
+"""
+_IN_DATES = "{0} >= coalesce($2, '-infinity'::date) and {0} < coalesce($3, 'infinity'::date)"
+# One row per event kind (and county or day): the flow figures counted from the records.
+BRUTE_FLOW = {
+    shape: " union all ".join(
+        f"select {group}'{kind}', count(*) from wishes where {_FLOW_WHERE}"
+        f" and {_IN_DATES.format(_event_day(column))}"
+        + (f" group by {by}" if by else "")
+        for kind, column in (("s", "submitted_at"), ("c", "claimed_at"),
+                             ("f", "fulfilled_at"), ("x", "cancelled_at")))
+    for shape, group, by in (("flow", "", ""), ("flow county", "county_code, ", "1"),
+                             ("flow day", "", ""))
+}
+BRUTE_FLOW["flow day"] = " union all ".join(
+    f"select {_event_day(column)}, '{kind}', count(*) from wishes where {_FLOW_WHERE}"
+    f" and {_IN_DATES.format(_event_day(column))} group by 1"
+    for kind, column in (("s", "submitted_at"), ("c", "claimed_at"), ("f", "fulfilled_at"),
+                         ("x", "cancelled_at")))
 BRUTE_NETWORK = """
 select (select count(*) from teams where not deleted and region_code like $1 || '%'),
        (select sum(member_count) from teams where not deleted and region_code like $1 || '%'),
@@ -160,11 +204,18 @@ def _prefix(code: str | None) -> str:
 async def brute_ms(conn: asyncpg.Connection, shape: str, f: dict[str, Any], today: dt.date,
                    runs: int = 3) -> float:
     """Median time of counting the records for one filter (all the figures of ``stats``)."""
-    wishes_sql, activities_sql = BRUTE[shape]
     prefix = _prefix(f.get("regionCode"))
     lo = dt.date.fromisoformat(f["from"]) if f.get("from") else None
     hi = dt.date.fromisoformat(f["to"]) if f.get("to") else None
     times = []
+    if shape in BRUTE_FLOW:
+        for _ in range(runs):
+            started = time.perf_counter()
+            await conn.fetch(BRUTE_FLOW[shape], prefix, lo, hi, f.get("category"),
+                             f.get("beneficiaryGroup"), f.get("sourceCode"))
+            times.append((time.perf_counter() - started) * 1000)
+        return statistics.median(times)
+    wishes_sql, activities_sql = BRUTE[shape]
     for _ in range(runs):
         started = time.perf_counter()
         await conn.fetch(wishes_sql, prefix, lo, hi, f.get("category"),
@@ -337,9 +388,14 @@ async def verify(url: str, today: dt.date, rng: random.Random, n: int = 20) -> i
             assert row is not None
             w = got.wishes
             mine = _compared(w)
-            if mine != tuple(row):
+            [flow] = await flows(conn, [flt])
+            events = {r[0]: r[1] for r in await conn.fetch(
+                BRUTE_FLOW["flow"], prefix, flt.from_, flt.to, f.get("category"),
+                f.get("beneficiaryGroup"), f.get("sourceCode"))}
+            counted = (events["s"], events["c"], events["f"], events["x"])
+            if mine != tuple(row) or dataclasses.astuple(flow) != counted:
                 wrong += 1
-                print(f"  DIFFERS for {f}: hub {mine} brute force {tuple(row)}")
+                print(f"  DIFFERS for {f}: hub {mine} {flow} brute force {tuple(row)} {counted}")
     finally:
         await conn.close()
     return wrong
@@ -405,6 +461,17 @@ async def run(args: argparse.Namespace, url: str, port: int) -> None:
          lambda i: {"f": county_filters[i]}, "county", args.requests // 4),
         ("statsSeries DAY, province, a year, no medians", SERIES_DAY_COUNTS,
          lambda i: {"f": year}, "day", args.requests // 4),
+        ("flow: stats province, random filter", STATS_FLOW,
+         lambda i: {"f": province_filters[i]}, "flow", args.requests),
+        ("flow: stats city, random filter", STATS_FLOW, lambda i: {"f": city_filters[i]},
+         "flow", args.requests),
+        ("flow: statsByRegion COUNTY, random year", BY_COUNTY_FLOW,
+         lambda i: {"f": county_filters[i]}, "flow county", args.requests // 4),
+        ("flow: statsSeries DAY, province, a year", SERIES_DAY_FLOW, lambda i: {"f": year},
+         "flow day", args.requests // 4),
+        ("flow: statsSeries DAY, city, a year", SERIES_DAY_FLOW,
+         lambda i: {"f": year | {"regionCode": series_cities[i]}}, "flow day",
+         args.requests // 4),
     ]
     cutoffs = [(dt.datetime.combine(today, dt.time(), dt.UTC)
                 - dt.timedelta(days=rng.randrange(30, 200))).isoformat()
@@ -456,7 +523,7 @@ async def run(args: argparse.Namespace, url: str, port: int) -> None:
     wrong = await verify(url, today, random.Random(args.seed + 1))
     counties_wrong, counties = await verify_counties(url, today)
     print(("after ingesting: " if args.ingest else "exactness: ")
-          + f"{20 - wrong}/20 random filters and {counties - counties_wrong}/{counties} counties "
+          + f"{20 - wrong}/20 random filters (flow figures too) and {counties - counties_wrong}/{counties} counties "
           "(no filter) equal their brute-force counts")
 
 

@@ -17,6 +17,7 @@ from strawberry.schema.base import BaseSchema
 
 from hub import db, events, wishlist_jobs
 from hub.config import Config, load_config
+from hub.dashboard.routes import routes as dashboard_routes
 from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
@@ -92,6 +93,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         # Subscriptions (graphql-transport-ws) on the same path.
         WebSocketRoute("/graphql", subscriptions_app(schema, security)),
         graphiql_assets_mount(),
+        *dashboard_routes(),
         *ingest.routes,
         *health.routes,
         *metrics_http.routes,

@@ -43,6 +43,7 @@ _COMMANDS = (
     "documents",
     "escalate",
     "outbox",
+    "report",
 )
 
 

@@ -18,6 +18,7 @@ from aiodataloader import DataLoader
 
 from hub import matching, read, wishlist
 from hub import stats as hub_stats
+from hub import stats_flow as hub_flow
 from hub.models import (
     Activity,
     Claim,
@@ -38,6 +39,8 @@ K = TypeVar("K", bound=Hashable)
 OverdueKey = tuple[Any, Any, Any, int]
 # (batch, member, filter): see _escalated_batch.
 EscalatedKey = tuple[Any, Any, Any]
+# (batch, member, filter): see _flow_batch.
+FlowKey = tuple[Any, Any, Any]
 V = TypeVar("V")
 
 
@@ -148,6 +151,10 @@ class Loaders:
         # (wish id, how many): one statement for every wish of a page.
         self.suggestions: DataLoader[tuple[int, int], list[TeamSuggestion]] = DataLoader(
             batch_load_fn=functools.partial(_suggestions_batch, pool))
+        self.rejected_last_day: DataLoader[int, int] = DataLoader(
+            batch_load_fn=functools.partial(_rejected_last_day, pool))
+        self.flow: DataLoader[FlowKey, hub_flow.WishFlow] = DataLoader(
+            batch_load_fn=functools.partial(_flow_batch, pool))
 
 
 def _parent_code(region: Region) -> str:
@@ -200,6 +207,21 @@ async def _escalated_batch(
     filters = [flt if flt is not None else _member_filter(batch, member)
                for batch, member, flt in keys]
     return await escalated_counts(pool, filters)
+async def _rejected_last_day(pool: asyncpg.Pool, keys: Sequence[int]) -> list[int]:
+    """Records each source (by id) rejected in the last 24 hours, in one statement."""
+    rows = await pool.fetch(q.REJECTED_LAST_DAY, list(keys))
+    found = {r["source"]: int(r["rejected"]) for r in rows}
+    return [found.get(k, 0) for k in keys]
+
+
+async def _flow_batch(pool: asyncpg.Pool, keys: Sequence[FlowKey]) -> list[hub_flow.WishFlow]:
+    """``flow`` for many figures (every row of a statsByRegion, every point of
+    a statsSeries, figures alone) in one call: a key is (batch, member, the
+    figures' own filter or None for a member of a batch)."""
+    filters = [flt if flt is not None else _member_filter(batch, member)
+               for batch, member, flt in keys]
+    async with pool.acquire() as conn:
+        return await hub_flow.flows(conn, filters)
 
 
 def _member_filter(batch: Any, member: Any) -> hub_stats.StatsFilter:

@@ -9,6 +9,7 @@ from typing import Any
 from strawberry.types.nodes import Selection
 
 from hub import stats as hub_stats
+from hub import stats_flow as hub_flow
 from hub.errors import QueryError
 from hub.models import Region, RegionLevel
 from hub.places import load_places
@@ -46,7 +47,7 @@ _ALONE: Batch = ("alone",)
 
 
 def wrap(result: Any, flt: hub_stats.StatsFilter | None, batch: Batch = _ALONE,
-         member: Any = None) -> s.Stats:
+         member: Any = None, flow: hub_flow.WishFlow | None = None) -> s.Stats:
     """The schema's figures; ``flt`` is None for a member of a batch (its own
     filter follows from the batch's, see ``resolvers.loaders``, and is rarely needed:
     only for an ``overdue(days)`` the batch no longer has)."""
@@ -64,6 +65,7 @@ def wrap(result: Any, flt: hub_stats.StatsFilter | None, batch: Batch = _ALONE,
             _filter=flt,
             _overdue_default=w.overdue,
             _batch=(batch, member),
+            _flow=None if flow is None else _flow(flow),
         ),
         activities=s.ActivityStats(
             activities=a.activities,
@@ -78,34 +80,50 @@ def wrap(result: Any, flt: hub_stats.StatsFilter | None, batch: Batch = _ALONE,
     )
 
 
+def _flow(found: hub_flow.WishFlow) -> s.WishFlow:
+    return s.WishFlow(submitted=found.submitted, claimed=found.claimed,
+                      fulfilled=found.fulfilled, cancelled=found.cancelled)
+
+
+def wants_flow(selections: list[Selection], *above: str) -> bool:
+    """Whether ``flow`` is asked for: then it is counted with the other figures."""
+    return selects(selections, (*above, "wishes", "flow"))
+
+
 def wants_medians(selections: list[Selection], *above: str) -> bool:
     """Whether a median is asked for: they are the costly part of the figures."""
     return any(selects(selections, (*above, "wishes", name))
                for name in ("medianHoursToClaim", "medianHoursToFulfill"))
 
 
-async def stats(ctx: Context, f: s.StatsFilter | None, medians: bool = True) -> s.Stats:
+async def stats(ctx: Context, f: s.StatsFilter | None, medians: bool = True,
+                flow: bool = False) -> s.Stats:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        return wrap(await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool), flt)
+        result = await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool)
+        found = (await hub_flow.flows(conn, [flt]))[0] if flow else None
+    return wrap(result, flt, flow=found)
 
 
 async def stats_by_region(
-    ctx: Context, f: s.StatsFilter | None, level: RegionLevel, medians: bool = True
+    ctx: Context, f: s.StatsFilter | None, level: RegionLevel, medians: bool = True,
+    flow: bool = False,
 ) -> list[s.RegionStats]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians,
                                                pool=ctx.pool)
+        flows = (await hub_flow.flows(conn, [hub_stats.region_filter(flt, c) for c, _ in rows])
+                 if flow else [None] * len(rows))
     regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
     out: list[s.RegionStats] = []
-    for index, (region, (code, result)) in enumerate(zip(regions, rows, strict=True)):
+    for index, (region, (code, result), found) in enumerate(zip(regions, rows, flows, strict=True)):
         if index and index % PLAIN_SLICE == 0:
             await asyncio.sleep(0)  # thousands of villages: let the event loop run
         if region is not None:
             out.append(s.RegionStats(region=region,  # type: ignore[arg-type]
-                                     stats=wrap(result, None, batch, code)))
+                                     stats=wrap(result, None, batch, code, found)))
     return out
 
 
@@ -117,19 +135,23 @@ async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
 
 
 async def stats_series(
-    ctx: Context, f: s.StatsFilter | None, granularity: Any, medians: bool = True
+    ctx: Context, f: s.StatsFilter | None, granularity: Any, medians: bool = True,
+    flow: bool = False,
 ) -> list[s.SeriesPoint]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians,
                                             pool=ctx.pool)
+        flows = (await hub_flow.flows(conn, [hub_stats.bucket_filter(flt, day, granularity.value)
+                                            for day, _ in rows])
+                 if flow else [None] * len(rows))
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
     out: list[s.SeriesPoint] = []
-    for index, (day, result) in enumerate(rows):
+    for index, ((day, result), found) in enumerate(zip(rows, flows, strict=True)):
         if index and index % PLAIN_SLICE == 0:
             await asyncio.sleep(0)  # up to 1,000 points: let the event loop run
-        out.append(s.SeriesPoint(start=day, stats=wrap(result, None, batch, day)))
+        out.append(s.SeriesPoint(start=day, stats=wrap(result, None, batch, day, found)))
     return out
 
 
@@ -148,3 +170,9 @@ def escalated(ctx: Context, wish_stats: s.WishStats) -> Awaitable[EscalatedCount
     """``WishStats.escalated``: every one of a request in one statement (the loader)."""
     batch, member = wish_stats._batch
     return ctx.loaders.escalated.load((batch, member, wish_stats._filter))
+
+
+async def flow(ctx: Context, wish_stats: s.WishStats) -> s.WishFlow:
+    batch, member = wish_stats._batch
+    found: hub_flow.WishFlow = await ctx.loaders.flow.load((batch, member, wish_stats._filter))
+    return _flow(found)

@@ -136,9 +136,9 @@ class Query:
     async def stats(self, info: CtxInfo, filter: StatsFilter | None = None) -> Stats:
         from resolvers import stats as r
 
-        return await r.stats(
-            info.context, filter, r.wants_medians(info.selected_fields[0].selections)
-        )
+        selections = info.selected_fields[0].selections
+        return await r.stats(info.context, filter, r.wants_medians(selections),
+                             r.wants_flow(selections))
 
     @strawberry.field(
         description="按区划分组的统计，列出筛选区划下该层级的每个区划 / Figures for every "
@@ -150,7 +150,8 @@ class Query:
         from resolvers import stats as r
 
         medians = r.wants_medians(info.selected_fields[0].selections, "stats")
-        return await r.stats_by_region(info.context, filter, level, medians)
+        flow = r.wants_flow(info.selected_fields[0].selections, "stats")
+        return await r.stats_by_region(info.context, filter, level, medians, flow)
 
     @strawberry.field(
         description="按时间分组的统计（北京时间日历日，周从周一开始）/ Figures per day, week "
@@ -165,4 +166,5 @@ class Query:
         from resolvers import stats as r
 
         medians = r.wants_medians(info.selected_fields[0].selections, "stats")
-        return await r.stats_series(info.context, filter, granularity, medians)
+        flow = r.wants_flow(info.selected_fields[0].selections, "stats")
+        return await r.stats_series(info.context, filter, granularity, medians, flow)

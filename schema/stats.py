@@ -14,6 +14,7 @@ import strawberry
 from strawberry.types import Info
 
 from hub.stats import OVERDUE_DAYS
+from hub.stats_flow import FLOW_DESCRIPTION
 from schema.enums import BeneficiaryGroup, WishCategory
 from schema.executor import PLAIN_WITHOUT_ARGUMENTS
 from schema.types import Region
@@ -37,8 +38,8 @@ class StatsFilter:
     from_: dt.date | None = strawberry.field(
         default=None,
         name="from",
-        description="起始日（含），按心愿提交日 / 活动日期 / Inclusive, by submitted date or "
-        "activity date.",
+        description="起始日（含），按心愿提交日 / 活动日期；flow 按各事件日期 / Inclusive, by "
+        "submitted date or activity date; `flow` by each event's own date.",
     )
     to: dt.date | None = strawberry.field(default=None, description="截止日（不含）/ Exclusive.")
     category: WishCategory | None = None
@@ -66,7 +67,33 @@ class EscalationStats:
     )
 
 
-@strawberry.type(description="心愿统计 / Wish figures for the filter.")
+@strawberry.type(
+    description="本期流量：按事件自身日期计数 / Wish events by their own date: how many wishes "
+    "were submitted, claimed, fulfilled and cancelled in the period (Beijing calendar days), "
+    "whenever they were submitted. In a series, each point's own bucket (within `from`/`to`)."
+)
+class WishFlow:
+    submitted: int = strawberry.field(
+        description="本期征集：提交日在本期 / Submitted in the period (as `WishStats.submitted`)."
+    )
+    claimed: int = strawberry.field(
+        description="本期认领：首次认领日在本期（无论现状）/ First claimed in the period, whatever "
+        "the wish's status now."
+    )
+    fulfilled: int = strawberry.field(description="本期圆梦：圆梦日在本期 / Fulfilled in the period.")
+    cancelled: int = strawberry.field(
+        description="本期撤销：枢纽首次收到其撤销状态的日期在本期（平台不报撤销时间）/ Cancelled "
+        "in the period: the day the hub first stored the wish as cancelled (platforms send no "
+        "time of cancellation)."
+    )
+
+
+@strawberry.type(
+    description="心愿统计 / Wish figures for the filter. 存量口径：统计本期提交的心愿及其当前状态"
+    "（如“已认领”指现在仍为已认领）；按事件日期计数的本期流量见 flow / Stock figures: the wishes "
+    "submitted in the period, in the state they are in now (`claimed` = CLAIMED now); `flow` "
+    "counts each event on its own date instead."
+)
 class WishStats:
     submitted: int = strawberry.field(description="征集总数（任意状态）/ All wishes, any status.")
     open: int = strawberry.field(description="待认领 / OPEN now.")
@@ -91,6 +118,9 @@ class WishStats:
     # Where these figures came from (one row of a statsByRegion, one point of a
     # statsSeries, or alone): ``overdue(days)`` of a whole list is one query.
     _batch: strawberry.Private[Any]
+    # The flow figures when the list's resolver counted them with the rest
+    # (read as a plain attribute, see ``flow``); None: counted on demand.
+    _flow: strawberry.Private[Any] = None
 
     @strawberry.field(
         description="逾期未认领：待认领且提交早于 days 天前 / OPEN and submitted more than "
@@ -115,6 +145,15 @@ class WishStats:
         from resolvers import stats as r
 
         return r.escalated(info.context, self)
+
+    @strawberry.field(description=FLOW_DESCRIPTION, metadata={PLAIN_WITHOUT_ARGUMENTS: "_flow"})
+    def flow(self, info: CtxInfo) -> WishFlow:
+        # Counted with the other figures when the query asks for it (``_flow``,
+        # read without a resolver call: 365 points of a daily series); else here,
+        # one statement for every row or point of a list (a DataLoader).
+        from resolvers import stats as r
+
+        return cast(WishFlow, r.flow(info.context, self))
 
 
 @strawberry.type(description="活动统计 / Activity figures for the filter.")

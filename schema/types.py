@@ -174,6 +174,14 @@ class Source(Node):
     def scope(self, info: CtxInfo) -> Region:
         return info.context.region(self.scope_code)
 
+    @strawberry.field(
+        description="近 24 小时拒收记录数 / Records rejected in the 24 hours before the request."
+    )
+    async def records_rejected_last_day(self, info: CtxInfo) -> int:
+        # Resolved on hub.models.Source, whose ``id`` is the source's own key.
+        found: int = await info.context.loaders.rejected_last_day.load(int(self.id))
+        return found
+
 
 # ---------------------------------------------------------------- stations
 

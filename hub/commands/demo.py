@@ -111,6 +111,7 @@ def banner(config: DemoConfig, wishes: int, seconds: float, url: str) -> str:
     lines += [
         f"Browser origins allowed (CORS): {origins}",
         f"GraphiQL: {url}/graphql",
+        f"Dashboard: {url}/dashboard (sign in with the key below)",
         "Operator key (province), for GraphiQL's headers: "
         f'{{"Authorization": "Bearer {config.token}"}}',
     ]

@@ -2,7 +2,9 @@
 trusted documents. Everything here runs before GraphQL parses anything.
 
 1. ``Authorization: Bearer <token>`` names a key (``[keys.*]``): the caller
-   has its role. A source's ingest token is refused (403): it only pushes. An
+   has its role. Without one, the dashboard's session cookie with its CSRF
+   header names the key its person signed in with (``hub.dashboard.session``).
+   A source's ingest token is refused (403): it only pushes. An
    unknown token, or none while ``[public] enabled`` is false, is a 401.
 2. A token bucket per key, or per client address without a key: 429 with
    ``Retry-After``. Refused tokens spend the address's bucket, so guessing
@@ -31,6 +33,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from hub.dashboard import session
 from hub.security.documents import sha256_of
 from hub.security.ratelimit import retry_after
 from hub.security.roles import ANONYMOUS, Caller
@@ -88,7 +91,7 @@ class GraphQLGate:
             await self.app(scope, receive, send)  # preflight, or the GraphiQL page
             return
         try:
-            caller = self._caller(scope)
+            caller = await self._session_caller(scope) or self._caller(scope)
             self._throttle(caller)
             body = await self._body(scope, receive) if method == "POST" else b""
             scope, body = await self._documents(scope, caller, params, body)
@@ -99,6 +102,25 @@ class GraphQLGate:
         await self.app(scope, _replay(body, receive) if method == "POST" else receive, send)
 
     # ------------------------------------------------------------ who
+
+    async def _session_caller(self, scope: Scope) -> Caller | None:
+        """The dashboard's signed-in person (``hub.dashboard.session``): its
+        cookie counts only without an Authorization header and with the
+        session's CSRF token in ``X-CSRF-Token``, which another site cannot send."""
+        if _header(scope, b"authorization") is not None:
+            return None
+        sent = _header(scope, session.CSRF_HEADER.encode())
+        if sent is None:
+            return None
+        cookie = session.cookies_of(scope["headers"]).get(session.COOKIE)
+        if cookie is None:
+            return None
+        app = scope["app"]
+        signer = await session.signer(app.state, app.state.pool)
+        found = signer.read(cookie, self.security.keys)
+        if found is None or not signer.csrf_ok(sent, found, None):
+            return None
+        return found.caller(_address(scope))
 
     def _caller(self, scope: Scope) -> Caller:
         address = _address(scope)

@@ -159,5 +159,9 @@ class KeyRing:
         source = self._sources.get(digest)
         return Identity(source=source) if source is not None else None
 
+    def by_sha256(self, digest: str) -> ApiKey | None:
+        """The reader key with this token hash (a dashboard session names its key so)."""
+        return self._keys.get(digest)
+
     def __len__(self) -> int:
         return len(self._keys)

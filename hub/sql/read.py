@@ -226,6 +226,13 @@ where parent_code = any($1::text[])
 order by code
 """
 
+# Records rejected per source in the last 24 hours (batches_source index).
+REJECTED_LAST_DAY = """
+select source, sum(rejected)::bigint as rejected from batches
+ where source = any($1::smallint[]) and received_at > now() - interval '24 hours'
+ group by source
+"""
+
 SOURCES = """
 select id, code, name, scope_code, last_received_at, last_success_at, last_failure_at,
        last_rejected_at, records_accepted, records_rejected

@@ -378,4 +378,6 @@ PREWARM_RELATIONS = (
     "stats_wishes_category_claim", "stats_wishes_category_fulfil",
     "stats_wishes_group_claim", "stats_wishes_group_fulfil",
     "stats_activities_region_date",
+    # Flow figures (migration 0011).
+    "stats_flow_cells", "stats_flow_cells_pkey",
 )

@@ -21,8 +21,10 @@ import httpx
 from hub import stats as hub_stats
 from hub.app import create_app
 from hub.config import parse_config
+from hub.ingest import ingest as hub_ingest
 from hub.models import RegionLevel, WishCategory
-from resolvers.loaders import _overdue_batch
+from hub.stats_flow import flows
+from resolvers.loaders import _flow_batch, _overdue_batch
 from tests.http.conftest import (
     CITY_COUNTIES,
     StatementLog,
@@ -209,6 +211,55 @@ async def test_overdue_with_days_costs_one_query_per_list_not_per_row(
         assert p["stats"]["wishes"]["late"] == p["stats"]["wishes"]["open"]
 
 
+async def test_flow_of_every_row_and_point_in_a_few_statements_equals_each_alone(
+    counted: tuple[httpx.AsyncClient, StatementLog], clean_db: asyncpg.Pool
+) -> None:
+    """``flow`` per county and per day: the same as each asked alone, the list
+    costing the same few statements whatever its length."""
+    client, log = counted
+    await _claimed_and_open(clean_db)
+    flow = "flow { submitted claimed fulfilled cancelled }"
+    log.reset()
+    body = await gql(client, "{ statsByRegion(level: COUNTY) { region { code } stats { wishes { "
+                     + flow + " } } } }")
+    assert "errors" not in body, body
+    statements = len(log.statements)
+    rows = body["data"]["statsByRegion"]
+    assert sum(r["stats"]["wishes"]["flow"]["submitted"] for r in rows) == 84
+    assert sum(r["stats"]["wishes"]["flow"]["claimed"] for r in rows) == 56
+    for row in [r for r in rows if r["stats"]["wishes"]["flow"]["submitted"]][:3]:
+        alone = await gql(client, "query($f: StatsFilter) { stats(filter: $f) { wishes { "
+                          + flow + " } } }", f={"regionCode": row["region"]["code"]})
+        assert alone["data"]["stats"]["wishes"] == row["stats"]["wishes"]
+    points = """{ statsSeries(filter: {from: "2022-02-20", to: "%s"}, granularity: DAY) {
+        start stats { wishes { submitted flow { submitted claimed } } } } }"""
+    log.reset()
+    short = await gql(client, points % "2022-03-01")
+    few = len(log.statements)
+    log.reset()
+    long = await gql(client, points % "2022-04-20")
+    assert len(log.statements) == few <= statements + 2
+    assert sum(p["stats"]["wishes"]["flow"]["claimed"] for p in long["data"]["statsSeries"]) == 56
+    for p in short["data"]["statsSeries"] + long["data"]["statsSeries"]:
+        assert p["stats"]["wishes"]["flow"]["submitted"] == p["stats"]["wishes"]["submitted"]
+
+
+async def test_flow_counted_on_demand_equals_flow_counted_with_the_list(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """The DataLoader behind ``flow`` (when a list did not count it ahead):
+    rows, points and figures alone, in one call, as the lists count them."""
+    await _claimed_and_open(clean_db)
+    f = hub_stats.StatsFilter(from_=dt.date(2022, 3, 1), to=dt.date(2022, 4, 1))
+    keys = [(("region", f, RegionLevel.CITY), "210100", None),
+            (("series", f, "WEEK"), dt.date(2022, 2, 28), None),
+            (("alone",), None, f)]
+    got = await _flow_batch(clean_db, keys)
+    async with clean_db.acquire() as conn:
+        expected = await flows(conn, [hub_stats.region_filter(f, "210100"),
+                                      hub_stats.bucket_filter(f, dt.date(2022, 2, 28), "WEEK"), f])
+    assert got == expected and expected[2].submitted == 84 and expected[2].claimed == 56
+
 
 async def test_overdue_of_a_row_its_list_no_longer_has_is_counted_alone(
     clean_db: asyncpg.Pool,
@@ -269,3 +320,24 @@ async def test_a_figure_read_after_a_pushs_200_includes_that_push(clean_db: asyn
         await push(json.dumps(dict(example, records=[wish]), ensure_ascii=False).encode())
         gone = (await gql(client, query, f=day))["data"]["stats"]
         assert gone["wishes"] == {"submitted": 0, "fulfilled": 0, "medianHoursToFulfill": None}
+
+
+async def test_a_sources_records_rejected_in_the_last_day(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool,
+) -> None:
+    """What the dashboard's source table shows: rejections of the last 24 hours,
+    not older ones, not other sources'."""
+    items = wenhuayun_items(wishes=3, teams=0, stations=0)
+    bad = [dict(i, division_code="nowhere", wish_id=f"BAD-{n}") for n, i in enumerate(items)]
+    await hub_ingest(clean_db, "wenhuayun", json.dumps(
+        {"code": 0, "items": items + bad}, ensure_ascii=False).encode())
+    await hub_ingest(clean_db, "wenhuayun", json.dumps(
+        {"code": 0, "items": [dict(bad[0], wish_id="OLD-1")]}, ensure_ascii=False).encode())
+    await clean_db.execute("update batches set received_at = now() - interval '25 hours'"
+                           " where received = 1")
+    body = await gql(client, "{ sources { code recordsRejected recordsRejectedLastDay } }")
+    assert "errors" not in body, body
+    found = {s["code"]: s for s in body["data"]["sources"]}
+    assert found["wenhuayun"]["recordsRejectedLastDay"] == 3
+    assert found["wenhuayun"]["recordsRejected"] == 4
+    assert found["shengjing"]["recordsRejectedLastDay"] == 0

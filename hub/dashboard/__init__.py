@@ -1,0 +1,1 @@
+"""The provincial office's dashboard: ``/dashboard``, its sessions and its Excel export."""
