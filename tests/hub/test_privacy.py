@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters._names import COMPOUND_SURNAMES, mask_name
+from hub.privacy import COMPOUND_SURNAMES, mask_name
 
 
 @pytest.mark.parametrize(
