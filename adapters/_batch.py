@@ -52,7 +52,7 @@ def build_batch(
             message = f"cannot be translated ({type(exc).__name__})"
             items.append(_reject(index, native, "record", message, source_id, scrub))
         else:
-            if fields.names:
+            if fields.names and fields.repeats_a_name():
                 record = _masking(record, fields.names)
                 side = tuple(_masking(s, fields.names) for s in side)
             items.append(Parsed(index, record, side))

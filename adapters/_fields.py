@@ -69,11 +69,21 @@ def _storable(fields: Fields, key: str, text: str, limit: int) -> str:
 class Fields:
     """Typed access to one native JSON object; ``path`` prefixes field names."""
 
-    def __init__(self, data: Mapping[str, object], path: str = "", names: list[str] | None = None) -> None:
+    def __init__(
+        self, data: Mapping[str, object], path: str = "", names: list[str] | None = None,
+        texts: list[str] | None = None,
+    ) -> None:
         self._data = data
         self._path = path
-        # Full person names read so far, shared with the nested objects' Fields.
+        # Full person names and the texts read so far, shared with the nested
+        # objects' Fields: the batch loop masks the names only in records
+        # whose texts repeat one.
         self.names: list[str] = [] if names is None else names
+        self.texts: list[str] = [] if texts is None else texts
+
+    def repeats_a_name(self) -> bool:
+        """Whether a text read from this record holds one of its person names."""
+        return any(name in text for name in self.names for text in self.texts)
 
     def name(self, key: str) -> str:
         return f"{self._path}{key}"
@@ -106,7 +116,9 @@ class Fields:
         text = value.strip()
         if not text:
             raise self.invalid(key, "must not be empty")
-        return blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        self.texts.append(text)
+        return text
 
     def opt_text(self, key: str) -> str | None:
         """A string, or ``None`` when absent, null or blank."""
@@ -116,17 +128,26 @@ class Fields:
         if not isinstance(value, str):
             raise self.invalid(key, "must be a string or null")
         text = value.strip()
-        return blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS)) if text else None
+        if not text:
+            return None
+        text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        self.texts.append(text)
+        return text
 
     def person_name(self, key: str) -> str | None:
         """A person's name, masked (王某某), or ``None``; the full name is
         remembered in ``names`` to be masked wherever the record repeats it."""
         text = self.opt_text(key)
-        return None if text is None else self._masked(text)
+        if text is None:
+            return None
+        self.texts.pop()  # the name itself: not a text that repeats it
+        return self._masked(text)
 
     def person_text(self, key: str) -> str:
         """Like ``person_name``, for a name that is required."""
-        return self._masked(self.text(key))
+        text = self.text(key)
+        self.texts.pop()
+        return self._masked(text)
 
     def _masked(self, text: str) -> str:
         core = name_core(text)
@@ -206,7 +227,7 @@ class Fields:
         value = self.required(key)
         if not isinstance(value, dict):
             raise self.invalid(key, "must be an object")
-        return Fields(value, f"{self.name(key)}.", self.names)
+        return Fields(value, f"{self.name(key)}.", self.names, self.texts)
 
     def opt_obj(self, key: str) -> Fields | None:
         if self._data.get(key) is None:
@@ -224,7 +245,7 @@ class Fields:
         for i, item in enumerate(value):
             if not isinstance(item, dict):
                 raise Invalid(f"{self.name(key)}[{i}]", "must be an object")
-            items.append(Fields(item, f"{self.name(key)}[{i}].", self.names))
+            items.append(Fields(item, f"{self.name(key)}[{i}].", self.names, self.texts))
         return items
 
     # ------------------------------------------------------------ clocks

@@ -97,7 +97,7 @@ _ID_NUMBER = re.compile(
 )
 # Mobiles: 1[3-9]x xxxx xxxx, any single separator between digits, with an
 # optional country code (+86, 0086, 86).
-_MOBILE = re.compile(rf"(?:(?:\+|00)?86{_SEP}?)?(?<!\d)1[3-9]\d(?:{_SEP}?\d){{8}}(?!\d)")
+_MOBILE = re.compile(rf"(?:(?:\+|(?<!\d)00|(?<!\d))86{_SEP}?|(?<!\d))1[3-9]\d(?:{_SEP}?\d){{8}}(?!\d)")
 # Landlines with their area code: 024-88881234, (024) 8888 1234, 0411-8888123.
 _LANDLINE = re.compile(rf"(?:\(0\d{{2,3}}\)|(?<!\d)0\d{{2,3}}{_SEP})\s?\d{{3,4}}{_SEP}?\d{{4}}(?!\d)")
 _NUMBER_PATTERNS = (_ID_NUMBER, _MOBILE, _LANDLINE)
@@ -107,9 +107,9 @@ _SEVEN_DIGITS = re.compile(r"(?:\d\D{0,2}){7}")
 
 def blank_numbers(text: str) -> str:
     """``text`` with phone and ID numbers, in any common written form, blanked."""
-    folded = text.translate(_FOLD)
-    if not _SEVEN_DIGITS.search(folded):
+    if not _SEVEN_DIGITS.search(text):  # \d: full-width digits too
         return text
+    folded = text.translate(_FOLD)
     spans: list[tuple[int, int]] = []
     for pattern in _NUMBER_PATTERNS:
         spans += [m.span() for m in pattern.finditer(folded)]
@@ -118,10 +118,10 @@ def blank_numbers(text: str) -> str:
     out: list[str] = []
     at = 0
     for start, end in sorted(spans):
-        if end <= at:
+        if start < at:  # overlaps the number just blanked: one number
+            at = max(at, end)
             continue
-        out.append(text[at:max(start, at)])
-        out.append(BLANK)
+        out += [text[at:start], BLANK]
         at = end
     out.append(text[at:])
     return "".join(out)
