@@ -308,10 +308,13 @@ _PAIR = re.compile(r'"(?P<key>[A-Za-z_][A-Za-z0-9_]*)"(?P<sep>\s*:\s*)'
 
 
 def scrub_text(text: str, limit: int | None = None) -> str:
-    """``text`` (maybe half JSON) without phone or ID numbers, known name values
-    masked, nothing PostgreSQL refuses; cut to ``limit`` characters if given."""
-    text = _PAIR.sub(_scrub_pair, text)
-    return storable(blank_numbers(text), limit if limit is not None else len(text))
+    """``text`` (maybe half JSON) without phone or ID numbers, the values of name
+    keys masked, wherever else written too, nothing PostgreSQL refuses; cut to
+    ``limit`` characters if given."""
+    names = [name_core(m["value"][1:-1]) for m in _PAIR.finditer(text)
+             if m["key"] in NAME_KEYS and m["value"].startswith('"')]
+    text = redact_text(_PAIR.sub(_scrub_pair, text), [n for n in names if mask_name(n) != n])
+    return storable(text, limit if limit is not None else len(text))
 
 
 def _scrub_pair(match: re.Match[str]) -> str:
