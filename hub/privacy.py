@@ -14,7 +14,8 @@ replay of dead letters.
 * ``scrub_value``: a copy of a JSON value fit to keep (a rejected record's raw
   form): contact keys dropped, name keys masked, numbers blanked, and nothing
   PostgreSQL would refuse (NUL, lone surrogates, non-finite numbers, nesting
-  past ``MAX_DEPTH``).
+  past ``MAX_DEPTH``): what cannot be kept becomes null or is cut, so that a
+  replay rejects the record again rather than store an altered value.
 * ``scrub_text``: an unreadable body (maybe half JSON), scrubbed as text.
 
 Adapters know which of their fields hold a person's name; ``mask_key`` and
@@ -29,7 +30,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 BLANK = "***"
-# How deep a kept JSON value may nest: deeper parts are replaced by a note.
+# How deep a kept JSON value may nest: deeper parts are replaced by null.
 MAX_DEPTH = 32
 # Longest text kept of one string in a dead letter (the rest is cut off).
 MAX_KEPT_CHARS = 10_000
@@ -174,8 +175,9 @@ def scrub_value(value: object, names: Iterable[str] = ()) -> object:
     """A copy of a JSON value fit to keep: no personal data, nothing unstorable.
 
     Contact keys are dropped, the values of ``NAME_KEYS`` masked, numbers
-    blanked, and those names and ``names`` masked in every string; NUL, lone surrogates,
-    non-finite numbers and values nested past ``MAX_DEPTH`` are replaced.
+    blanked, and those names and ``names`` masked in every string; strings
+    holding NUL or lone surrogates, non-finite numbers and values nested past
+    ``MAX_DEPTH`` become null, over-long strings are cut.
     Never recursion-bound: it walks with an explicit stack.
     """
     found = [*names, *_named(value)]
@@ -187,7 +189,7 @@ def scrub_value(value: object, names: Iterable[str] = ()) -> object:
         into, slot, item, depth = stack.pop()
         copied = _scrub_leaf(item, known)
         if isinstance(item, dict | list) and depth >= MAX_DEPTH:
-            copied = f"(nested deeper than {MAX_DEPTH} levels: not kept)"
+            copied = None  # not kept: a replay rejects it again, naming the field
         elif isinstance(item, dict):
             out: dict[str, object] = {}
             for key, inner in item.items():
@@ -235,6 +237,8 @@ def _named(value: object) -> list[str]:
 
 def _scrub_leaf(value: object, names: list[str]) -> object:
     if isinstance(value, str):
+        if "\x00" in value or (not value.isascii() and _UNSTORABLE.search(value)):
+            return None
         return storable(redact_text(value, names))
     if isinstance(value, float) and not math.isfinite(value):
         return None

@@ -23,6 +23,7 @@ import pytest
 
 from hub.app import create_app
 from hub.config import parse_config
+from hub.deadletters import replay
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 TOKEN, SECRET = "tok-sj-hostile", "secret-sj-hostile"
@@ -100,6 +101,10 @@ async def test_a_value_postgres_refuses_rejects_its_record_and_the_rest_lands(
     letter = await clean_db.fetchrow("select field, raw from dead_letters")
     assert letter["field"] == field and letter["raw"] is not None  # kept, replayable
     assert len(letter["raw"]) < 50_000
+    # What could not be kept was not altered into something a replay would store.
+    (outcome,) = await replay(clean_db)
+    assert (outcome.outcome, outcome.source_id) == ("rejected", error["sourceId"])
+    assert await clean_db.fetchval("select count(*) from teams") == 1
 
 
 @pytest.mark.parametrize("literal", ["NaN", '"\\u0000"', '"\\udfff"', DEEP, "-" + "7" * 4301,
