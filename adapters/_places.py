@@ -42,8 +42,8 @@ def county_by_name(fields: Fields, key: str, places: Places, scope_code: str, sc
     name = fields.text(key)
     region = places.county_by_name(name, scope_code)
     if region is None or region.level is not RegionLevel.COUNTY or not in_scope(region.code, scope_code):
-        shown = name if len(name) <= 20 else name[:20] + "..."
-        raise Invalid(fields.name(key), f"{shown!r} is not a district or county of {scope_name}")
+        # Not quoted: a person typed it (it may name a village, or a person).
+        raise Invalid(fields.name(key), f"does not name a district or county of {scope_name}")
     return region
 
 
