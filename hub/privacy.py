@@ -76,8 +76,9 @@ def is_masked(name: str) -> bool:
 
 
 def name_core(value: str) -> str:
-    """The name typed into a name field, without blanked numbers or spaces."""
-    return "".join(blank_numbers(value).replace(BLANK, " ").split())
+    """The name typed into a name field: its letters and mask marks, without
+    numbers, spaces or punctuation (王建国(138…) → 王建国)."""
+    return "".join(ch for ch in blank_numbers(value).replace(BLANK, "") if ch.isalpha() or ch in _MASK_MARKS)
 
 
 def _is_han(char: str) -> bool:

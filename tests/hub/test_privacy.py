@@ -6,7 +6,15 @@ import json
 
 import pytest
 
-from hub.privacy import BLANK, COMPOUND_SURNAMES, blank_numbers, mask_name, redact_text, scrub_value
+from hub.privacy import (
+    BLANK,
+    COMPOUND_SURNAMES,
+    blank_numbers,
+    mask_name,
+    name_core,
+    redact_text,
+    scrub_value,
+)
 
 
 @pytest.mark.parametrize(
@@ -113,3 +121,9 @@ def test_scrub_value_never_recurses_and_keeps_only_what_can_be_stored() -> None:
     assert depth < 40 and inner is None  # cut off, not turned into text
     assert kept["objName"] == "王某某" and kept["note"] == "王某某老人" and "phone" not in kept
     assert "k\ufffd" in kept
+
+
+@pytest.mark.parametrize("typed", ["王建国13812345678", "王建国（138-1234-5678）", " 王 建国 ", "王建国,"])
+def test_the_name_in_a_name_field_is_found_whatever_follows_it(typed: str) -> None:
+    assert name_core(typed) == "王建国"
+    assert mask_name(name_core(typed)) == "王某某"
