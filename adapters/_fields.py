@@ -2,24 +2,41 @@
 
 ``Fields`` wraps a native JSON object; each accessor returns a typed value or
 raises ``Invalid(field, message)``, which the batch loop turns into a
-``Rejection``. Messages quote a value only through ``_show``, which is meant
-for codes and labels, never for the personal fields.
+``Rejection``. Messages quote a value only through ``_show``, which shows
+short code-like values (a status code, a malformed time) and nothing else: a
+value typed by a person may hold personal data.
+
+Every string the accessors hand on is fit for PostgreSQL (no NUL, no lone
+surrogate, bounded length) with phone and ID numbers blanked; a value that is
+not is this record's fault and rejects it, naming the field. The person names
+read through ``person_name`` are collected (``names``) so that the batch loop
+can mask them wherever else the record repeats them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
 from adapters import _clock
-from adapters._privacy import redact_text
+from adapters._json import OutOfRange
+from hub.privacy import blank_numbers, mask_name, name_core
 
 T = TypeVar("T")
 _MISSING = object()
 # Counts are stored as 32-bit integers.
 _MAX_COUNT = 2**31 - 1
+# Platform ids are unique keys: a btree entry holds at most 2,704 bytes.
+MAX_IDENT_CHARS = 200
+# Longest text (a title, a name) the hub stores of one field.
+MAX_TEXT_CHARS = 10_000
+# What PostgreSQL refuses in text: NUL, and lone surrogates (not UTF-8 at all).
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Values short and plain enough to quote in a message (a code, a malformed time).
+_SHOWABLE = re.compile(r"[0-9A-Za-z_.:+\-/ ]{1,32}")
 
 
 class Invalid(Exception):
@@ -32,16 +49,41 @@ class Invalid(Exception):
 
 
 def _show(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+    """`` 'value'`` for a short code-like value, else nothing: never personal data."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    text = str(value)
+    if not _SHOWABLE.fullmatch(text) or blank_numbers(text) != text:
+        return ""
+    return f" {text!r}"
+
+
+def _storable(fields: Fields, key: str, text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise fields.invalid(key, f"is longer than {limit} characters")
+    if "\x00" in text or (not text.isascii() and _UNSTORABLE.search(text)):
+        raise fields.invalid(key, "holds a character that cannot be stored (NUL or a lone surrogate)")
+    return text
 
 
 class Fields:
     """Typed access to one native JSON object; ``path`` prefixes field names."""
 
-    def __init__(self, data: Mapping[str, object], path: str = "") -> None:
+    def __init__(
+        self, data: Mapping[str, object], path: str = "", names: list[str] | None = None,
+        texts: list[str] | None = None,
+    ) -> None:
         self._data = data
         self._path = path
+        # Full person names and the texts read so far, shared with the nested
+        # objects' Fields: the batch loop masks the names only in records
+        # whose texts repeat one.
+        self.names: list[str] = [] if names is None else names
+        self.texts: list[str] = [] if texts is None else texts
+
+    def repeats_a_name(self) -> bool:
+        """Whether a text read from this record holds one of its person names."""
+        return any(name in text for name in self.names for text in self.texts)
 
     def name(self, key: str) -> str:
         return f"{self._path}{key}"
@@ -60,6 +102,8 @@ class Fields:
         value = self._data.get(key, _MISSING)
         if value is _MISSING or value is None:
             raise self.invalid(key, "is required")
+        if isinstance(value, OutOfRange):
+            raise self.invalid(key, "is a number out of range")
         return value
 
     # ------------------------------------------------------------ scalars
@@ -72,7 +116,9 @@ class Fields:
         text = value.strip()
         if not text:
             raise self.invalid(key, "must not be empty")
-        return redact_text(text)
+        text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        self.texts.append(text)
+        return text
 
     def opt_text(self, key: str) -> str | None:
         """A string, or ``None`` when absent, null or blank."""
@@ -82,7 +128,33 @@ class Fields:
         if not isinstance(value, str):
             raise self.invalid(key, "must be a string or null")
         text = value.strip()
-        return redact_text(text) if text else None
+        if not text:
+            return None
+        text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        self.texts.append(text)
+        return text
+
+    def person_name(self, key: str) -> str | None:
+        """A person's name, masked (王某某), or ``None``; the full name is
+        remembered in ``names`` to be masked wherever the record repeats it."""
+        text = self.opt_text(key)
+        if text is None:
+            return None
+        self.texts.pop()  # the name itself: not a text that repeats it
+        return self._masked(text)
+
+    def person_text(self, key: str) -> str:
+        """Like ``person_name``, for a name that is required."""
+        text = self.text(key)
+        self.texts.pop()
+        return self._masked(text)
+
+    def _masked(self, text: str) -> str:
+        core = name_core(text)
+        masked = mask_name(core)
+        if masked != core and len(core) >= 2:
+            self.names.append(core)
+        return masked
 
     def ident(self, key: str) -> str:
         """A platform id: a non-empty string, or an integer written as one."""
@@ -92,7 +164,7 @@ class Fields:
         text = str(value).strip()
         if not text:
             raise self.invalid(key, "must not be empty")
-        return text
+        return _storable(self, key, text, MAX_IDENT_CHARS)
 
     def opt_ident(self, key: str) -> str | None:
         value = self._data.get(key)
@@ -130,7 +202,7 @@ class Fields:
             return value
         if value in (0, 1, "0", "1"):
             return value in (1, "1")
-        raise self.invalid(key, f"must be 0 or 1, not {_show(value)}")
+        raise self.invalid(key, f"must be 0 or 1, not{_show(value) or ' this value'}")
 
     def choice(self, key: str, mapping: Mapping[str, T]) -> T:
         """A code out of a closed list; integers are read as their digits."""
@@ -140,7 +212,7 @@ class Fields:
         found = mapping.get(str(value).strip())
         if found is None:
             allowed = ", ".join(mapping)
-            raise self.invalid(key, f"unknown value {_show(value)} (expected one of {allowed})")
+            raise self.invalid(key, f"unknown value{_show(value)} (expected one of {allowed})")
         return found
 
     def label(self, key: str, translate: Callable[[str | None], T]) -> T:
@@ -155,7 +227,7 @@ class Fields:
         value = self.required(key)
         if not isinstance(value, dict):
             raise self.invalid(key, "must be an object")
-        return Fields(value, f"{self.name(key)}.")
+        return Fields(value, f"{self.name(key)}.", self.names, self.texts)
 
     def opt_obj(self, key: str) -> Fields | None:
         if self._data.get(key) is None:
@@ -173,7 +245,7 @@ class Fields:
         for i, item in enumerate(value):
             if not isinstance(item, dict):
                 raise Invalid(f"{self.name(key)}[{i}]", "must be an object")
-            items.append(Fields(item, f"{self.name(key)}[{i}]."))
+            items.append(Fields(item, f"{self.name(key)}[{i}].", self.names, self.texts))
         return items
 
     # ------------------------------------------------------------ clocks
@@ -184,7 +256,7 @@ class Fields:
             raise self.invalid(key, f"must be {what}")
         parsed = parse(value)
         if parsed is None:
-            raise self.invalid(key, f"is not {what}: {_show(value)}")
+            raise self.invalid(key, f"is not {what}{_show(value)}")
         return parsed
 
     def beijing(self, key: str) -> dt.datetime:
@@ -202,7 +274,7 @@ class Fields:
             raise self.invalid(key, "must be epoch milliseconds (an integer)")
         parsed = _clock.epoch_millis(value)
         if parsed is None:
-            raise self.invalid(key, f"is not epoch milliseconds: {_show(value)}")
+            raise self.invalid(key, f"is not epoch milliseconds{_show(value)}")
         return parsed
 
     def iso(self, key: str) -> dt.datetime:
@@ -218,5 +290,5 @@ class Fields:
         value = self.required(key)
         parsed = _clock.local_date(value) if isinstance(value, str) else None
         if parsed is None:
-            raise self.invalid(key, f"is not a date 'yyyy-MM-dd': {_show(value)}")
+            raise self.invalid(key, f"is not a date 'yyyy-MM-dd'{_show(value)}")
         return parsed

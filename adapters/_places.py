@@ -8,6 +8,7 @@ from adapters._fields import Fields, Invalid
 from hub.models import Places, Region, RegionLevel
 
 _DIVISION_CODE = re.compile(r"\d{6}(\d{3}(\d{3})?)?")
+_COUNTY_LIKE = re.compile(r"[\u4e00-\u9fff]{1,16}[市区县旗]")
 
 
 def scope_prefix(scope_code: str) -> str:
@@ -42,8 +43,10 @@ def county_by_name(fields: Fields, key: str, places: Places, scope_code: str, sc
     name = fields.text(key)
     region = places.county_by_name(name, scope_code)
     if region is None or region.level is not RegionLevel.COUNTY or not in_scope(region.code, scope_code):
-        shown = name if len(name) <= 20 else name[:20] + "..."
-        raise Invalid(fields.name(key), f"{shown!r} is not a district or county of {scope_name}")
+        # Quoted only when it reads as a county-level place: a person typed it,
+        # and it may name a village or a person.
+        shown = f"{name!r} " if _COUNTY_LIKE.fullmatch(name) else ""
+        raise Invalid(fields.name(key), f"{shown}is not a district or county of {scope_name}")
     return region
 
 

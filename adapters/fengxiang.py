@@ -30,9 +30,7 @@ from adapters import _labels
 from adapters._batch import Translation, build_batch, id_reader
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
-from adapters._names import mask_name
 from adapters._places import county_of, region_by_code
-from adapters._privacy import mask_key, replace_names, scrubbed_copy
 from hub.errors import AdapterError
 from hub.models import (
     ActivityRecord,
@@ -48,6 +46,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from hub.privacy import mask_key, replace_names, scrubbed_copy
 
 _INFO = SourceInfo(code="fengxiang", name="枫乡", scope_code="210521")
 
@@ -104,7 +103,7 @@ def _order(fields: Fields, places: Places) -> Translation:
     stage = fields.choice("stage", _EVENT_STAGES)
     demand = fields.obj("demand")
     person = fields.opt_obj("person")
-    name = None if person is None else person.opt_text("name_masked")
+    name = None if person is None else person.person_name("name_masked")
     region = _village(fields, places)
     events = _events(fields)
     submitted_at = _first(events, {"DIANDAN"}) or _first(events, set(events))
@@ -131,7 +130,7 @@ def _order(fields: Fields, places: Places) -> Translation:
         beneficiary_group=(
             _labels.beneficiary_group(None) if person is None else person.label("group", _labels.beneficiary_group)
         ),
-        beneficiary_name=None if name is None else mask_name(name),
+        beneficiary_name=name,
         status=_STAGE[stage],
         region=region,
         submitted_at=submitted_at,

@@ -22,9 +22,7 @@ from adapters import _labels
 from adapters._batch import Translation, build_batch
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
-from adapters._names import mask_name
 from adapters._places import county_by_name
-from adapters._privacy import mask_key, names_organisation, replace_names, scrubbed_copy
 from hub.models import (
     Batch,
     ClaimantKind,
@@ -36,6 +34,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from hub.privacy import mask_key, mask_people, replace_names, scrubbed_copy
 
 _INFO = SourceInfo(code="huludao", name="葫芦岛微心愿", scope_code="211400")
 _CITY = "葫芦岛市"
@@ -76,14 +75,13 @@ def _pink(fields: Fields, places: Places) -> WishRecord:
     meta = RecordMeta(_INFO.code, fields.ident("code"), fields.count("seq"))
     state = fields.choice("state", _STATE)
     at = fields.iso("ts")
-    name = fields.opt_text("name")
     return WishRecord(
         meta=meta,
         title=fields.text("wish"),
         kind=fields.choice("kind", _KIND),
         category=fields.label("cat", _labels.wish_category),
         beneficiary_group=fields.label("who", _labels.beneficiary_group),
-        beneficiary_name=None if name is None else mask_name(name),
+        beneficiary_name=fields.person_name("name"),
         status=state,
         region=county_by_name(fields, "county", places, _INFO.scope_code, _CITY),
         submitted_at=at,
@@ -97,7 +95,7 @@ def _blue(fields: Fields) -> ClaimCardRecord:
     meta = RecordMeta(_INFO.code, fields.ident("card"), fields.count("seq"))
     by = fields.obj("by")
     kind = by.choice("kind", _CLAIMER)
-    name = by.text("name")
+    name = by.person_text("name") if kind is ClaimantKind.VOLUNTEER else by.text("name")
     fulfilled = fields.required("fulfilled")
     if not isinstance(fulfilled, bool):
         raise fields.invalid("fulfilled", "must be true or false")
@@ -105,7 +103,7 @@ def _blue(fields: Fields) -> ClaimCardRecord:
         meta=meta,
         wish_ref=fields.ident("pink"),
         claimant_kind=kind,
-        claimant_name=mask_name(name) if kind is ClaimantKind.VOLUNTEER else name,
+        claimant_name=name,
         fulfilled=fulfilled,
         at=fields.iso("ts"),
     )
@@ -123,9 +121,7 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     names: list[str] = []
     clean = scrubbed_copy(native)
     mask_key(clean, "name", names)
-    by = clean.get("by")
-    if isinstance(by, dict) and not names_organisation(by.get("kind"), _NON_PERSON_CLAIMERS):
-        mask_key(by, "name", names)
+    mask_people(clean.get("by"), "name", "kind", _NON_PERSON_CLAIMERS, names)
     return replace_names(clean, names), names
 
 

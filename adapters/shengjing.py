@@ -21,9 +21,7 @@ from adapters._batch import Translation, build_batch, id_reader
 from adapters._clock import epoch_micros
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
-from adapters._names import mask_name
 from adapters._places import county_by_name, county_or_town_by_names
-from adapters._privacy import mask_key, names_organisation, replace_names, scrubbed_copy
 from hub.errors import AdapterError
 from hub.models import (
     Batch,
@@ -37,6 +35,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from hub.privacy import mask_key, mask_people, replace_names, scrubbed_copy
 
 _INFO = SourceInfo(code="shengjing", name="盛京使者", scope_code="210100")
 _CITY = "沈阳市"
@@ -94,14 +93,13 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
     submitted_at = fields.beijing("createTime")
     claim_time = fields.opt_beijing("claimTime")
     claims = tuple(_claim(claimer, claim_time or submitted_at) for claimer in fields.objects("claimers"))
-    name = fields.opt_text("objName")
     return WishRecord(
         meta=meta,
         title=fields.text("xyTitle"),
         kind=fields.choice("xyKind", _KIND),
         category=fields.label("xyType", _labels.wish_category),
         beneficiary_group=fields.label("objType", _labels.beneficiary_group),
-        beneficiary_name=None if name is None else mask_name(name),
+        beneficiary_name=fields.person_name("objName"),
         status=fields.choice("status", _STATUS),
         region=county_or_town_by_names(fields, "areaName", "streetName", places, _INFO.scope_code, _CITY),
         submitted_at=submitted_at,
@@ -113,11 +111,11 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
 
 def _claim(fields: Fields, claimed_at: dt.datetime) -> ClaimIn:
     kind = fields.choice("type", _CLAIMER)
-    name = fields.text("name")
+    name = fields.person_text("name") if kind is ClaimantKind.VOLUNTEER else fields.text("name")
     ref = fields.opt_ident("id")
     return ClaimIn(
         claimant_kind=kind,
-        claimant_name=mask_name(name) if kind is ClaimantKind.VOLUNTEER else name,
+        claimant_name=name,
         claimed_at=claimed_at,
         team_ref=ref if kind is ClaimantKind.TEAM else None,
     )
@@ -142,11 +140,7 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     clean.pop("objIdCard", None)
     clean.pop("objPhone", None)
     mask_key(clean, "objName", names)
-    claimers = clean.get("claimers")
-    if isinstance(claimers, list):
-        for claimer in claimers:
-            if isinstance(claimer, dict) and not names_organisation(claimer.get("type"), _NON_PERSON_CLAIMERS):
-                mask_key(claimer, "name", names)
+    mask_people(clean.get("claimers"), "name", "type", _NON_PERSON_CLAIMERS, names)
     return replace_names(clean, names), names
 
 

@@ -29,9 +29,7 @@ from adapters._batch import Translation, build_batch
 from adapters._clock import epoch_micros
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
-from adapters._names import mask_name
 from adapters._places import region_by_code
-from adapters._privacy import mask_key, names_organisation, redact_text, replace_names, scrubbed_copy
 from hub.errors import AdapterError
 from hub.models import (
     ActivityRecord,
@@ -49,6 +47,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
+from hub.privacy import mask_key, mask_people, redact_text, replace_names, scrubbed_copy
 
 _INFO = SourceInfo(code="wenhuayun", name="辽宁文化云", scope_code="210000")
 
@@ -93,7 +92,7 @@ class WenhuayunFault(AdapterError):
     """The platform answered ``code`` ≠ 0 (5003: busy, wait and retry)."""
 
     def __init__(self, code: object, message: str) -> None:
-        super().__init__(message)
+        super().__init__(message, "PLATFORM_ERROR")
         self.code = code
 
 
@@ -199,14 +198,13 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
     submitted_at = fields.iso("submit_time")
     claim_time = fields.opt_iso("claim_time")
     claims = tuple(_claim(claimer, claim_time or submitted_at) for claimer in fields.objects("claimers"))
-    name = fields.opt_text("target_name")
     return WishRecord(
         meta=meta,
         title=fields.text("title"),
         kind=fields.choice("goods_or_service", _KIND),
         category=fields.label("wish_type", _labels.wish_category),
         beneficiary_group=fields.label("target_group", _labels.beneficiary_group),
-        beneficiary_name=None if name is None else mask_name(name),
+        beneficiary_name=fields.person_name("target_name"),
         status=fields.choice("state", _STATE),
         region=_region(fields, places),
         submitted_at=submitted_at,
@@ -220,11 +218,11 @@ def _wish(fields: Fields, places: Places) -> WishRecord:
 
 def _claim(fields: Fields, claimed_at: dt.datetime) -> ClaimIn:
     kind = fields.choice("kind", _CLAIMER)
-    name = fields.text("name")
+    name = fields.person_text("name") if kind is ClaimantKind.VOLUNTEER else fields.text("name")
     team_ref = fields.opt_ident("team_id")
     return ClaimIn(
         claimant_kind=kind,
-        claimant_name=mask_name(name) if kind is ClaimantKind.VOLUNTEER else name,
+        claimant_name=name,
         claimed_at=claimed_at,
         team_ref=team_ref if kind is ClaimantKind.TEAM else None,
     )
@@ -244,11 +242,7 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     names: list[str] = []
     clean = scrubbed_copy(native)
     mask_key(clean, "target_name", names)
-    claimers = clean.get("claimers")
-    if isinstance(claimers, list):
-        for claimer in claimers:
-            if isinstance(claimer, dict) and not names_organisation(claimer.get("kind"), _NON_PERSON_CLAIMERS):
-                mask_key(claimer, "name", names)
+    mask_people(clean.get("claimers"), "name", "kind", _NON_PERSON_CLAIMERS, names)
     return replace_names(clean, names), names
 
 

@@ -51,13 +51,23 @@ class MigrationError(DatabaseError):
 
 
 class AdapterError(HubError):
-    """The body is not the platform's envelope at all (HTTP 400 on push)."""
+    """The body is not the platform's envelope at all (HTTP 400 on push).
+
+    ``error_code`` says why, for the platform's programs: ``BODY_NOT_UTF8``,
+    ``BODY_NOT_JSON``, ``BODY_TOO_DEEP``, ``NOT_ENVELOPE`` or
+    ``PLATFORM_ERROR`` (a pulled platform answered with its own error).
+    """
+
+    def __init__(self, message: str, error_code: str = "NOT_ENVELOPE") -> None:
+        super().__init__(message)
+        self.error_code = error_code
 
 
 class IngestError(HubError):
-    def __init__(self, message: str, status: int = 400) -> None:
+    def __init__(self, message: str, status: int = 400, error_code: str = "BAD_REQUEST") -> None:
         super().__init__(message)
         self.status = status
+        self.error_code = error_code
 
 
 class SyncError(HubError):

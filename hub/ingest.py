@@ -5,6 +5,12 @@ through ``ingest``. A delivery is one transaction: its accepted records, its
 batch row, the dead letters of its rejected records and the source's counters
 are stored together or not at all, so that a platform's re-send after a
 failure lands cleanly.
+
+A record the database refuses (a data error the adapters' checks did not
+foresee) is never the batch's fault: the records it refuses are found by
+bisection, each in a savepoint that is rolled back, and rejected; the rest
+of the delivery is then stored. Only an unreachable or failing database
+fails a delivery.
 """
 
 from __future__ import annotations
@@ -17,10 +23,10 @@ import asyncpg
 
 import adapters
 from hub.errors import AdapterError, DatabaseError, IngestError
-from hub.models import Rejection
+from hub.models import Batch, Parsed, Rejection
 from hub.observability import metrics
 from hub.places import load_places
-from hub.privacy import scrub_text, scrub_value
+from hub.privacy import safe_message, scrub_text, scrub_value
 from hub.report import RecordError, Report
 from hub.security import audit
 from hub.sql import deadletters as dq
@@ -51,7 +57,7 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
     try:
         batch = adapter.parse(body, load_places())
     except AdapterError as exc:
-        reason = scrub_text(str(exc))
+        reason = safe_message(str(exc))
         try:
             async with pool.acquire() as conn, conn.transaction():
                 await keep_bad_body(conn, source_code, body, reason, batch_id)
@@ -61,9 +67,12 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
         metrics.ingest_delivery(source_code, via, "unreadable")
         raise
     try:
-        async with pool.acquire() as conn, conn.transaction():
-            report = await apply_batch(conn, batch, via=via, batch_id=batch_id)
-            await record_batch(conn, source_code, report, via=via)
+        try:
+            report = await _store(pool, batch, via=via, batch_id=batch_id)
+        except _DATA_ERRORS as exc:
+            log.warning("%s: the database refused a record of %s batch %s (%s): finding it",
+                        source_code, via, batch_id, _describe(exc))
+            report = await _store(pool, batch, via=via, batch_id=batch_id, isolate=True)
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         metrics.ingest_delivery(source_code, via, "failed")
         await _note_failure(pool, source_code, exc)
@@ -78,6 +87,62 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
         report.rejected,
     )
     return report
+
+
+# Errors that name a value, not the database's state: some record's fault.
+_DATA_ERRORS = (
+    asyncpg.DataError,  # 22…: NUL, bad encoding, out of range …
+    asyncpg.IntegrityConstraintViolationError,  # 23…: a check a value fails
+    asyncpg.ProgramLimitExceededError,  # 54…: an index row too large …
+)
+
+
+async def _store(
+    pool: asyncpg.Pool, batch: Batch, *, via: str, batch_id: uuid.UUID, isolate: bool = False
+) -> Report:
+    async with pool.acquire() as conn, conn.transaction():
+        if isolate:
+            batch = await _without_refused(conn, batch)
+        report = await apply_batch(conn, batch, via=via, batch_id=batch_id)
+        await record_batch(conn, batch.source, report, via=via)
+    return report
+
+
+async def _without_refused(conn: asyncpg.Connection, batch: Batch) -> Batch:
+    """``batch`` with each record the database refuses turned into a rejection."""
+    parsed = [item for item in batch.items if isinstance(item, Parsed)]
+    refused: dict[int, str] = {}
+    pending = [parsed]
+    while pending:
+        part = pending.pop()
+        state = await _refusal(conn, batch.source, part)
+        if state is None:
+            continue
+        if len(part) == 1:
+            refused[part[0].index] = state
+            continue
+        half = len(part) // 2
+        pending += [part[:half], part[half:]]
+    items = [
+        Rejection(item.index, item.record.meta.source_id, "record",
+                  f"the database refused a value of this record ({refused[item.index]})", None)
+        if isinstance(item, Parsed) and item.index in refused else item
+        for item in batch.items
+    ]
+    return Batch(batch.source, tuple(items))
+
+
+async def _refusal(conn: asyncpg.Connection, source: str, part: list[Parsed]) -> str | None:
+    """Why the database refuses to store ``part`` (tried, then rolled back), or None."""
+    probe = conn.transaction()
+    await probe.start()
+    try:
+        await apply_batch(conn, Batch(source, tuple(part)), via="probe", batch_id=uuid.uuid4())
+    except _DATA_ERRORS as exc:
+        return _describe(exc)
+    finally:
+        await probe.rollback()
+    return None
 
 
 async def record_batch(
@@ -118,9 +183,9 @@ async def store_rejections(
     rows = await conn.fetch(
         dq.INSERT_DEAD_LETTERS, source_code, batch_id,
         [r.index for r in rejections],
-        [None if r.source_id is None else scrub_text(r.source_id) for r in rejections],
-        [r.field for r in rejections],
-        [scrub_text(r.message) for r in rejections],
+        [None if r.source_id is None else safe_message(r.source_id) for r in rejections],
+        [safe_message(r.field) for r in rejections],
+        [safe_message(r.message) for r in rejections],
         raws,
         [None] * len(rejections),
     )

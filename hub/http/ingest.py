@@ -7,6 +7,12 @@ constant time), a body over ``[ingest] max_body_bytes`` (default 10 MiB) is
 413, a body that is not the platform's envelope 400 (and kept as a dead
 letter), otherwise 200 with the delivery's report.
 
+Every refusal is a JSON body ``{"error": <what to change>, "code": <CODE>}``
+(plus ``"deadLetter": true`` when the body was kept): ``UNKNOWN_SOURCE``,
+``UNAUTHENTICATED``, ``BAD_SIGNATURE``, ``BAD_CONTENT_LENGTH``,
+``BODY_TOO_LARGE``, ``BODY_NOT_UTF8``, ``BODY_NOT_JSON``, ``BODY_TOO_DEEP``,
+``NOT_ENVELOPE``, ``PLATFORM_ERROR``, ``SERVICE_UNAVAILABLE``.
+
 Checks run cheapest first, and the body is read only once the headers pass:
 a stranger cannot make the hub buffer 10 MiB.
 """
@@ -26,7 +32,7 @@ from hub.config import Config
 from hub.errors import AdapterError, ConfigError, DatabaseError, DatabaseUnavailable, IngestError
 from hub.http import unavailable
 from hub.ingest import ingest
-from hub.privacy import scrub_text
+from hub.privacy import safe_message
 
 log = logging.getLogger("hub.http.ingest")
 
@@ -44,7 +50,7 @@ def max_body_bytes(config: Config) -> int:
 async def ingest_endpoint(request: Request) -> Response:
     code = request.path_params["code"]
     if code not in adapters.REGISTRY:
-        return _error(404, f"no source is called {code!r}")
+        return _error(404, f"no source is called {code[:40]!r}", "UNKNOWN_SOURCE")
     config: Config = request.app.state.config
     source = config.sources.get(code)
     token = _bearer(request.headers.get("authorization"))
@@ -56,15 +62,17 @@ async def ingest_endpoint(request: Request) -> Response:
         or not hmac.compare_digest(token.encode(), source.token.encode())
     ):
         log.warning("%s: push refused: unknown token", code)
-        return _error(401, "unknown token for this source")
+        return _error(401, "unknown token for this source", "UNAUTHENTICATED")
     signature = request.headers.get("x-hub-signature-256", "")
     if not signature.startswith(_SIGNATURE_PREFIX):
-        return _error(401, "missing X-Hub-Signature-256: sha256=<hex>")
+        return _error(401, "missing X-Hub-Signature-256: sha256=<hex>", "BAD_SIGNATURE")
 
     limit = max_body_bytes(config)
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        return _too_large(limit) if declared.isdigit() else _error(400, "bad Content-Length")
+        if not declared.isdigit():
+            return _error(400, "bad Content-Length", "BAD_CONTENT_LENGTH")
+        return _too_large(limit)
     body = await _read_body(request, limit)
     if body is None:
         return _too_large(limit)
@@ -73,19 +81,20 @@ async def ingest_endpoint(request: Request) -> Response:
     given = signature[len(_SIGNATURE_PREFIX):].strip().lower()
     if not hmac.compare_digest(expected.encode(), given.encode("ascii", "replace")):
         log.warning("%s: push refused: signature does not match", code)
-        return _error(401, "X-Hub-Signature-256 does not match the body")
+        return _error(401, "X-Hub-Signature-256 does not match the body", "BAD_SIGNATURE")
 
     try:
         report = await ingest(request.app.state.pool, code, body, via="push")
     except AdapterError as exc:
-        return _error(400, scrub_text(str(exc)), kept=True)
+        return _error(400, safe_message(str(exc)), exc.error_code, kept=True)
     except IngestError as exc:
-        return _error(exc.status, str(exc))
+        return _error(exc.status, safe_message(str(exc)), exc.error_code)
     except DatabaseUnavailable:
         return unavailable.response(request.url.path)
     except DatabaseError as exc:
         log.error("%s: push failed: %s", code, exc)
-        return _error(503, "the hub could not store this delivery now; send it again later")
+        return _error(503, "the hub could not store this delivery now; send it again later",
+                      "SERVICE_UNAVAILABLE")
     return JSONResponse(report.to_json())
 
 
@@ -113,11 +122,11 @@ def _bearer(header: str | None) -> str | None:
 
 
 def _too_large(limit: int) -> Response:
-    return _error(413, f"body is larger than {limit} bytes")
+    return _error(413, f"body is larger than {limit} bytes", "BODY_TOO_LARGE")
 
 
-def _error(status: int, message: str, *, kept: bool = False) -> Response:
-    body: dict[str, object] = {"error": message}
+def _error(status: int, message: str, code: str, *, kept: bool = False) -> Response:
+    body: dict[str, object] = {"error": message, "code": code}
     if kept:
         body["deadLetter"] = True
     return JSONResponse(body, status_code=status)

@@ -159,3 +159,99 @@ async def test_no_personal_data_in_database_logs_or_answers(
     )
     assert leaks(logged) == [], "in the logs"
     assert leaks("\n".join(answers)) == [], "in the API's answers"
+
+
+# ------------------------------------------------------------ written forms, repeated names
+
+WRITTEN_PHONES = ["+8613812345678", "+86 138 1234 5678", "138-1234-5678", "138 1234 5678",
+                  "138.1234.5678", "１３８１２３４５６７８"]
+WRITTEN_IDS = ["ID21010219800101123X", "身份证:210102198001011234", "210102800101123"]
+# The digits that must not be kept, whatever separators they were written with.
+DIGIT_CORES = ["13812345678", "21010219800101123X", "210102198001011234", "210102800101123"]
+_FOLD = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
+def digit_leaks(text: str) -> list[str]:
+    flat = "".join(ch for ch in text.translate(_FOLD) if ch not in " -.+:：")
+    return [core for core in DIGIT_CORES if core in flat]
+
+
+def _texts(n: int) -> str:
+    """A text with one written phone and one written ID number (the n-th of each)."""
+    return (f"想要轮椅，电话{WRITTEN_PHONES[n % len(WRITTEN_PHONES)]}，"
+            f"{WRITTEN_IDS[n % len(WRITTEN_IDS)]}")
+
+
+def written_bodies() -> dict[str, list[dict[str, Any]]]:
+    """Per adapter: wishes whose beneficiary's full name is repeated in their title,
+    and whose texts hold phone and ID numbers written every way; some rejected."""
+    sj = fixture("shengjing", "example")
+    wish = sj["records"][0]
+    wish.update(objName="王建国", xyTitle="王建国老人想要轮椅", xyContent=_texts(0))
+    sj["records"] += [
+        {**copy.deepcopy(wish), "xyId": f"SJ-W-{n}", "xyTitle": f"王建国{_texts(n)}"}
+        for n in range(1, 6)
+    ]
+    sj["records"].append({**copy.deepcopy(wish), "xyId": "SJ-W-BAD", "status": "王某某+8613812345678",
+                          "objName": "王建国13812345678", "xyContent": _texts(6)})
+    sj["records"].append({**copy.deepcopy(wish), "xyId": "SJ-W-BAD2",
+                          "claimers": {"type": "个人", "name": "赵铁柱", "id": "P-9"}})
+    fx = fixture("fengxiang", "example")
+    order = fx["data"][0]
+    order["person"]["name_masked"] = "李建华"
+    order["demand"]["text"] = f"李建华的孩子想要书包 {_texts(1)}"
+    fx["data"].append({**copy.deepcopy(order), "order_no": "FX-W-BAD", "stage": _texts(2)})
+    wh = fixture("wenhuayun", "example")
+    item = wh["items"][1]
+    item.update(target_name="欧阳娜娜", title=f"欧阳娜娜想看一次电影 {_texts(3)}")
+    wh["items"].append({**copy.deepcopy(item), "wish_id": "WHY-W-BAD", "state": _texts(4)})
+    hl = fixture("huludao", "example")
+    pink = hl["events"][1]
+    pink.update(name="刘建军", wish=f"刘建军需要代购常用药 {_texts(5)}")
+    hl["events"].append({**copy.deepcopy(pink), "code": "PK-W-BAD", "kind": _texts(0)})
+    return {"shengjing": [sj], "fengxiang": [fx], "wenhuayun": [wh], "huludao": [hl]}
+
+
+async def test_numbers_written_every_way_and_repeated_names_are_kept_nowhere(
+    clean_db: asyncpg.Pool, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    answers: list[str] = []
+    async with hub_client(clean_db, config()) as client:
+        for code, payloads in written_bodies().items():
+            for payload in payloads:
+                raw = json.dumps(payload, ensure_ascii=False).encode()
+                r = await client.post(f"/ingest/{code}", content=raw, headers=signed(code, raw))
+                assert r.status_code == 200, (code, r.text)
+                assert r.json()["accepted"] >= 1 and r.json()["rejected"] >= 1, (code, r.text)
+                answers.append(r.text)
+        bad = ('{"records": [{"objName": "王建国", "xyTitle": "王建国 ' + WRITTEN_PHONES[1]
+               + " " + WRITTEN_IDS[0] + '"').encode()
+        r = await client.post("/ingest/shengjing", content=bad, headers=signed("shengjing", bad))
+        assert r.status_code == 400
+        answers.append(r.text)
+        answers.append((await post(client, EVERYTHING, TOKENS["province"])).text)
+
+    titles = {r["title"] for r in await clean_db.fetch("select title from wishes")}
+    assert {"王某某老人想要轮椅", "欧阳某某想看一次电影 想要轮椅，电话***，ID***"} <= titles
+    assert any(t.startswith("李某某的孩子") for t in titles)
+    assert any(t.startswith("刘某某需要代购") for t in titles)
+    dump = pg_dump(database_url)
+    for name in ("王建国", "李建华", "欧阳娜娜", "刘建军", "赵铁柱"):
+        assert name not in dump, [line[:300] for line in dump.splitlines() if name in line]
+    assert digit_leaks(dump) == [], [line[:300] for line in dump.splitlines() if digit_leaks(line)]
+    assert digit_leaks(caplog.text) == [], "in the logs"
+    assert digit_leaks("\n".join(answers)) == [], "in the API's answers"
+
+
+async def test_an_unknown_status_is_not_quoted_back(clean_db: asyncpg.Pool) -> None:
+    body = fixture("shengjing", "example")
+    body["records"][0]["status"] = "王某某+8613812345678"
+    raw = json.dumps(body, ensure_ascii=False).encode()
+    async with hub_client(clean_db, config()) as client:
+        r = await client.post("/ingest/shengjing", content=raw, headers=signed("shengjing", raw))
+    (error,) = r.json()["errors"]
+    assert error["field"] == "status" and error["message"].startswith("unknown value")
+    assert "王" not in error["message"] and "138" not in error["message"]
+    reason = await clean_db.fetchval("select reason from dead_letters")
+    assert "王" not in reason and "138" not in reason
