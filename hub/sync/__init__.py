@@ -7,8 +7,9 @@ retries and cursors are shared (``hub.sync.engine``).
 
 from __future__ import annotations
 
+from adapters.fengxiang import pull as fengxiang
+from adapters.wenhuayun import pull as wenhuayun
 from hub.errors import SyncError
-from hub.sync import fengxiang, wenhuayun
 from hub.sync.base import Puller
 from hub.sync.engine import Progress, SyncResult, sync_source
 from hub.sync.settings import SyncSettings

@@ -20,12 +20,12 @@ from hub.orphans import list_orphan_cards
 from hub.privacy import scrub_text, scrub_value
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "adapters"
 REAL = adapters.REGISTRY["shengjing"]
 
 
 def example() -> dict[str, object]:
-    value = json.loads((FIXTURES / "shengjing" / "example.json").read_bytes())
+    value = json.loads((FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes())
     assert isinstance(value, dict)
     return value
 

@@ -15,7 +15,7 @@ from hub.health import source_health, stale_after
 from hub.ingest import ingest
 from hub.models import SourceHealth
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "adapters"
 NOW = dt.datetime(2022, 3, 14, 12, 0, tzinfo=dt.UTC)
 CONFIG = parse_config({})
 
@@ -63,7 +63,7 @@ async def health_now(pool: asyncpg.Pool, code: str) -> SourceHealth:
 
 async def test_deliveries_move_a_sources_health(clean_db: asyncpg.Pool) -> None:
     assert await health_now(clean_db, "shengjing") is SourceHealth.NEVER_SYNCED
-    body = (FIXTURES / "shengjing" / "example.json").read_bytes()
+    body = (FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes()
     report = await ingest(clean_db, "shengjing", body)
     assert await health_now(clean_db, "shengjing") is SourceHealth.HEALTHY
     with pytest.raises(AdapterError):

@@ -23,7 +23,7 @@ import pytest
 
 from tests.security.conftest import TOKENS, config, hub_client, post, signed
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "adapters"
 
 PHONES = ["13800001234", "13911112222", "13722223333", "13633334444", "13544445555",
           "13455556666", "15066667777", "18877778888", "13012345678"]
@@ -34,7 +34,7 @@ SECRETS = PHONES + ID_NUMBERS + FULL_NAMES
 
 
 def fixture(code: str, name: str) -> Any:
-    return json.loads((FIXTURES / code / f"{name}.json").read_text(encoding="utf-8"))
+    return json.loads((FIXTURES / code / "fixtures" / f"{name}.json").read_text(encoding="utf-8"))
 
 
 def shengjing() -> list[dict[str, Any]]:

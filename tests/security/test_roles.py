@@ -20,7 +20,7 @@ from hub import ids
 from tests.http.conftest import push_items, wenhuayun_items
 from tests.security.conftest import TOKENS, auth, config, hub_client, post, signed
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "adapters"
 
 CALLERS: dict[str, str | None] = {
     "province": TOKENS["province"],
@@ -109,7 +109,7 @@ async def run(
             assert r.json()["data"]["escalateWish"]["handlingLevel"] == "CITY"
         return result
     if op == "ingest":
-        body = (FIXTURES / "shengjing" / "example.json").read_bytes()
+        body = (FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes()
         headers = signed("shengjing", body, token=token) if token else signed("shengjing", body)
         if token is None:
             headers.pop("Authorization")
@@ -164,7 +164,7 @@ async def test_a_city_key_sees_operator_data_of_its_own_sources_only(
     from hub.ingest import ingest
 
     for code in ("shengjing", "huludao"):
-        body = (FIXTURES / code / "bad_records.json").read_bytes()
+        body = (FIXTURES / code / "fixtures" / "bad_records.json").read_bytes()
         await ingest(clean_db, code, body)
     query = "{ deadLetters(first: 100) { sourceCode } sourceFailures { source { code } } }"
     async with hub_client(clean_db, config()) as client:

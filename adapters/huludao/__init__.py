@@ -1,0 +1,5 @@
+"""Everything the hub knows about the platform ``huludao``."""
+
+from adapters.huludao.translate import ADAPTER
+
+__all__ = ["ADAPTER"]
