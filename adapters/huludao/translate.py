@@ -16,7 +16,8 @@ Volunteer claimers are people: their names are masked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 
 from adapters import _labels
 from adapters._batch import Translation, build_batch
@@ -25,6 +26,7 @@ from adapters._json import decode_object, require_list
 from adapters._names import mask_name
 from adapters._places import county_by_name
 from adapters._privacy import mask_key, names_organisation, replace_names, scrubbed_copy
+from adapters.base import json_body
 from hub.models import (
     Batch,
     ClaimantKind,
@@ -127,6 +129,11 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     if isinstance(by, dict) and not names_organisation(by.get("kind"), _NON_PERSON_CLAIMERS):
         mask_key(by, "name", names)
     return replace_names(clean, names), names
+
+
+def envelope(records: Sequence[object], sent_at: dt.datetime | None) -> bytes:
+    """A push of ``records`` (events carry their own times)."""
+    return json_body({"events": list(records)})
 
 
 ADAPTER = HuludaoAdapter()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hub.sync.base import BadPage, Page, Request, RetryableAnswer
+from adapters.base import BadPage, Page, Request, RetryableAnswer
 
 _ENTITIES = {
     "stations": "station",

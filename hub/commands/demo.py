@@ -45,12 +45,12 @@ async def _prepare() -> int:
         await conn.close()
     if held:
         return int(held)
-    from hub import seed
+    from hub.seed.load import load
 
     pool = await db.create_pool(url, max_size=4)
     try:
         now = dt.datetime.now(dt.UTC)
-        summary = await seed.load(pool, DEMO_SCALE, seed=7, now=now)
+        summary = await load(pool, DEMO_SCALE, seed=7, now=now)
     finally:
         await pool.close()
     return int(getattr(summary, "wishes", 0) or 0)
