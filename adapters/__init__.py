@@ -8,7 +8,7 @@ platform is one package beside these (``adapters/<code>/``, see
 
 from __future__ import annotations
 
-from adapters import fengxiang, huludao, shengjing, wenhuayun
+from adapters import fengxiang, huludao, panjin, shengjing, wenhuayun
 from adapters.base import Adapter, Platform
 
 REGISTRY: dict[str, Platform] = {
@@ -18,6 +18,7 @@ REGISTRY: dict[str, Platform] = {
         fengxiang.PLATFORM,
         wenhuayun.PLATFORM,
         huludao.PLATFORM,
+        panjin.PLATFORM,
     )
 }
 

@@ -20,7 +20,9 @@ A platform is one package under ``adapters/`` whose ``PLATFORM`` bundles:
   for a page of its API and read the answer (``Puller``; no I/O, the engine
   in ``hub.sync`` owns HTTP, retries and cursors);
 * ``dialect`` — how ``hub seed`` and ``hub demo`` write a wish in the
-  platform's own words (``SeedDialect``): the native payloads, in reverse.
+  platform's own words (``SeedDialect``): the native payloads, in reverse;
+* ``template`` — only for a source whose people fill in a file (盘锦's
+  ledger): the blank file, served at ``GET /ingest/<code>/<filename>``.
 
 Its quirks, fixtures and tests live in the same package and under
 ``tests/adapters/<code>/``. ``adapters.REGISTRY`` is the only list of
@@ -158,6 +160,15 @@ class SeedDialect(Protocol):
 
 
 @dataclass(frozen=True, slots=True)
+class Template:
+    """A blank file a source's people fill in (no data, served without a key)."""
+
+    filename: str
+    media_type: str
+    build: Callable[[], bytes]
+
+
+@dataclass(frozen=True, slots=True)
 class Platform:
     """Everything the hub knows about one source (see the module's docstring)."""
 
@@ -166,6 +177,7 @@ class Platform:
     dialect: SeedDialect
     puller: Puller | None = None
     media_type: str = JSON
+    template: Template | None = None
 
     @property
     def info(self) -> SourceInfo:

@@ -5,7 +5,9 @@ the source (401 when unknown), ``X-Hub-Signature-256`` is an HMAC-SHA256 of
 the raw body with the source's secret (401 when missing or wrong, compared in
 constant time), a body over ``[ingest] max_body_bytes`` (default 10 MiB) is
 413, a body that is not the platform's envelope 400 (and kept as a dead
-letter), otherwise 200 with the delivery's report.
+letter), otherwise 200 with the delivery's report. A source whose people
+fill in a file (盘锦's ledger) has its blank template at
+``GET /ingest/{code}/{filename}``, without a key.
 
 Checks run cheapest first, and the body is read only once the headers pass:
 a stranger cannot make the hub buffer 10 MiB.
@@ -120,4 +122,19 @@ def _error(status: int, message: str, *, kept: bool = False) -> Response:
     return JSONResponse(body, status_code=status)
 
 
-routes: list[Route] = [Route("/ingest/{code}", ingest_endpoint, methods=["POST"])]
+async def template_endpoint(request: Request) -> Response:
+    """A source's blank file (``Platform.template``): no key needed, it holds no data."""
+    platform = adapters.REGISTRY.get(request.path_params["code"])
+    template = None if platform is None else platform.template
+    if template is None or request.path_params["filename"] != template.filename:
+        return _error(404, "no such template")
+    return Response(template.build(), media_type=template.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{platform.code if platform else ""}-{template.filename}"',
+        "Cache-Control": "public, max-age=3600",
+    })
+
+
+routes: list[Route] = [
+    Route("/ingest/{code}", ingest_endpoint, methods=["POST"]),
+    Route("/ingest/{code}/{filename}", template_endpoint, methods=["GET"]),
+]
