@@ -1,8 +1,14 @@
-"""Statistics resolvers: translate GraphQL filters, call ``hub.stats``, wrap results."""
+"""Statistics resolvers: translate GraphQL filters, call ``hub.stats``, return its figures.
+
+The schema wraps the figures in its own types (``schema.stats.wrap``): this
+module imports nothing of the schema.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from strawberry.types.nodes import Selection
 
@@ -12,10 +18,22 @@ from hub.models import Region, RegionLevel
 from hub.places import load_places
 from resolvers.context import Context
 from resolvers.lookahead import selects
-from schema import stats as s
+
+OVERDUE_DAYS = hub_stats.OVERDUE_DAYS  # ``overdue``'s default, counted with the other figures
 
 
-def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
+class FilterInput(Protocol):
+    """The schema's ``StatsFilter`` as far as the hub's filter needs it."""
+
+    region_code: str | None
+    from_: dt.date | None
+    to: dt.date | None
+    category: Any
+    beneficiary_group: Any
+    source_code: str | None
+
+
+def hub_filter(f: FilterInput | None) -> hub_stats.StatsFilter:
     if f is None:
         return hub_stats.StatsFilter()
     if f.region_code is not None and load_places().region(f.region_code) is None:
@@ -38,37 +56,19 @@ Batch = tuple[Any, ...]
 _ALONE: Batch = ("alone",)
 
 
-def wrap(result: Any, flt: hub_stats.StatsFilter | None, batch: Batch = _ALONE,
-         member: Any = None) -> s.Stats:
-    """The schema's figures; ``flt`` is None for a member of a batch (its own
-    filter follows from the batch's, see ``resolvers.loaders``, and is rarely needed:
-    only for an ``overdue(days)`` the batch no longer has)."""
-    w, a = result.wishes, result.activities
-    return s.Stats(
-        wishes=s.WishStats(
-            submitted=w.submitted,
-            open=w.open,
-            claimed=w.claimed,
-            fulfilled=w.fulfilled,
-            cancelled=w.cancelled,
-            fulfillment_rate=w.fulfillment_rate,
-            median_hours_to_claim=w.median_hours_to_claim,
-            median_hours_to_fulfill=w.median_hours_to_fulfill,
-            _filter=flt,
-            _overdue_default=w.overdue,
-            _batch=(batch, member),
-        ),
-        activities=s.ActivityStats(
-            activities=a.activities,
-            sessions=a.sessions,
-            volunteer_attendances=a.volunteer_attendances,
-            beneficiaries=a.beneficiaries,
-            volunteer_hours=a.volunteer_hours,
-        ),
-        teams=result.teams,
-        team_members=result.team_members,
-        stations=result.stations,
-    )
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """``hub.stats``' figures for a filter, and how to count more of them later.
+
+    ``filter`` is None for a member of a batch (its own filter follows from
+    the batch's, see ``resolvers.loaders``, and is rarely needed: only for an
+    ``overdue(days)`` the batch no longer has).
+    """
+
+    result: Any
+    filter: hub_stats.StatsFilter | None
+    batch: Batch = _ALONE
+    member: Any = None
 
 
 def wants_medians(selections: list[Selection], *above: str) -> bool:
@@ -77,15 +77,15 @@ def wants_medians(selections: list[Selection], *above: str) -> bool:
                for name in ("medianHoursToClaim", "medianHoursToFulfill"))
 
 
-async def stats(ctx: Context, f: s.StatsFilter | None, medians: bool = True) -> s.Stats:
+async def stats(ctx: Context, f: FilterInput | None, medians: bool = True) -> Figures:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        return wrap(await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool), flt)
+        return Figures(await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool), flt)
 
 
 async def stats_by_region(
-    ctx: Context, f: s.StatsFilter | None, level: RegionLevel, medians: bool = True
-) -> list[s.RegionStats]:
+    ctx: Context, f: FilterInput | None, level: RegionLevel, medians: bool = True
+) -> list[tuple[Region, Figures]]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians,
@@ -93,10 +93,7 @@ async def stats_by_region(
     regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
     return [
-        s.RegionStats(
-            region=region,  # type: ignore[arg-type]
-            stats=wrap(result, None, batch, code),
-        )
+        (region, Figures(result, None, batch, code))
         for region, (code, result) in zip(regions, rows, strict=True)
         if region is not None
     ]
@@ -110,26 +107,19 @@ async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
 
 
 async def stats_series(
-    ctx: Context, f: s.StatsFilter | None, granularity: Any, medians: bool = True
-) -> list[s.SeriesPoint]:
+    ctx: Context, f: FilterInput | None, granularity: Any, medians: bool = True
+) -> list[tuple[dt.date, Figures]]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians,
                                             pool=ctx.pool)
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
-    return [
-        s.SeriesPoint(
-            start=day,
-            stats=wrap(result, None, batch, day),
-        )
-        for day, result in rows
-    ]
+    return [(day, Figures(result, None, batch, day)) for day, result in rows]
 
 
-async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
+async def overdue(ctx: Context, figures: Figures, days: int) -> int:
     if days < 0:
         raise QueryError("`days` must not be negative")
-    batch, member = wish_stats._batch
-    value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
+    value: int = await ctx.loaders.overdue.load((figures.batch, figures.member, figures.filter, days))
     return value

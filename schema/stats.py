@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 from strawberry.types import Info
 
-from hub.stats import OVERDUE_DAYS
+from resolvers import stats as r
 from schema.enums import BeneficiaryGroup, WishCategory
 from schema.executor import PLAIN_WITHOUT_ARGUMENTS
 from schema.types import Region
@@ -85,15 +85,14 @@ class WishStats:
         "`days` days before today (Beijing calendar days).",
         metadata={PLAIN_WITHOUT_ARGUMENTS: "_overdue_default"},
     )
-    def overdue(self, info: CtxInfo, days: int = OVERDUE_DAYS) -> int:
+    def overdue(self, info: CtxInfo, days: int = r.OVERDUE_DAYS) -> int:
         # The default was counted with the other figures: returned as is, not
         # as a coroutine (365 of them in a year of days). Any other ``days``
         # is counted now; graphql-core awaits what a resolver returns.
-        if days == OVERDUE_DAYS:
+        if days == r.OVERDUE_DAYS:
             return self._overdue_default
-        from resolvers import stats as r
-
-        return cast(int, r.overdue(info.context, self, days))
+        batch, member = self._batch
+        return cast(int, r.overdue(info.context, r.Figures(None, self._filter, batch, member), days))
 
 
 @strawberry.type(description="活动统计 / Activity figures for the filter.")
@@ -126,3 +125,33 @@ class RegionStats:
 class SeriesPoint:
     start: dt.date = strawberry.field(description="该时段第一天 / First day of the bucket.")
     stats: Stats
+
+
+def wrap(figures: r.Figures) -> Stats:
+    """The schema's figures over the hub's."""
+    w, a = figures.result.wishes, figures.result.activities
+    return Stats(
+        wishes=WishStats(
+            submitted=w.submitted,
+            open=w.open,
+            claimed=w.claimed,
+            fulfilled=w.fulfilled,
+            cancelled=w.cancelled,
+            fulfillment_rate=w.fulfillment_rate,
+            median_hours_to_claim=w.median_hours_to_claim,
+            median_hours_to_fulfill=w.median_hours_to_fulfill,
+            _filter=figures.filter,
+            _overdue_default=w.overdue,
+            _batch=(figures.batch, figures.member),
+        ),
+        activities=ActivityStats(
+            activities=a.activities,
+            sessions=a.sessions,
+            volunteer_attendances=a.volunteer_attendances,
+            beneficiaries=a.beneficiaries,
+            volunteer_hours=a.volunteer_hours,
+        ),
+        teams=figures.result.teams,
+        team_members=figures.result.team_members,
+        stations=figures.result.stations,
+    )
