@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 import strawberry
 from strawberry.types import Info
 
-import adapters
 from hub import ids, models
 from resolvers import entities
 from schema.enums import (
@@ -141,7 +140,10 @@ class Region(Node):
 )
 class Source(Node):
     id: strawberry.ID = _id_field("Source")
-    code: str = strawberry.field(description=f"平台代码 / {' | '.join(adapters.REGISTRY)}.")
+    code: str = strawberry.field(
+        description="平台代码（如 shengjing；`sources` 列出全部）/ The source's code, e.g. shengjing "
+        "(`sources` lists them all)."
+    )
     name: str = strawberry.field(description="平台名称 / 盛京使者 | 枫乡 | 辽宁文化云 | 葫芦岛微心愿.")
     health: SourceHealth = strawberry.field(description="接入状态 / Health of the feed.")
     last_received_at: dt.datetime | None = strawberry.field(

@@ -35,3 +35,14 @@ def test_every_platform_has_its_tests_and_samples() -> None:
     for code in adapters.REGISTRY:
         assert (here / code / "samples.py").exists(), code
         assert list((here / code).glob("test_*.py")), code
+
+
+def test_the_adapter_guide_lists_exactly_the_registered_sources() -> None:
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "adapters.md").read_text(encoding="utf-8")
+    table = guide.split("## The sources", 1)[1].split("\n\n", 2)[1]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+    expected = [
+        [f"`{code}`", p.info.name, p.info.scope_code, "yes" if p.puller else "no", f"`adapters/{code}/`"]
+        for code, p in adapters.REGISTRY.items()
+    ]
+    assert rows == expected
