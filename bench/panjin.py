@@ -99,6 +99,7 @@ def _declare_size(body: bytes, name: str, size: int) -> bytes:
 def child(case: str, rows: int) -> None:
     from adapters.panjin import ADAPTER
     from hub.errors import AdapterError
+    from hub.models import Rejection
     from hub.places import load_places
 
     places = load_places()
@@ -107,7 +108,8 @@ def child(case: str, rows: int) -> None:
     started = time.perf_counter()
     try:
         batch = ADAPTER.parse(body, places)
-        outcome = f"{len(batch.items):,} items, {batch.rejected} rejected"
+        rejected = sum(1 for item in batch.items if isinstance(item, Rejection))
+        outcome = f"{len(batch.items):,} rows read, {rejected:,} rejected"
     except AdapterError as exc:
         outcome = f"400: {exc}"
     seconds = time.perf_counter() - started

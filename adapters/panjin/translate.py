@@ -17,8 +17,8 @@ Translation choices the ledger leaves open:
 * ``已删除`` keeps the wish's other columns and marks it deleted;
 * a claim is dated ``认领时间``, else ``圆梦时间``, else ``征集时间``;
 * a claimant of type ``队伍`` is linked to the team of that exact name on the
-  ``队伍`` sheet of the same upload (a team of an earlier upload is named,
-  not linked);
+  ``队伍`` sheet of the same upload, else (``ClaimIn.team_by_name``) to the
+  team of that name the hub holds from an earlier upload;
 * personal data: ``联系电话`` and ``身份证号`` are never read into a record
   and dropped from a rejected row; ``帮扶对象`` and a person claimant are
   masked (王某某).
@@ -372,6 +372,7 @@ def _wish(fields: Fields, places: Places, team_ids: Mapping[str, str]) -> WishRe
             claimant_name=mask_name(claimant) if kind is ClaimantKind.VOLUNTEER else claimant,
             claimed_at=claimed_at or fulfilled_at or submitted_at,
             team_ref=team_ids.get(claimant) if kind is ClaimantKind.TEAM else None,
+            team_by_name=kind is ClaimantKind.TEAM,
         ),)
     return WishRecord(
         meta=meta,

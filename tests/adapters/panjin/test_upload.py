@@ -13,7 +13,7 @@ import pytest
 
 from hub.app import create_app
 from hub.config import parse_config
-from tests.adapters.panjin.books import EXAMPLE_HEADER, example, ledger
+from tests.adapters.panjin.books import EXAMPLE_HEADER, book, example, ledger
 
 TOKEN, SECRET = "tok-pj", "s3cret-pj"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -134,3 +134,17 @@ async def test_the_blank_template_needs_no_key(client: httpx.AsyncClient) -> Non
     # The template itself is an upload of nothing.
     report = (await upload(client, r.content)).json()
     assert report["received"] == 0
+
+
+async def test_a_claiming_team_is_linked_by_name_from_this_or_an_earlier_upload(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool
+) -> None:
+    teams = [["序号", "队伍编号", "队伍名称", "服务类别", "所在县区", "队员人数", "更新时间"],
+             [1, "PJ-TM-01", "红马甲志愿服务队", "扶危帮困", "盘山县", "25人", "2022-03-01"]]
+    assert (await upload(client, book({"队伍": teams}))).json()["accepted"] == 1
+    later = ledger([row("PJ-1", "已认领", "2022-03-08", 认领方="红马甲志愿服务队"),
+                    row("PJ-2", "已认领", "2022-03-08", 认领方="无名志愿服务队")])
+    assert (await upload(client, later)).json()["accepted"] == 2
+    refs = await clean_db.fetch(
+        "select w.source_id, c.team_ref from claims c join wishes w on w.id = c.wish_id order by 1")
+    assert [(r["source_id"], r["team_ref"]) for r in refs] == [("PJ-1", "PJ-TM-01"), ("PJ-2", None)]
