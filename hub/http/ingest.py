@@ -19,13 +19,14 @@ import hashlib
 import hmac
 import logging
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import adapters
 from hub.config import Config
 from hub.errors import AdapterError, ConfigError, DatabaseError, IngestError
+from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.ingest import ingest
 from hub.privacy import scrub_text
 
@@ -63,12 +64,14 @@ async def ingest_endpoint(request: Request) -> Response:
         return _error(401, "missing X-Hub-Signature-256: sha256=<hex>")
 
     limit = max_body_bytes(config)
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        return _too_large(limit) if declared.isdigit() else _error(400, "bad Content-Length")
-    body = await _read_body(request, limit)
-    if body is None:
+    try:
+        body = await read_body(request.headers.raw, request.receive, limit)
+    except BadContentLength:
+        return _error(400, "bad Content-Length")
+    except BodyTooLarge:
         return _too_large(limit)
+    except ClientGone:
+        body = b""  # nobody to answer; the signature check refuses it
 
     expected = hmac.new(source.secret.encode(), body, hashlib.sha256).hexdigest()
     given = signature[len(_SIGNATURE_PREFIX):].strip().lower()
@@ -86,21 +89,6 @@ async def ingest_endpoint(request: Request) -> Response:
         log.error("%s: push failed: %s", code, exc)
         return _error(503, "the hub could not store this delivery now; send it again later")
     return JSONResponse(report.to_json())
-
-
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it grows past ``limit`` (Content-Length may lie)."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b""
-    return b"".join(chunks)
 
 
 def _bearer(header: str | None) -> str | None:
