@@ -16,6 +16,7 @@ Bounds (each a 400 naming it, never a stalled worker):
 * at most ``MAX_ROWS`` rows per sheet (rows as the file lists them: a
   million formatted empty rows are refused after ``MAX_ROWS``); a sheet's
   reading stops at the row ``stop`` says ends its data;
+* at most ``MAX_STRINGS`` different texts in the workbook;
 * columns past ``MAX_COLUMNS`` are ignored.
 
 What a cell holds comes back as ``str``, ``int``, ``float``, ``bool``,
@@ -26,6 +27,7 @@ What a cell holds comes back as ``str``, ``int``, ``float``, ``bool``,
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import posixpath
 import re
@@ -42,6 +44,7 @@ MAX_PARTS = 1_000
 MAX_PART_BYTES = 48 * 1024 * 1024
 MAX_ROWS = 100_000
 MAX_COLUMNS = 64
+MAX_STRINGS = 1_000_000
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
@@ -242,6 +245,7 @@ def _events(archive: zipfile.ZipFile, name: str, platform: str,
                            "send the whole file again") from exc
 
 
+@functools.lru_cache(maxsize=256)
 def _local(tag: str) -> str:
     return tag.rpartition("}")[2]
 
@@ -308,10 +312,17 @@ def _shared_strings(archive: zipfile.ZipFile, relations: dict[str, tuple[str, st
     if path is None or path not in archive.namelist():
         return []
     strings: list[str] = []
-    for _, elem in _events(archive, path, platform):
-        if _local(elem.tag) == "si":
+    root: ET.Element | None = None
+    for event, elem in _events(archive, path, platform, ("start", "end")):
+        if event == "start":
+            root = elem if root is None else root
+        elif _local(elem.tag) == "si":
             strings.append(_rich_text(elem))
-            elem.clear()
+            if len(strings) > MAX_STRINGS:
+                raise AdapterError(f"{platform}: the workbook holds more than {MAX_STRINGS:,} different "
+                                   "texts; send a smaller workbook")
+            if root is not None:
+                root.clear()  # the items read are not kept as XML
     return strings
 
 
@@ -384,26 +395,23 @@ def _read_sheet(archive: zipfile.ZipFile, name: str, path: str, strings: list[st
     listed = 0
     number = 0
     ended = False
-    parent: ET.Element | None = None
-    for event, elem in _events(archive, path, platform, ("start", "end")):
+    for _, elem in _events(archive, path, platform):
         tag = _local(elem.tag)
-        if event == "start":
-            if tag == "sheetData":
-                parent = elem
-            continue
-        if tag == "row" and not ended:
+        if tag == "row":
+            # Rows after the end of the data are not read, but count: the file lists them.
             listed += 1
             if listed > MAX_ROWS:
                 raise AdapterError(f"{platform}: the sheet {name} lists more than {MAX_ROWS:,} rows; "
                                    "delete the empty rows below the ledger, or split it")
-            given = elem.get("r") or ""
-            number = int(given) if given.isdigit() else number + 1
-            cells = _row_cells(elem, strings, date_styles, epoch)
-            if cells:
-                sheet.rows.append((number, cells))
-                ended = stop(cells)
-            if parent is not None:
-                parent.clear()  # rows already read are not kept as XML
+            if not ended:
+                given = elem.get("r") or ""
+                number = int(given) if given.isdigit() else number + 1
+                cells = _row_cells(elem, strings, date_styles, epoch)
+                if cells:
+                    sheet.rows.append((number, cells))
+                    ended = stop(cells)
+            # What was read is not kept as XML (an emptied row stays, bounded by MAX_ROWS).
+            elem.clear()
         elif tag == "mergeCell":
             merges.add(elem.get("ref") or "")
     merges.fill(sheet.rows)
