@@ -9,6 +9,7 @@ failure lands cleanly.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -49,7 +50,9 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
         raise IngestError(f"no source is called {source_code!r}", 404)
     batch_id = uuid.uuid4()
     try:
-        batch = platform.parse(body, load_places())
+        # In a thread: a large body (a workbook of 50,000 rows) must not stall
+        # the worker's other requests while it is translated.
+        batch = await asyncio.to_thread(platform.parse, body, load_places())
     except AdapterError as exc:
         reason = scrub_text(str(exc))
         try:

@@ -42,7 +42,7 @@ from hub.errors import AdapterError
 
 MAX_PARTS = 1_000
 MAX_PART_BYTES = 48 * 1024 * 1024
-MAX_ROWS = 100_000
+MAX_ROWS = 50_000
 MAX_COLUMNS = 64
 MAX_STRINGS = 1_000_000
 
