@@ -1,23 +1,30 @@
-"""Platform adapters, looked up by source code.
+"""The platforms, looked up by source code.
 
-Adding a platform is one new module beside these and one line below.
+``REGISTRY`` is the only list of platforms: ingest, replays, pulling,
+seeding, the sources' rows and the tests all derive from it. Adding a
+platform is one package beside these (``adapters/<code>/``, see
+``docs/adapters.md``) and one line below.
 """
 
 from __future__ import annotations
 
-from adapters import fengxiang, huludao, shengjing, wenhuayun
-from adapters.base import Adapter
+from adapters import fengxiang, huludao, panjin, shengjing, wenhuayun
+from adapters.base import Adapter, Platform
 
-REGISTRY: dict[str, Adapter] = {
-    shengjing.ADAPTER.info.code: shengjing.ADAPTER,
-    fengxiang.ADAPTER.info.code: fengxiang.ADAPTER,
-    wenhuayun.ADAPTER.info.code: wenhuayun.ADAPTER,
-    huludao.ADAPTER.info.code: huludao.ADAPTER,
+REGISTRY: dict[str, Platform] = {
+    p.code: p
+    for p in (
+        shengjing.PLATFORM,
+        fengxiang.PLATFORM,
+        wenhuayun.PLATFORM,
+        huludao.PLATFORM,
+        panjin.PLATFORM,
+    )
 }
 
 
-def get(code: str) -> Adapter | None:
+def get(code: str) -> Platform | None:
     return REGISTRY.get(code)
 
 
-__all__ = ["REGISTRY", "Adapter", "get"]
+__all__ = ["REGISTRY", "Adapter", "Platform", "get"]

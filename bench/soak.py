@@ -58,12 +58,13 @@ import psutil  # noqa: E402
 import adapters  # noqa: E402
 from bench._server import free_port  # noqa: E402
 from hub import db  # noqa: E402
-from hub.seed import DEMO_SCALE, generate  # noqa: E402
+from hub.seed import DEMO_SCALE  # noqa: E402
+from hub.seed.bodies import generate  # noqa: E402
 
 SOURCES = {code: (f"soak-{code}", f"soak-secret-{code}") for code in adapters.REGISTRY}
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "adapters"
 FRESH = 20  # wishes in a batch of fresh 盛京 wishes
-_TEMPLATE = json.loads((FIXTURES / "shengjing" / "example.json").read_text())["records"][0]
+_TEMPLATE = json.loads((FIXTURES / "shengjing" / "fixtures" / "example.json").read_text())["records"][0]
 
 LIST = """query($f: WishFilter, $after: String) { wishes(first: 20, filter: $f, after: $after) {
   totalCount edges { node { id title status category submittedAt region { name } source { name } } }
@@ -134,8 +135,8 @@ class Load:
         self.started = time.monotonic()
         self.deadline = self.started + args.minutes * 60
         self.bodies = native_bodies(dt.datetime.now(dt.UTC))
-        self.bad = [(code, (FIXTURES / code / "bad_records.json").read_bytes())
-                    for code in adapters.REGISTRY if (FIXTURES / code / "bad_records.json").exists()]
+        self.bad = [(code, (FIXTURES / code / "fixtures" / "bad_records.json").read_bytes())
+                    for code in adapters.REGISTRY if (FIXTURES / code / "fixtures" / "bad_records.json").exists()]
         self.pushed = 0
 
     # ------------------------------------------------------------ clients

@@ -51,13 +51,16 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 from bench._server import serve_hub  # noqa: E402
-from hub import db, seed  # noqa: E402
+from hub import db  # noqa: E402
 from hub import stats as hub_stats  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
 from hub.ingest import ingest  # noqa: E402
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory  # noqa: E402
 from hub.prewarm import prewarm  # noqa: E402
+from hub.seed.bodies import generate, writers  # noqa: E402
 from hub.seed.geo import geography  # noqa: E402
+from hub.seed.load import SeedProgress, load  # noqa: E402
+from hub.seed.plan import make_plan  # noqa: E402
 from hub.stats_flow import flows  # noqa: E402
 from hub.stats_refresh import refresh_medians  # noqa: E402
 
@@ -299,7 +302,7 @@ async def prepare(url: str, scale: float) -> dt.date:
                   f"{time.monotonic() - started:.1f}s")
     finally:
         await conn.close()
-    wanted = int(seed.make_plan(scale, geography(7)).total_wishes * 0.8)
+    wanted = int(make_plan(scale, geography(7), writers()).total_wishes * 0.8)
     if held >= wanted and last is not None:
         print(f"data: reusing {held:,} wishes (seeded up to {last})")
         return last + dt.timedelta(days=1)
@@ -307,13 +310,13 @@ async def prepare(url: str, scale: float) -> dt.date:
     pool = await db.create_pool(url, max_size=6)
     started = time.monotonic()
 
-    def progress(p: seed.SeedProgress) -> None:
+    def progress(p: SeedProgress) -> None:
         if p.bodies % 100 == 0:
             print(f"  seed: {p.bodies} bodies, {p.records:,} records, {p.rate:,.0f}/s",
                   file=sys.stderr, flush=True)
 
     try:
-        summary = await seed.load(pool, scale, seed=7, now=now, progress=progress)
+        summary = await load(pool, scale, seed=7, now=now, progress=progress)
     finally:
         await pool.close()
     print(f"seed: scale {scale:g}: {summary.received:,} records in {summary.bodies:,} bodies "
@@ -349,7 +352,7 @@ async def keep_ingesting(url: str, stop: asyncio.Event, counter: list[int]) -> N
     pool = await db.create_pool(url, max_size=2)
     try:
         now = dt.datetime.now(dt.UTC)
-        for source, body in seed.generate(0.002, seed=int(now.timestamp()), now=now):
+        for source, body in generate(0.002, seed=int(now.timestamp()), now=now):
             if stop.is_set():
                 break
             report = await ingest(pool, source, body, via="push")

@@ -5,7 +5,7 @@ data removed) or a whole body that was not the platform's envelope
 (``raw_text``, scrubbed). Replay runs letters through the *current* adapter:
 
 * record letters of one source are wrapped, in id order, in that platform's
-  own push envelope (``ENVELOPES``) and parsed as one body, so that the
+  own push envelope (``Platform.envelope``) and parsed as one body, so that the
   adapter translates them exactly as it would a push;
 * a body letter is parsed as it was kept.
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -32,15 +31,6 @@ from hub.places import load_places
 from hub.privacy import scrub_text
 from hub.sql import deadletters as q
 from hub.store_write import apply_batch
-
-# Each platform's push envelope around a list of its native records, as its
-# interface document gives it (docs/platforms/*.md).
-ENVELOPES: dict[str, Callable[[list[object]], dict[str, object]]] = {
-    "shengjing": lambda records: {"platform": "shengjing", "records": records},
-    "fengxiang": lambda records: {"data": records},
-    "wenhuayun": lambda records: {"code": 0, "items": records},
-    "huludao": lambda records: {"events": records},
-}
 
 DEFAULT_CHUNK = 500
 
@@ -135,15 +125,14 @@ async def _replay_source(
 async def _replay_records(
     conn: asyncpg.Connection, code: str, letters: list[asyncpg.Record]
 ) -> list[ReplayOutcome]:
-    wrap = ENVELOPES.get(code)
-    adapter = adapters.REGISTRY.get(code)
-    if wrap is None or adapter is None:
+    platform = adapters.REGISTRY.get(code)
+    if platform is None:
         return [ReplayOutcome(x["id"], code, x["source_id"], "not replayable",
                               f"the hub has no adapter for {code!r}") for x in letters]
     natives = [json.loads(x["raw"]) for x in letters]
-    body = json.dumps(wrap(natives), ensure_ascii=False).encode()
+    body = platform.envelope(natives, None)
     try:
-        batch = adapter.parse(body, load_places())
+        batch = platform.parse(body, load_places())
     except AdapterError as exc:
         reason = scrub_text(str(exc))
         await _reject_again(conn, [(x["id"], "body", reason) for x in letters])
@@ -151,7 +140,10 @@ async def _replay_records(
                 for x in letters]
     report = await apply_batch(conn, batch, via="replay", batch_id=uuid.uuid4())
     await record_batch(conn, code, report, via="replay")
-    still = {r.index: r for r in report.rejections}
+    # The envelope holds the letters in order, one record each; an item's index
+    # is the platform's own (a workbook's row number), its position is the letter's.
+    position = {item.index: i for i, item in enumerate(batch.items)}
+    still = {position[r.index]: r for r in report.rejections if r.index in position}
     await _reject_again(conn, [(letters[i]["id"], r.field, scrub_text(r.message))
                                for i, r in still.items() if i < len(letters)])
     landed = [x["id"] for i, x in enumerate(letters) if i not in still]
@@ -167,12 +159,12 @@ async def _replay_records(
 async def _replay_body(
     conn: asyncpg.Connection, code: str, letter: asyncpg.Record
 ) -> ReplayOutcome:
-    adapter = adapters.REGISTRY.get(code)
-    if adapter is None:
+    platform = adapters.REGISTRY.get(code)
+    if platform is None:
         return ReplayOutcome(letter["id"], code, None, "not replayable",
                              f"the hub has no adapter for {code!r}")
     try:
-        batch = adapter.parse(letter["raw_text"].encode(), load_places())
+        batch = platform.parse(letter["raw_text"].encode(), load_places())
     except AdapterError as exc:
         reason = scrub_text(str(exc))
         await _reject_again(conn, [(letter["id"], "body", reason)])
@@ -194,7 +186,6 @@ async def _reject_again(conn: asyncpg.Connection, rows: list[tuple[int, str, str
 
 
 __all__ = [
-    "ENVELOPES",
     "DeadLetter",
     "ReplayOutcome",
     "list_dead_letters",

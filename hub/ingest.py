@@ -15,6 +15,7 @@ fails a delivery.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -50,17 +51,20 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
     """
     if via not in VIAS:
         raise ValueError(f"via must be one of {VIAS}")
-    adapter = adapters.REGISTRY.get(source_code)
-    if adapter is None:
+    platform = adapters.REGISTRY.get(source_code)
+    if platform is None:
         raise IngestError(f"no source is called {source_code!r}", 404)
     batch_id = uuid.uuid4()
     try:
-        batch = adapter.parse(body, load_places())
+        # In a thread: a large body (a workbook of 50,000 rows) must not stall
+        # the worker's other requests while it is translated.
+        batch = await asyncio.to_thread(platform.parse, body, load_places())
     except AdapterError as exc:
         reason = safe_message(str(exc))
         try:
             async with pool.acquire() as conn, conn.transaction():
-                await keep_bad_body(conn, source_code, body, reason, batch_id)
+                await keep_bad_body(conn, source_code, body, reason, batch_id,
+                                    text=platform.text_bodies)
         except (asyncpg.PostgresError, asyncpg.InterfaceError) as db_exc:
             raise _database_error(db_exc) from db_exc
         log.info("%s: unreadable %s body kept as a dead letter (%s)", source_code, via, reason)
@@ -193,13 +197,18 @@ async def store_rejections(
 
 
 async def keep_bad_body(
-    conn: asyncpg.Connection, source_code: str, body: bytes, reason: str, batch_id: uuid.UUID
+    conn: asyncpg.Connection, source_code: str, body: bytes, reason: str, batch_id: uuid.UUID,
+    *, text: bool = True,
 ) -> int:
-    """Keep a body that is not the platform's envelope, as scrubbed text."""
-    text = scrub_text(body.decode("utf-8", errors="replace"))
+    """Keep a body that is not the platform's envelope, as scrubbed text.
+
+    A platform whose bodies are not text (a workbook) keeps the reason only:
+    a scrubber cannot see into compressed bytes, and they may hold personal data.
+    """
+    kept = scrub_text(body.decode("utf-8", errors="replace")) if text else None
     rows = await conn.fetch(
         dq.INSERT_DEAD_LETTERS, source_code, batch_id, [None], [None], ["body"], [reason],
-        [None], [text],
+        [None], [kept],
     )
     await conn.execute(q.RECORD_BAD_DELIVERY, source_code, reason)
     letter: int = rows[0]["id"]

@@ -200,6 +200,9 @@ class ClaimIn:
     # The platform id of the claiming team when the claimer is a team the
     # platform identifies; linked to the stored team when the hub holds it.
     team_ref: str | None = None
+    # Without a team_ref: link the source's own team of exactly this name, if
+    # the hub holds one when the claim is stored (盘锦's ledger names teams).
+    team_by_name: bool = False
 
 
 @dataclass(frozen=True, slots=True)

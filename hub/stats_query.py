@@ -172,10 +172,10 @@ class _Acc:
 
 _NO_HOURS = Decimal(0)
 
-# Positions in a FIGURES row: kind, area, bucket, srcs, n1..n9, hours, coarse claim, fulfil.
-_COUNTS_AT = 4
-_CLAIM_AT = _COUNTS_AT + 9 + 1
-_FULFIL_AT = _CLAIM_AT + 1
+# Columns of a FIGURES row: kind, area, bucket, srcs, n1..n9, hours, coarse claim, fulfil.
+# A wish row's n1..n8 are ``Acc.counts``, an activity row's n1..n4 ``Acc.activity``.
+_WISH_COUNTS = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8")
+_ACTIVITY_COUNTS = _WISH_COUNTS[:4]
 _STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
 
 
@@ -475,18 +475,18 @@ class Query:
             if kind == "w":
                 acc.srcs.update(r["srcs"])
                 counts = acc.counts
-                for i in range(8):
-                    counts[i] += r[_COUNTS_AT + i]
+                for i, name in enumerate(_WISH_COUNTS):
+                    counts[i] += r[name]
                 acc.overdue += r["n9"]
                 if not coarse:
                     continue
                 sums = acc.coarse
-                sums["c"] = list(map(operator.add, sums["c"], r[_CLAIM_AT]))
-                sums["f"] = list(map(operator.add, sums["f"], r[_FULFIL_AT]))
+                sums["c"] = list(map(operator.add, sums["c"], r["claim"]))
+                sums["f"] = list(map(operator.add, sums["f"], r["fulfil"]))
             else:
                 activity = acc.activity
-                for i in range(4):
-                    activity[i] += r[_COUNTS_AT + i]
+                for i, name in enumerate(_ACTIVITY_COUNTS):
+                    activity[i] += r[name]
                 acc.volunteer_hours += r["hours"]
         for (area, _), acc in accs.items():
             found = network.get(area)

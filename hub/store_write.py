@@ -376,6 +376,7 @@ class _Writer:
         names: list[str] = []
         refs: list[str | None] = []
         times: list[dt.datetime] = []
+        by_name: list[bool] = []
         for row in rows:
             record: WishRecord = entries[row["source_id"]][0]
             if record.claims_from_cards:
@@ -389,11 +390,12 @@ class _Writer:
                 names.append(claim.claimant_name)
                 refs.append(claim.team_ref)
                 times.append(claim.claimed_at)
+                by_name.append(claim.team_by_name)
         if ids:
             await self._conn.execute(q.DELETE_CLAIMS, ids)
         if wish_ids:
             await self._conn.execute(q.INSERT_CLAIMS, wish_ids, ordinals, kinds, names, refs,
-                                     times)
+                                     times, by_name)
 
 
 def _counted(entries: dict[str, _Entry[Any]], landed: set[str]) -> int:

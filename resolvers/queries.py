@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from strawberry.types.nodes import Selection
@@ -20,6 +20,36 @@ _NODE_LOADERS = {
     "Station": "station",
     "Activity": "activity",
 }
+
+
+# The four list kinds: a page of them, and their count for a query.
+_LISTS: dict[str, tuple[Callable[..., Awaitable[read.Page[Any]]], Callable[..., Awaitable[int]]]] = {
+    "wishes": (read.wishes_page, read.wishes_count),
+    "teams": (read.teams_page, read.teams_count),
+    "stations": (read.stations_page, read.stations_count),
+    "activities": (read.activities_page, read.activities_count),
+}
+
+
+async def list_page(
+    ctx: Context,
+    kind: str,
+    selections: Sequence[Selection],
+    query: Callable[[], Any],
+    first: int | None,
+    after: str | None,
+) -> tuple[read.Page[Any], Callable[[], Awaitable[int]]]:
+    """A page of ``kind`` (its relations prefetched) and a deferred count of the query's rows.
+
+    ``query`` builds the ``hub.read`` query from the field's filter, once
+    ``first`` has been checked.
+    """
+    size = read.check_first(20 if first is None else first)
+    built = query()
+    fetch, count = _LISTS[kind]
+    page = await fetch(ctx.pool, built, size, after)
+    await prefetch(ctx, selections, page.items)
+    return page, lambda: count(ctx.pool, built)
 
 
 async def node(ctx: Context, global_id: str) -> Any:

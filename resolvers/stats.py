@@ -1,10 +1,16 @@
-"""Statistics resolvers: translate GraphQL filters, call ``hub.stats``, wrap results."""
+"""Statistics resolvers: translate GraphQL filters, call ``hub.stats``, return its figures.
+
+The schema wraps the figures in its own types (``schema.stats.wrap``): this
+module imports nothing of the schema.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Awaitable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from strawberry.types.nodes import Selection
 
@@ -17,11 +23,26 @@ from hub.stats_calendar import check_dates
 from hub.stats_escalated import EscalatedCounts
 from resolvers.context import Context
 from resolvers.lookahead import selects
-from schema import stats as s
-from schema.executor import PLAIN_SLICE
+
+OVERDUE_DAYS = hub_stats.OVERDUE_DAYS  # ``overdue``'s default, counted with the other figures
+MAX_OVERDUE_DAYS = 36_525
+# Rows built between two turns of the event loop (thousands of villages, up
+# to 1,000 points): the same slice as the executor's long lists.
+_SLICE = 100
 
 
-def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
+class FilterInput(Protocol):
+    """The schema's ``StatsFilter`` as far as the hub's filter needs it."""
+
+    region_code: str | None
+    from_: dt.date | None
+    to: dt.date | None
+    category: Any
+    beneficiary_group: Any
+    source_code: str | None
+
+
+def hub_filter(f: FilterInput | None) -> hub_stats.StatsFilter:
     if f is None:
         return hub_stats.StatsFilter()
     if f.region_code is not None and load_places().region(f.region_code) is None:
@@ -38,51 +59,27 @@ def hub_filter(f: s.StatsFilter | None) -> hub_stats.StatsFilter:
     )
 
 
-MAX_OVERDUE_DAYS = 36_525
-
 # ``WishStats._batch``: figures alone, or a member (region code, bucket start)
 # of the rows of one statsByRegion or the points of one statsSeries.
 Batch = tuple[Any, ...]
 _ALONE: Batch = ("alone",)
 
 
-def wrap(result: Any, flt: hub_stats.StatsFilter | None, batch: Batch = _ALONE,
-         member: Any = None, flow: hub_flow.WishFlow | None = None) -> s.Stats:
-    """The schema's figures; ``flt`` is None for a member of a batch (its own
-    filter follows from the batch's, see ``resolvers.loaders``, and is rarely needed:
-    only for an ``overdue(days)`` the batch no longer has)."""
-    w, a = result.wishes, result.activities
-    return s.Stats(
-        wishes=s.WishStats(
-            submitted=w.submitted,
-            open=w.open,
-            claimed=w.claimed,
-            fulfilled=w.fulfilled,
-            cancelled=w.cancelled,
-            fulfillment_rate=w.fulfillment_rate,
-            median_hours_to_claim=w.median_hours_to_claim,
-            median_hours_to_fulfill=w.median_hours_to_fulfill,
-            _filter=flt,
-            _overdue_default=w.overdue,
-            _batch=(batch, member),
-            _flow=None if flow is None else _flow(flow),
-        ),
-        activities=s.ActivityStats(
-            activities=a.activities,
-            sessions=a.sessions,
-            volunteer_attendances=a.volunteer_attendances,
-            beneficiaries=a.beneficiaries,
-            volunteer_hours=a.volunteer_hours,
-        ),
-        teams=result.teams,
-        team_members=result.team_members,
-        stations=result.stations,
-    )
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """``hub.stats``' figures for a filter, and how to count more of them later.
 
+    ``filter`` is None for a member of a batch (its own filter follows from
+    the batch's, see ``resolvers.loaders``, and is rarely needed: only for an
+    ``overdue(days)`` the batch no longer has). ``flow`` is there when the
+    query asked for it (counted with the list, not one by one).
+    """
 
-def _flow(found: hub_flow.WishFlow) -> s.WishFlow:
-    return s.WishFlow(submitted=found.submitted, claimed=found.claimed,
-                      fulfilled=found.fulfilled, cancelled=found.cancelled)
+    result: Any
+    filter: hub_stats.StatsFilter | None
+    batch: Batch = _ALONE
+    member: Any = None
+    flow: hub_flow.WishFlow | None = None
 
 
 def wants_flow(selections: list[Selection], *above: str) -> bool:
@@ -96,19 +93,19 @@ def wants_medians(selections: list[Selection], *above: str) -> bool:
                for name in ("medianHoursToClaim", "medianHoursToFulfill"))
 
 
-async def stats(ctx: Context, f: s.StatsFilter | None, medians: bool = True,
-                flow: bool = False) -> s.Stats:
+async def stats(ctx: Context, f: FilterInput | None, medians: bool = True,
+                flow: bool = False) -> Figures:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         result = await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool)
         found = (await hub_flow.flows(conn, [flt]))[0] if flow else None
-    return wrap(result, flt, flow=found)
+    return Figures(result, flt, flow=found)
 
 
 async def stats_by_region(
-    ctx: Context, f: s.StatsFilter | None, level: RegionLevel, medians: bool = True,
+    ctx: Context, f: FilterInput | None, level: RegionLevel, medians: bool = True,
     flow: bool = False,
-) -> list[s.RegionStats]:
+) -> list[tuple[Region, Figures]]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians,
@@ -117,13 +114,12 @@ async def stats_by_region(
                  if flow else [None] * len(rows))
     regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
-    out: list[s.RegionStats] = []
+    out: list[tuple[Region, Figures]] = []
     for index, (region, (code, result), found) in enumerate(zip(regions, rows, flows, strict=True)):
-        if index and index % PLAIN_SLICE == 0:
+        if index and index % _SLICE == 0:
             await asyncio.sleep(0)  # thousands of villages: let the event loop run
         if region is not None:
-            out.append(s.RegionStats(region=region,  # type: ignore[arg-type]
-                                     stats=wrap(result, None, batch, code, found)))
+            out.append((region, Figures(result, None, batch, code, found)))
     return out
 
 
@@ -135,9 +131,9 @@ async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
 
 
 async def stats_series(
-    ctx: Context, f: s.StatsFilter | None, granularity: Any, medians: bool = True,
+    ctx: Context, f: FilterInput | None, granularity: Any, medians: bool = True,
     flow: bool = False,
-) -> list[s.SeriesPoint]:
+) -> list[tuple[dt.date, Figures]]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians,
@@ -147,32 +143,31 @@ async def stats_series(
                  if flow else [None] * len(rows))
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
-    out: list[s.SeriesPoint] = []
+    out: list[tuple[dt.date, Figures]] = []
     for index, ((day, result), found) in enumerate(zip(rows, flows, strict=True)):
-        if index and index % PLAIN_SLICE == 0:
+        if index and index % _SLICE == 0:
             await asyncio.sleep(0)  # up to 1,000 points: let the event loop run
-        out.append(s.SeriesPoint(start=day, stats=wrap(result, None, batch, day, found)))
+        out.append((day, Figures(result, None, batch, day, found)))
     return out
 
 
-async def overdue(ctx: Context, wish_stats: s.WishStats, days: int) -> int:
+async def overdue(ctx: Context, figures: Figures, days: int) -> int:
     if days < 0:
         raise QueryError("`days` must not be negative")
     if days > MAX_OVERDUE_DAYS:
         # Beyond the calendar's dates (PostgreSQL would refuse the arithmetic).
         raise QueryError(f"`days` must be at most {MAX_OVERDUE_DAYS:,} (a century)")
-    batch, member = wish_stats._batch
-    value: int = await ctx.loaders.overdue.load((batch, member, wish_stats._filter, days))
+    value: int = await ctx.loaders.overdue.load((figures.batch, figures.member, figures.filter, days))
     return value
 
 
-def escalated(ctx: Context, wish_stats: s.WishStats) -> Awaitable[EscalatedCounts]:
+def escalated(ctx: Context, figures: Figures) -> Awaitable[EscalatedCounts]:
     """``WishStats.escalated``: every one of a request in one statement (the loader)."""
-    batch, member = wish_stats._batch
-    return ctx.loaders.escalated.load((batch, member, wish_stats._filter))
+    return ctx.loaders.escalated.load((figures.batch, figures.member, figures.filter))
 
 
-async def flow(ctx: Context, wish_stats: s.WishStats) -> s.WishFlow:
-    batch, member = wish_stats._batch
-    found: hub_flow.WishFlow = await ctx.loaders.flow.load((batch, member, wish_stats._filter))
-    return _flow(found)
+async def flow(ctx: Context, figures: Figures) -> hub_flow.WishFlow:
+    """``WishStats.flow`` when it was not counted with the list: one statement
+    for every row or point of a request (the loader)."""
+    found: hub_flow.WishFlow = await ctx.loaders.flow.load((figures.batch, figures.member, figures.filter))
+    return found

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import strawberry
 
-from hub.read import Page
 from schema.types import Activity, PageInfo, Station, Team, Wish
+
+if TYPE_CHECKING:
+    from hub.read import Page
 
 N = TypeVar("N")
 

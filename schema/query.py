@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from hub import ids, read
+from hub import ids
 from resolvers import queries
+from resolvers import stats as r
 from schema import connections as c
 from schema.enums import RegionLevel
 from schema.filters import (
@@ -22,7 +23,7 @@ from schema.filters import (
     team_query,
     wish_query,
 )
-from schema.stats import Granularity, RegionStats, SeriesPoint, Stats, StatsFilter
+from schema.stats import Granularity, RegionStats, SeriesPoint, Stats, StatsFilter, wrap
 from schema.types import Node, Region, Source, Wish
 
 if TYPE_CHECKING:
@@ -74,12 +75,10 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.WishConnection:
-        size = read.check_first(20 if first is None else first)
-        query = wish_query(filter, order_by or WishOrder.SUBMITTED_DESC)
-        pool = info.context.pool
-        page = await read.wishes_page(pool, query, size, after)
-        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
-        return c.connection(c.WishConnection, c.WishEdge, page, lambda: read.wishes_count(pool, query))
+        page, count = await queries.list_page(
+            info.context, "wishes", info.selected_fields[0].selections,
+            lambda: wish_query(filter, order_by or WishOrder.SUBMITTED_DESC), first, after)
+        return c.connection(c.WishConnection, c.WishEdge, page, count)
 
     @strawberry.field(description="志愿服务队伍列表 / Volunteer teams, keyset-paginated.")
     async def teams(
@@ -89,12 +88,10 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.TeamConnection:
-        size = read.check_first(20 if first is None else first)
-        query = team_query(filter)
-        pool = info.context.pool
-        page = await read.teams_page(pool, query, size, after)
-        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
-        return c.connection(c.TeamConnection, c.TeamEdge, page, lambda: read.teams_count(pool, query))
+        page, count = await queries.list_page(
+            info.context, "teams", info.selected_fields[0].selections,
+            lambda: team_query(filter), first, after)
+        return c.connection(c.TeamConnection, c.TeamEdge, page, count)
 
     @strawberry.field(description="新时代文明实践阵地列表 / Stations, keyset-paginated.")
     async def stations(
@@ -104,14 +101,10 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.StationConnection:
-        size = read.check_first(20 if first is None else first)
-        query = station_query(filter)
-        pool = info.context.pool
-        page = await read.stations_page(pool, query, size, after)
-        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
-        return c.connection(
-            c.StationConnection, c.StationEdge, page, lambda: read.stations_count(pool, query)
-        )
+        page, count = await queries.list_page(
+            info.context, "stations", info.selected_fields[0].selections,
+            lambda: station_query(filter), first, after)
+        return c.connection(c.StationConnection, c.StationEdge, page, count)
 
     @strawberry.field(
         description="志愿服务活动列表，最近的在前 / Activities, latest first, keyset-paginated."
@@ -123,22 +116,16 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.ActivityConnection:
-        size = read.check_first(20 if first is None else first)
-        query = activity_query(filter)
-        pool = info.context.pool
-        page = await read.activities_page(pool, query, size, after)
-        await queries.prefetch(info.context, info.selected_fields[0].selections, page.items)
-        return c.connection(
-            c.ActivityConnection, c.ActivityEdge, page, lambda: read.activities_count(pool, query)
-        )
+        page, count = await queries.list_page(
+            info.context, "activities", info.selected_fields[0].selections,
+            lambda: activity_query(filter), first, after)
+        return c.connection(c.ActivityConnection, c.ActivityEdge, page, count)
 
     @strawberry.field(description="统计（精确值）/ Exact figures for the filter.")
     async def stats(self, info: CtxInfo, filter: StatsFilter | None = None) -> Stats:
-        from resolvers import stats as r
-
         selections = info.selected_fields[0].selections
-        return await r.stats(info.context, filter, r.wants_medians(selections),
-                             r.wants_flow(selections))
+        return wrap(await r.stats(info.context, filter, r.wants_medians(selections),
+                                  r.wants_flow(selections)))
 
     @strawberry.field(
         description="按区划分组的统计，列出筛选区划下该层级的每个区划 / Figures for every "
@@ -147,11 +134,10 @@ class Query:
     async def stats_by_region(
         self, info: CtxInfo, filter: StatsFilter | None = None, level: RegionLevel = RegionLevel.CITY
     ) -> list[RegionStats]:
-        from resolvers import stats as r
-
         medians = r.wants_medians(info.selected_fields[0].selections, "stats")
         flow = r.wants_flow(info.selected_fields[0].selections, "stats")
-        return await r.stats_by_region(info.context, filter, level, medians, flow)
+        rows = await r.stats_by_region(info.context, filter, level, medians, flow)
+        return [RegionStats(region=region, stats=wrap(figures)) for region, figures in rows]  # type: ignore[arg-type]
 
     @strawberry.field(
         description="按时间分组的统计（北京时间日历日，周从周一开始）/ Figures per day, week "
@@ -163,8 +149,7 @@ class Query:
         filter: StatsFilter | None = None,
         granularity: Granularity = Granularity.MONTH,
     ) -> list[SeriesPoint]:
-        from resolvers import stats as r
-
         medians = r.wants_medians(info.selected_fields[0].selections, "stats")
         flow = r.wants_flow(info.selected_fields[0].selections, "stats")
-        return await r.stats_series(info.context, filter, granularity, medians, flow)
+        points = await r.stats_series(info.context, filter, granularity, medians, flow)
+        return [SeriesPoint(start=day, stats=wrap(figures)) for day, figures in points]

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, cast
 import strawberry
 from strawberry.types import Info
 
-from hub.stats import OVERDUE_DAYS
 from hub.stats_flow import FLOW_DESCRIPTION
+from resolvers import stats as r
 from schema.enums import BeneficiaryGroup, WishCategory
 from schema.executor import PLAIN_WITHOUT_ARGUMENTS
 from schema.types import Region
@@ -127,33 +127,30 @@ class WishStats:
         "`days` days before today (Beijing calendar days).",
         metadata={PLAIN_WITHOUT_ARGUMENTS: "_overdue_default"},
     )
-    def overdue(self, info: CtxInfo, days: int = OVERDUE_DAYS) -> int:
+    def overdue(self, info: CtxInfo, days: int = r.OVERDUE_DAYS) -> int:
         # The default was counted with the other figures: returned as is, not
         # as a coroutine (365 of them in a year of days). Any other ``days``
         # is counted now; graphql-core awaits what a resolver returns.
-        if days == OVERDUE_DAYS:
+        if days == r.OVERDUE_DAYS:
             return self._overdue_default
-        from resolvers import stats as r
-
-        return cast(int, r.overdue(info.context, self, days))
+        batch, member = self._batch
+        return cast(int, r.overdue(info.context, r.Figures(None, self._filter, batch, member), days))
 
     @strawberry.field(
         description="已上报（按当前负责层级）与已派单的心愿数 / Escalated wishes by the level "
         "handling them now, and dispatched ones; the same filter as the other figures."
     )
     def escalated(self, info: CtxInfo) -> EscalationStats:
-        from resolvers import stats as r
-
-        return r.escalated(info.context, self)
+        batch, member = self._batch
+        return r.escalated(info.context, r.Figures(None, self._filter, batch, member))
 
     @strawberry.field(description=FLOW_DESCRIPTION, metadata={PLAIN_WITHOUT_ARGUMENTS: "_flow"})
     def flow(self, info: CtxInfo) -> WishFlow:
         # Counted with the other figures when the query asks for it (``_flow``,
         # read without a resolver call: 365 points of a daily series); else here,
         # one statement for every row or point of a list (a DataLoader).
-        from resolvers import stats as r
-
-        return cast(WishFlow, r.flow(info.context, self))
+        batch, member = self._batch
+        return cast(WishFlow, r.flow(info.context, r.Figures(None, self._filter, batch, member)))
 
 
 @strawberry.type(description="活动统计 / Activity figures for the filter.")
@@ -186,3 +183,34 @@ class RegionStats:
 class SeriesPoint:
     start: dt.date = strawberry.field(description="该时段第一天 / First day of the bucket.")
     stats: Stats
+
+
+def wrap(figures: r.Figures) -> Stats:
+    """The schema's figures over the hub's."""
+    w, a = figures.result.wishes, figures.result.activities
+    return Stats(
+        wishes=WishStats(
+            submitted=w.submitted,
+            open=w.open,
+            claimed=w.claimed,
+            fulfilled=w.fulfilled,
+            cancelled=w.cancelled,
+            fulfillment_rate=w.fulfillment_rate,
+            median_hours_to_claim=w.median_hours_to_claim,
+            median_hours_to_fulfill=w.median_hours_to_fulfill,
+            _filter=figures.filter,
+            _overdue_default=w.overdue,
+            _batch=(figures.batch, figures.member),
+            _flow=figures.flow,
+        ),
+        activities=ActivityStats(
+            activities=a.activities,
+            sessions=a.sessions,
+            volunteer_attendances=a.volunteer_attendances,
+            beneficiaries=a.beneficiaries,
+            volunteer_hours=a.volunteer_hours,
+        ),
+        teams=figures.result.teams,
+        team_members=figures.result.team_members,
+        stations=figures.result.stations,
+    )

@@ -148,7 +148,10 @@ class Region(Node):
 )
 class Source(Node):
     id: strawberry.ID = _id_field("Source")
-    code: str = strawberry.field(description="平台代码 / shengjing | fengxiang | wenhuayun | huludao.")
+    code: str = strawberry.field(
+        description="平台代码（如 shengjing；`sources` 列出全部）/ The source's code, e.g. shengjing "
+        "(`sources` lists them all)."
+    )
     name: str = strawberry.field(description="平台名称 / 盛京使者 | 枫乡 | 辽宁文化云 | 葫芦岛微心愿.")
     health: SourceHealth = strawberry.field(description="接入状态 / Health of the feed.")
     data_health: SourceDataHealth = strawberry.field(

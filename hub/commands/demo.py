@@ -25,6 +25,7 @@ from hub.commands.serve import add_server_options, serve
 from hub.config import data_dir, load_config
 from hub.security.demo import DemoConfig, demo_config, sample_source, signed_curl
 from hub.security.settings import SecuritySettings
+from hub.seed.load import load as load_seed
 from hub.sql import ops as q
 
 
@@ -56,7 +57,7 @@ async def _prepare(directory: Path) -> int:
         if not held:
             pool = await db.create_pool(url, max_size=4)
             try:
-                await seed.load(pool, seed.DEMO_SCALE, seed=seed.DEMO_SEED, now=seed.DEMO_NOW,
+                await load_seed(pool, seed.DEMO_SCALE, seed=seed.DEMO_SEED, now=seed.DEMO_NOW,
                                 concurrency=1)
             finally:
                 await pool.close()

@@ -18,7 +18,8 @@ import sys
 from typing import Any, TextIO
 
 from hub.commands._common import open_pool
-from hub.seed import DEMO_SCALE, PROVINCE_SCALE, SeedProgress, load, tidy
+from hub.seed import DEMO_SCALE, PROVINCE_SCALE
+from hub.seed.load import SeedProgress, load, tidy
 
 # Records after which a seed vacuums and analyzes what it wrote.
 _TIDY_FROM = 50_000

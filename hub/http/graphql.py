@@ -45,7 +45,7 @@ from typing import Any
 import orjson
 from cross_web import HTTPException
 from graphql import GraphQLError
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
@@ -62,6 +62,7 @@ from hub.config import Config
 from hub.errors import ConfigError, DatabaseUnavailable
 from hub.graphiql import graphiql_html
 from hub.http import unavailable
+from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from hub.security.text import variable_problem
 from resolvers.context import Context
@@ -234,22 +235,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         charset = params.strip().lower().removeprefix("charset=").strip('"') if params else "utf-8"
         if media.strip().lower() != JSON or charset not in ("utf-8", "utf8"):
             raise HTTPException(415, f"send the operation as {JSON} (UTF-8)")
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > self.max_body_bytes:
-            raise HTTPException(413, f"the body is larger than {self.max_body_bytes} bytes")
-        chunks: list[bytes] = []
-        size = 0
         try:
-            async for chunk in request.stream():
-                size += len(chunk)
-                if size > self.max_body_bytes:
-                    raise HTTPException(413, f"the body is larger than {self.max_body_bytes} bytes")
-                chunks.append(chunk)
-        except ClientDisconnect as exc:
+            body = await read_body(request.headers.raw, request.receive, self.max_body_bytes)
+        except BodyTooLarge as exc:
+            raise HTTPException(413, str(exc)) from exc
+        except BadContentLength as exc:
+            raise HTTPException(400, "Content-Length is not a number") from exc
+        except ClientGone as exc:
             raise HTTPException(400, "the client went away") from exc
-        if size == 0:
+        if not body:
             raise HTTPException(400, "the request has no body")
-        return b"".join(chunks)
+        return body
 
     def _json_object(self, body: bytes) -> dict[str, Any]:
         data = self.parse_json(body)

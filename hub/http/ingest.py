@@ -5,7 +5,9 @@ the source (401 when unknown), ``X-Hub-Signature-256`` is an HMAC-SHA256 of
 the raw body with the source's secret (401 when missing or wrong, compared in
 constant time), a body over ``[ingest] max_body_bytes`` (default 10 MiB) is
 413, a body that is not the platform's envelope 400 (and kept as a dead
-letter), otherwise 200 with the delivery's report.
+letter), otherwise 200 with the delivery's report. A source whose people
+fill in a file (盘锦's ledger) has its blank template at
+``GET /ingest/{code}/{filename}``, without a key.
 
 Every refusal is a JSON body ``{"error": <what to change>, "code": <CODE>}``
 (plus ``"deadLetter": true`` when the body was kept): ``UNKNOWN_SOURCE``,
@@ -23,7 +25,7 @@ import hashlib
 import hmac
 import logging
 
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -31,6 +33,7 @@ import adapters
 from hub.config import Config
 from hub.errors import AdapterError, ConfigError, DatabaseError, DatabaseUnavailable, IngestError
 from hub.http import unavailable
+from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.ingest import ingest
 from hub.privacy import safe_message
 
@@ -68,14 +71,14 @@ async def ingest_endpoint(request: Request) -> Response:
         return _error(401, "missing X-Hub-Signature-256: sha256=<hex>", "BAD_SIGNATURE")
 
     limit = max_body_bytes(config)
-    declared = request.headers.get("content-length")
-    if declared is not None and (not declared.isdigit() or int(declared) > limit):
-        if not declared.isdigit():
-            return _error(400, "bad Content-Length", "BAD_CONTENT_LENGTH")
+    try:
+        body = await read_body(request.headers.raw, request.receive, limit)
+    except BadContentLength:
+        return _error(400, "bad Content-Length", "BAD_CONTENT_LENGTH")
+    except BodyTooLarge:
         return _too_large(limit)
-    body = await _read_body(request, limit)
-    if body is None:
-        return _too_large(limit)
+    except ClientGone:
+        body = b""  # nobody to answer; the signature check refuses it
 
     expected = hmac.new(source.secret.encode(), body, hashlib.sha256).hexdigest()
     given = signature[len(_SIGNATURE_PREFIX):].strip().lower()
@@ -98,21 +101,6 @@ async def ingest_endpoint(request: Request) -> Response:
     return JSONResponse(report.to_json())
 
 
-async def _read_body(request: Request, limit: int) -> bytes | None:
-    """The body, or None as soon as it grows past ``limit`` (Content-Length may lie)."""
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                return None
-            chunks.append(chunk)
-    except ClientDisconnect:
-        return b""
-    return b"".join(chunks)
-
-
 def _bearer(header: str | None) -> str | None:
     if not header:
         return None
@@ -132,4 +120,19 @@ def _error(status: int, message: str, code: str, *, kept: bool = False) -> Respo
     return JSONResponse(body, status_code=status)
 
 
-routes: list[Route] = [Route("/ingest/{code}", ingest_endpoint, methods=["POST"])]
+async def template_endpoint(request: Request) -> Response:
+    """A source's blank file (``Platform.template``): no key needed, it holds no data."""
+    platform = adapters.REGISTRY.get(request.path_params["code"])
+    template = None if platform is None else platform.template
+    if template is None or request.path_params["filename"] != template.filename:
+        return _error(404, "no such template", "NO_TEMPLATE")
+    return Response(template.build(), media_type=template.media_type, headers={
+        "Content-Disposition": f'attachment; filename="{platform.code if platform else ""}-{template.filename}"',
+        "Cache-Control": "public, max-age=3600",
+    })
+
+
+routes: list[Route] = [
+    Route("/ingest/{code}", ingest_endpoint, methods=["POST"]),
+    Route("/ingest/{code}/{filename}", template_endpoint, methods=["GET"]),
+]

@@ -34,6 +34,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from hub.dashboard import session
+from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.security.documents import sha256_of
 from hub.security.ratelimit import retry_after
 from hub.security.roles import ANONYMOUS, Caller
@@ -174,25 +175,14 @@ class GraphQLGate:
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes:
         limit = self.security.settings.limits.max_body_bytes
-        declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            if not declared.isdigit():
-                raise Refusal(400, "BAD_REQUEST", "Content-Length is not a number.")
-            raise _too_large(limit)
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":
-                break
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                raise _too_large(limit)
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                break
-        return b"".join(chunks)
+        try:
+            return await read_body(scope["headers"], receive, limit)
+        except BadContentLength as exc:
+            raise Refusal(400, "BAD_REQUEST", "Content-Length is not a number.") from exc
+        except BodyTooLarge as exc:
+            raise _too_large(limit) from exc
+        except ClientGone:
+            return b""  # nobody is left to answer
 
     # ------------------------------------------------------------ what
 

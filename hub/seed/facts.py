@@ -110,6 +110,10 @@ class Weighted(Generic[T]):
         return self.items[bisect.bisect_right(self._cum, rng.random() * self._total)]
 
 
+# Claimants' kinds (``Claimer.kind``) by relative frequency.
+CLAIMER_KINDS: Weighted[int] = Weighted(range(4), words.CLAIMER_WEIGHTS)
+
+
 def moment(rng: random.Random, start: dt.datetime, now: dt.datetime) -> dt.datetime:
     """A submission time in [start, now) at an hour people post at."""
     days = (now - start).days

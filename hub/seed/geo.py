@@ -24,7 +24,6 @@ CITY_POPULATION: dict[str, int] = {
 }
 
 SHENYANG = "210100"
-HULUDAO = "211400"
 BENXI_COUNTY = "210521"
 
 

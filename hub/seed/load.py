@@ -18,8 +18,7 @@ import asyncpg
 
 from hub.errors import DatabaseError
 from hub.ingest import Report, ingest
-from hub.seed.bodies import bodies
-from hub.seed.world import build_world
+from hub.seed.bodies import bodies, seed_world
 from hub.sql import seed as q
 from hub.stats_refresh import refresh_medians
 
@@ -99,7 +98,7 @@ async def load(
     the order they land in. Raises the first error a body caused, after the
     bodies in flight finish (nothing more is pushed after it).
     """
-    world = build_world(scale, seed, now)
+    world = seed_world(scale, seed, now)
     summary = SeedSummary(scale=scale, seed=seed)
     state = SeedProgress(expected_records=world.plan.expected_records())
     slots = asyncio.Semaphore(concurrency)

@@ -87,6 +87,12 @@ def build_network(seed: int, geo: Geography, plan: Plan) -> Network:
     return net
 
 
+def team_near(rng: random.Random, net: Network, county: County) -> TeamFacts:
+    """A team of 文化云's registry working in or near ``county``."""
+    near = net.teams_by_county.get(county.code) or net.teams_by_city.get(county.city_code)
+    return rng.choice(near or net.wenhuayun_teams)
+
+
 def _team(rng: random.Random, team_id: str, county: County, members: int) -> TeamFacts:
     service = rng.choice(words.SERVICE_LABELS) if rng.random() < 0.95 else rng.choice(
         words.OTHER_SERVICE_LABELS)

@@ -11,9 +11,11 @@ hundred wishes still shows every platform, status, category and group.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from hub.seed.geo import BENXI_COUNTY, HULUDAO, SHENYANG, Geography
+from hub import regions
+from hub.seed.geo import BENXI_COUNTY, SHENYANG, Geography
 
 PROVINCE_WISHES = 900_000
 PROVINCE_TEAMS = 33_000
@@ -30,27 +32,41 @@ MIN_INSTITUTES = 14
 MIN_STATIONS = 28
 MIN_POINTS = 8
 
+# The platforms the network (stations, teams, activities) is written by.
 SHENGJING = "shengjing"
 FENGXIANG = "fengxiang"
 WENHUAYUN = "wenhuayun"
-HULUDAO_CODE = "huludao"
-PLATFORMS = (SHENGJING, FENGXIANG, WENHUAYUN, HULUDAO_CODE)
 
 
-def platform_of(county_code: str) -> str:
-    """The platform that holds the wishes of a county."""
-    if county_code.startswith(SHENYANG[:4]):
-        return SHENGJING
-    if county_code == BENXI_COUNTY:
-        return FENGXIANG
-    if county_code.startswith(HULUDAO[:4]):
-        return HULUDAO_CODE
-    return WENHUAYUN
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """A platform that writes wishes: the wishes of the counties in its scope are its own."""
+
+    code: str
+    scope_code: str
+    records_per_wish: float = 1.12  # re-sent versions and mirrors included
+
+
+def owners(geo: Geography, writers: Sequence[Writer]) -> dict[str, str]:
+    """County code -> the platform holding its wishes: the one of the most specific scope."""
+    by_scope: dict[str, str] = {}
+    for w in writers:
+        by_scope.setdefault(w.scope_code, w.code)
+    out: dict[str, str] = {}
+    for county in geo.counties:
+        code: str | None = county.code
+        while code is not None and code not in by_scope:
+            code = regions.parent_code_of(code)
+        if code is not None:
+            out[county.code] = by_scope[code]
+    return out
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     scale: float
+    writers: tuple[Writer, ...]
+    owner: dict[str, str]  # county code -> the platform holding its wishes
     wishes: dict[str, int]
     shengjing_teams: int
     wenhuayun_teams: int
@@ -68,26 +84,28 @@ class Plan:
     def expected_records(self) -> int:
         """About how many native records ``generate`` yields (for progress bars)."""
         wishes = self.total_wishes
-        # Re-sent versions, mirrors, 葫芦岛's extra pink states and blue cards.
-        extra = int(wishes * 0.12) + int(self.wishes[HULUDAO_CODE] * 1.6)
+        # Re-sent versions, mirrors, extra states and cards.
+        extra = sum(int(self.wishes[w.code] * (w.records_per_wish - 1)) for w in self.writers)
         network = (self.shengjing_teams + self.wenhuayun_teams + self.institutes
                    + self.stations + self.points + 100)
         return wishes + extra + sum(self.activities.values()) + network
 
 
-def make_plan(scale: float, geo: Geography) -> Plan:
+def make_plan(scale: float, geo: Geography, writers: Sequence[Writer]) -> Plan:
     if not scale > 0:
         raise ValueError("scale must be positive")
-    share: dict[str, float] = dict.fromkeys(PLATFORMS, 0.0)
+    owner = owners(geo, writers)
+    share: dict[str, float] = {w.code: 0.0 for w in writers}
     for county in geo.counties:
-        share[platform_of(county.code)] += county.weight
+        if county.code in owner:
+            share[owner[county.code]] += county.weight
     shenyang = sum(c.weight for c in geo.counties if c.city_code == SHENYANG)
     benxi = sum(c.weight for c in geo.counties if c.code == BENXI_COUNTY)
 
     def part(total: int, weight: float, minimum: int) -> int:
         return max(minimum, round(total * scale * weight))
 
-    wishes = {p: part(PROVINCE_WISHES, share[p], MIN_WISHES) for p in PLATFORMS}
+    wishes = {w.code: part(PROVINCE_WISHES, share[w.code], MIN_WISHES) for w in writers}
     teams_sj = part(PROVINCE_TEAMS, shenyang, MIN_TEAMS)
     teams_fx = part(PROVINCE_TEAMS, benxi, 6)
     teams_why = part(PROVINCE_TEAMS, 1.0 - shenyang - benxi, MIN_TEAMS)
@@ -97,6 +115,8 @@ def make_plan(scale: float, geo: Geography) -> Plan:
     }
     return Plan(
         scale=scale,
+        writers=tuple(writers),
+        owner=owner,
         wishes=wishes,
         shengjing_teams=teams_sj,
         wenhuayun_teams=teams_why,

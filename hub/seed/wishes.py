@@ -13,14 +13,13 @@ import heapq
 import random
 from collections.abc import Iterator
 
+from adapters.base import SeedDialect
 from hub.models import WishStatus
 from hub.seed import words
-from hub.seed.dialects import RENDERERS
 from hub.seed.facts import (
     HOUR,
     Claimer,
     Emission,
-    TeamFacts,
     Weighted,
     WishFacts,
     enterprise,
@@ -31,14 +30,10 @@ from hub.seed.facts import (
     phone,
 )
 from hub.seed.geo import County
-from hub.seed.network import Network
-from hub.seed.plan import FENGXIANG, HULUDAO_CODE, SHENGJING, WENHUAYUN, platform_of
 from hub.seed.world import World
 
 _STATUSES = (WishStatus.OPEN, WishStatus.CLAIMED, WishStatus.FULFILLED, WishStatus.CANCELLED,
              WishStatus.PENDING)
-_NO_PENDING = frozenset({FENGXIANG, HULUDAO_CODE})
-_NO_DELETE = frozenset({FENGXIANG, HULUDAO_CODE})
 
 _CATEGORIES = Weighted(
     (*words.WISH_CATEGORY_LABELS, *words.OTHER_CATEGORY_LABELS),
@@ -47,30 +42,28 @@ _CATEGORIES = Weighted(
      * len(words.OTHER_CATEGORY_LABELS)),
 )
 _ALL_CATEGORIES = (*words.WISH_CATEGORY_LABELS, *words.OTHER_CATEGORY_LABELS)
-_CLAIMER_KINDS = Weighted(range(4), words.CLAIMER_WEIGHTS)
 
 
-def _groups(platform: str) -> tuple[Weighted[str], tuple[str, ...]]:
+def _groups(dialect: SeedDialect) -> tuple[Weighted[str], tuple[str, ...]]:
     labels = list(words.GROUP_LABELS)
     weights = [float(w) for w in words.GROUP_WEIGHTS]
-    if platform == HULUDAO_CODE:
-        labels += words.HULUDAO_EXTRA_GROUPS
-        weights.append(3.0)
+    labels += dialect.extra_groups
+    weights += [3.0] * len(dialect.extra_groups)
     labels += words.OTHER_GROUP_LABELS
     weights += [words.OTHER_GROUP_WEIGHT / len(words.OTHER_GROUP_LABELS)] * len(
         words.OTHER_GROUP_LABELS)
     return Weighted(labels, weights), tuple(labels)
 
 
-def wish_emissions(world: World, platform: str) -> Iterator[Emission]:
+def wish_emissions(world: World, platform: str, dialect: SeedDialect) -> Iterator[Emission]:
     """Every record ``platform`` sends about its wishes, in sending order."""
     rng = random.Random(f"{world.seed}:wishes:{platform}")
-    counties = [c for c in world.geo.counties if platform_of(c.code) == platform]
+    counties = [c for c in world.geo.counties if world.plan.owner.get(c.code) == platform]
     pick_county = Weighted(counties, [c.weight for c in counties])
-    pick_group, all_groups = _groups(platform)
-    statuses = [s for s in _STATUSES if not (s is WishStatus.PENDING and platform in _NO_PENDING)]
+    pick_group, all_groups = _groups(dialect)
+    statuses = [s for s in _STATUSES if s is not WishStatus.PENDING or dialect.pending]
     cycle = max(len(_ALL_CATEGORIES), len(all_groups), len(statuses))
-    render = RENDERERS[platform](world, rng)
+    render = dialect.renderer(world, rng)
     n = world.plan.wishes[platform]
     times = sorted(moment(rng, world.start, world.now) for _ in range(n))
     waiting: list[tuple[dt.datetime, int, Emission]] = []
@@ -79,7 +72,7 @@ def wish_emissions(world: World, platform: str) -> Iterator[Emission]:
         forced = i < cycle
         county = counties[i % len(counties)] if forced else pick_county.pick(rng)
         facts = _facts(
-            rng, world, platform, i, submitted, county,
+            rng, world, dialect, i, submitted, county,
             status=statuses[i % len(statuses)] if forced else None,
             category=_ALL_CATEGORIES[i % len(_ALL_CATEGORIES)] if forced else None,
             group=all_groups[i % len(all_groups)] if forced else pick_group.pick(rng),
@@ -96,7 +89,7 @@ def wish_emissions(world: World, platform: str) -> Iterator[Emission]:
 def _facts(
     rng: random.Random,
     world: World,
-    platform: str,
+    dialect: SeedDialect,
     n: int,
     submitted: dt.datetime,
     county: County,
@@ -113,7 +106,7 @@ def _facts(
     goods = label in words.GOODS_CATEGORIES or (
         label not in words.WISH_CATEGORY_LABELS and rng.random() < 0.3)
     lived = life(rng, submitted, world.now, forced=status,
-                 pending_allowed=platform not in _NO_PENDING)
+                 pending_allowed=dialect.pending)
     facts = WishFacts(
         n=n, county=county, town=town, village=village, title=title,
         content=f"{rng.choice(words.SITUATIONS)}，{title}。", category=label, goods=goods,
@@ -121,32 +114,28 @@ def _facts(
         submitted=submitted, claimed=lived.claimed, fulfilled=lived.fulfilled, ended=lived.ended,
     )
     if lived.claimed is not None:
-        facts.claimers = _claimers(rng, world, platform, facts, lived.claimed)
-    facts.deleted = platform not in _NO_DELETE and rng.random() < 0.01
+        facts.claimers = _claimers(rng, world, dialect, facts, lived.claimed)
+    facts.deleted = dialect.deletes and rng.random() < 0.01
     facts.resend = rng.random() < 0.06 and facts.final_at - submitted > 2 * HOUR
     return facts
 
 
-def _claimers(rng: random.Random, world: World, platform: str, facts: WishFacts,
+def _claimers(rng: random.Random, world: World, dialect: SeedDialect, facts: WishFacts,
               claimed: dt.datetime) -> list[Claimer]:
     r = rng.random()
-    count = 1 if r < 0.85 else (2 if r < 0.96 else 3)
-    if platform == FENGXIANG:
-        count = 1  # an order names one team
+    count = min(dialect.max_claimers, 1 if r < 0.85 else (2 if r < 0.96 else 3))
     limit = min(facts.fulfilled or world.now, world.now)
     out: list[Claimer] = []
     for j in range(count):
         at = claimed
         if j > 0:
             at = claimed + (limit - claimed) * rng.uniform(0.05, 0.9)
-        kind = 0 if platform == FENGXIANG else _CLAIMER_KINDS.pick(rng)
-        if platform == HULUDAO_CODE and kind == 3:
-            kind = 2  # 葫芦岛 knows volunteers, teams and enterprises only
-        out.append(_claimer(rng, world.net, platform, facts, kind, at))
+        kind = dialect.claimer_kind(rng)
+        out.append(_claimer(rng, world, dialect, facts, kind, at))
     return out
 
 
-def _claimer(rng: random.Random, net: Network, platform: str, facts: WishFacts, kind: int,
+def _claimer(rng: random.Random, world: World, dialect: SeedDialect, facts: WishFacts, kind: int,
              at: dt.datetime) -> Claimer:
     if kind == 1:
         return Claimer(1, full_name(rng), None, at)
@@ -154,20 +143,8 @@ def _claimer(rng: random.Random, net: Network, platform: str, facts: WishFacts, 
         return Claimer(2, enterprise(rng, facts.county.city_name), None, at)
     if kind == 3:
         return Claimer(3, organisation(rng, facts.town, facts.county), None, at)
-    team = _team_for(rng, net, platform, facts.county)
-    team_id = None if platform == HULUDAO_CODE else team.id
-    return Claimer(0, team.name, team_id, at)
+    name, team_id = dialect.team(rng, world.net, facts.county)
+    return Claimer(0, name, team_id, at)
 
 
-def _team_for(rng: random.Random, net: Network, platform: str, county: County) -> TeamFacts:
-    if platform == SHENGJING:
-        # One team holds many of 沈阳's wishes.
-        if rng.random() < 0.15:
-            return net.shengjing_teams[0]
-        return rng.choice(net.shengjing_teams)
-    if platform == FENGXIANG:
-        return rng.choice(net.fengxiang_teams)
-    if platform == WENHUAYUN and rng.random() < 0.05:
-        return net.wenhuayun_teams[0]
-    near = net.teams_by_county.get(county.code) or net.teams_by_city.get(county.city_code)
-    return rng.choice(near or net.wenhuayun_teams)
+__all__ = ["wish_emissions"]

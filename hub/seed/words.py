@@ -29,8 +29,7 @@ GROUP_LABELS = (
     "老干部", "老专家", "老教师", "道德模范", "劳动模范", "辽宁好人", "身边好人", "困难群众",
     "低保户",
 )
-# 葫芦岛 writes 涉疫群众 for HARDSHIP; anything unlisted means OTHER.
-HULUDAO_EXTRA_GROUPS = ("涉疫群众",)
+# Platforms add labels of their own (their seed dialects); anything unlisted means OTHER.
 OTHER_GROUP_LABELS = ("其他", "外来务工人员")
 GROUP_WEIGHTS = (4, 9, 10, 8, 7, 7, 3, 2, 1, 1, 1, 1, 1, 1, 1, 10, 8)
 OTHER_GROUP_WEIGHT = 3
@@ -126,8 +125,5 @@ GIVEN_CHARS = (
     "强", "伟", "静", "敏", "军", "磊", "洋", "艳", "杰", "涛", "鑫",
 )
 
-# Claimants' kinds in each platform's own words.
-SHENGJING_CLAIMERS = ("队伍", "个人", "企业", "组织")
-WENHUAYUN_CLAIMERS = ("队伍", "志愿者", "企业", "组织")
-HULUDAO_CLAIMERS = ("team", "volunteer", "enterprise")
+# Claimants' kinds (team, person, enterprise, organisation) by relative frequency.
 CLAIMER_WEIGHTS = (55, 25, 10, 10)

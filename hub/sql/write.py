@@ -142,10 +142,18 @@ update wishes set shadowed = true where origin = any($1::text[]) and not shadowe
 
 DELETE_CLAIMS = "delete from claims where wish_id = any($1::bigint[])"
 
+# A claim whose team is named, not identified ($7), takes the id of the
+# source's own team of that exact name when there is one.
 INSERT_CLAIMS = """
 insert into claims (wish_id, ordinal, claimant_kind, claimant_name, team_ref, claimed_at)
-select * from unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[],
-                     $6::timestamptz[])
+select u.wish_id, u.ordinal, u.kind, u.name,
+       coalesce(u.team_ref, case when u.by_name then (
+           select t.source_id from teams t join wishes w on w.id = u.wish_id
+            where t.source = w.source and t.name = u.name and not t.deleted
+            order by t.id limit 1) end),
+       u.at
+  from unnest($1::bigint[], $2::smallint[], $3::text[], $4::text[], $5::text[],
+              $6::timestamptz[], $7::bool[]) as u(wish_id, ordinal, kind, name, team_ref, at, by_name)
 """
 
 # The pinks the batch's cards claimed until now (a newer card version could

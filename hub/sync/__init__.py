@@ -1,21 +1,20 @@
 """Pulling from the platforms that can be pulled (``hub sync``).
 
-``PULLERS`` maps a source code to its paging strategy; adding a pulled
-platform is one module beside ``fengxiang`` and one line below. The loop,
-retries and cursors are shared (``hub.sync.engine``).
+``PULLERS`` maps a source code to its paging strategy: the ``puller`` of
+every registered platform that has one (``adapters/<code>/pull.py``). The
+loop, retries and cursors are shared (``hub.sync.engine``).
 """
 
 from __future__ import annotations
 
+import adapters
+from adapters.base import Puller
 from hub.errors import SyncError
-from hub.sync import fengxiang, wenhuayun
-from hub.sync.base import Puller
 from hub.sync.engine import Progress, SyncResult, sync_source
 from hub.sync.settings import SyncSettings
 
 PULLERS: dict[str, Puller] = {
-    fengxiang.PULLER.code: fengxiang.PULLER,
-    wenhuayun.PULLER.code: wenhuayun.PULLER,
+    code: platform.puller for code, platform in adapters.REGISTRY.items() if platform.puller
 }
 
 

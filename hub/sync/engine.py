@@ -29,11 +29,11 @@ from typing import Protocol
 import asyncpg
 import httpx
 
+from adapters.base import Page, Puller
 from hub.errors import DatabaseError, HubError, SyncError
 from hub.privacy import scrub_text
 from hub.report import Report
 from hub.sql import sync as q
-from hub.sync.base import Page, Puller
 from hub.sync.fetch import PageFetcher, Sleep
 from hub.sync.settings import SyncSettings
 

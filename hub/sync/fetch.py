@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from adapters.base import Page, Puller, RetryableAnswer
 from hub.errors import SyncError
-from hub.sync.base import Page, Puller, RetryableAnswer
 from hub.sync.settings import SyncSettings
 
 log = logging.getLogger("hub.sync")

@@ -31,7 +31,7 @@ def record_as(kind: type[R], item: object) -> R:
     return record
 
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+ADAPTER_TESTS = Path(__file__).resolve().parent
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +43,9 @@ def places() -> Places:
 class Kit:
     @staticmethod
     def fixture(name: str) -> bytes:
-        """A native payload saved under tests/fixtures (``"shengjing/example.json"``)."""
-        return (FIXTURES / name).read_bytes()
+        """A native payload saved under tests/adapters/<code>/fixtures (``"shengjing/example.json"``)."""
+        code, _, rest = name.partition("/")
+        return (ADAPTER_TESTS / code / "fixtures" / rest).read_bytes()
 
     @classmethod
     def fixture_json(cls, name: str) -> dict[str, object]:

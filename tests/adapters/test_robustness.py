@@ -1,30 +1,36 @@
 """Whatever a platform sends inside its envelope, parse yields one item per record.
 
-Property tests: valid native records from the fixtures, with one field (or a
-nested one) replaced by arbitrary JSON, never make ``parse`` raise, and every
-rejection names a field and keeps no contact data.
+Property tests over every registered platform: valid native records (each
+platform's ``tests/adapters/<code>/samples.py``), with one field (or a nested
+one) replaced by arbitrary JSON and wrapped in the platform's own envelope,
+never make ``parse`` raise, and every rejection names a field and keeps
+nothing that is not JSON.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
-from typing import TYPE_CHECKING
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adapters import REGISTRY
-from hub.models import Places, Rejection
+from hub.models import Batch, Places, Rejection
 
-if TYPE_CHECKING:
-    from conftest import Kit
+_CODES = sorted(REGISTRY)
 
-_ENVELOPES = {
-    "shengjing": ("shengjing/variants.json", "records"),
-    "fengxiang": ("fengxiang/variants.json", "data"),
-    "wenhuayun": ("wenhuayun/variants.json", "items"),
-    "huludao": ("huludao/variants.json", "events"),
-}
+
+def _variants(code: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = importlib.import_module(f"tests.adapters.{code}.samples").variants()
+    return records
+
+
+def _assert_one_item_per_record(batch: Batch, count: int) -> None:
+    assert batch.received == count
+    indexes = [item.index for item in batch.items]
+    assert indexes == sorted(set(indexes))  # body order, each record once
 
 json_values = st.recursive(
     st.none()
@@ -56,7 +62,7 @@ def _mutate(record: dict[str, object], key_index: int, value: object, nested: bo
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    code=st.sampled_from(sorted(_ENVELOPES)),
+    code=st.sampled_from(_CODES),
     record_index=st.integers(min_value=0, max_value=20),
     key_index=st.integers(min_value=0, max_value=40),
     value=json_values,
@@ -64,34 +70,38 @@ def _mutate(record: dict[str, object], key_index: int, value: object, nested: bo
 )
 def test_parse_never_raises_on_bad_fields(
     places: Places,
-    kit: Kit,
     code: str,
     record_index: int,
     key_index: int,
     value: object,
     nested: bool,
 ) -> None:
-    name, key = _ENVELOPES[code]
-    envelope = kit.fixture_json(name)
-    records = envelope[key]
-    assert isinstance(records, list)
+    platform = REGISTRY[code]
+    records: list[object] = list(_variants(code))
     i = record_index % len(records)
-    records[i] = _mutate(records[i], key_index, value, nested)
-    batch = REGISTRY[code].parse(kit.body(envelope), places)
-    kit.assert_body_order(batch, len(records))
-    for item in batch.items:
+    record = records[i]
+    assert isinstance(record, dict)
+    records[i] = _mutate(record, key_index, value, nested)
+    batch = platform.parse(platform.envelope(records, None), places)
+    _assert_one_item_per_record(batch, len(records))
+    for position, item in enumerate(batch.items):
         if isinstance(item, Rejection):
             assert item.field and item.message
-            assert item.index == i
+            assert position == i
             json.dumps(item.raw, ensure_ascii=False)  # kept as JSON in the dead-letter store
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(code=st.sampled_from(sorted(_ENVELOPES)), records=st.lists(json_values, max_size=4))
-def test_parse_never_raises_on_arbitrary_records(places: Places, kit: Kit, code: str, records: list[object]) -> None:
-    _, key = _ENVELOPES[code]
-    envelope: dict[str, object] = {key: records}
-    if code == "wenhuayun":
-        envelope["code"] = 0
-    batch = REGISTRY[code].parse(kit.body(envelope), places)
-    kit.assert_body_order(batch, len(records))
+@given(code=st.sampled_from(_CODES), records=st.lists(json_values, max_size=4))
+def test_parse_never_raises_on_arbitrary_records(places: Places, code: str, records: list[object]) -> None:
+    platform = REGISTRY[code]
+    batch = platform.parse(platform.envelope(records, None), places)
+    _assert_one_item_per_record(batch, len(records))
+
+
+def test_every_platform_has_samples_and_they_translate(places: Places) -> None:
+    for code, platform in REGISTRY.items():
+        records = _variants(code)
+        assert records, code
+        batch = platform.parse(platform.envelope(records, None), places)
+        _assert_one_item_per_record(batch, len(records))

@@ -32,6 +32,7 @@ import pytest
 
 from hub import seed
 from hub.security.keys import hash_token
+from hub.seed.load import load as load_seed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 _MISSING = not Path(CHROMIUM).exists()
@@ -88,7 +89,7 @@ async def demo(pool: asyncpg.Pool) -> None:
     async with pool.acquire() as conn:
         await conn.execute("truncate claims, claim_cards, wishes, teams, stations, activities, "
                            "batches, dead_letters, sync_cursors restart identity cascade")
-    await seed.load(pool, seed.DEMO_SCALE, seed=7, now=NOW)
+    await load_seed(pool, seed.DEMO_SCALE, seed=7, now=NOW)
 
 
 @pytest.fixture(scope="module")

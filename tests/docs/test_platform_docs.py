@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OURS = ROOT / "docs" / "platforms"
 SHARED = ROOT.parent / "shared" / "platforms"
 SIGNING = OURS / "signing.md"
-EXAMPLE = ROOT / "tests" / "fixtures" / "shengjing" / "example.json"
+EXAMPLE = ROOT / "tests" / "adapters" / "shengjing" / "fixtures" / "example.json"
 
 
 def _blocks(language: str) -> list[str]:

@@ -31,7 +31,7 @@ import httpx
 import adapters
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "adapters"
 
 # Every registered source gets a token and a secret (pushes are signed).
 SOURCES = {code: (f"tok-{code}", f"secret-{code}") for code in adapters.REGISTRY}
@@ -186,7 +186,7 @@ def sign(code: str, body: bytes) -> dict[str, str]:
             "Content-Type": "application/json"}
 
 
-_WISH = json.loads((FIXTURES / "shengjing" / "example.json").read_text())["records"][0]
+_WISH = json.loads((FIXTURES / "shengjing" / "fixtures" / "example.json").read_text())["records"][0]
 
 
 def shengjing_wishes(ids: Sequence[str], *, update: str = "2022-03-13 17:45:02") -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncpg
 import httpx
 
+import adapters
 from tests.http.conftest import gql, push_items, wenhuayun_items
 
 
@@ -45,7 +46,7 @@ async def test_sources_show_scope_and_counts(
 ) -> None:
     body = await gql(client, "{ sources { code name health scope { code } recordsAccepted } }")
     sources = {s["code"]: s for s in body["data"]["sources"]}
-    assert set(sources) == {"shengjing", "fengxiang", "wenhuayun", "huludao"}
+    assert set(sources) == set(adapters.REGISTRY)
     assert sources["shengjing"]["scope"]["code"] == "210100"
     assert sources["wenhuayun"]["health"] == "NEVER_SYNCED"
 

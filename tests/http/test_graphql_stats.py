@@ -33,7 +33,7 @@ from tests.http.conftest import (
     wenhuayun_items,
 )
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "adapters"
 FIGURES = """
   wishes { submitted open claimed fulfilled cancelled fulfillmentRate
            medianHoursToClaim medianHoursToFulfill overdue late: overdue(days: 0) }
@@ -300,7 +300,7 @@ async def test_a_figure_read_after_a_pushs_200_includes_that_push(clean_db: asyn
     # 沈阳 (210100), the wish's Beijing day (submitted 2022-03-05 10:12 +08:00), the next day.
     day = {"regionCode": "210100", "from": "2022-03-05", "to": "2022-03-06"}
     after = {"regionCode": "210100", "from": "2022-03-06"}
-    example = json.loads((FIXTURES / "shengjing" / "example.json").read_bytes())
+    example = json.loads((FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes())
     app = create_app(config=config, pool=clean_db)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
                                  base_url="http://hub.test") as client:

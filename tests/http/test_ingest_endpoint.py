@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from hub.app import create_app
 from hub.config import parse_config
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "adapters"
 TOKEN, SECRET = "tok-sj-1", "s3cret-sj"
 LIMIT = 64 * 1024
 
@@ -55,7 +55,7 @@ async def push(client: httpx.AsyncClient, body: bytes, code: str = "shengjing",
 
 
 def example() -> bytes:
-    return (FIXTURES / "shengjing" / "example.json").read_bytes()
+    return (FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes()
 
 
 async def test_a_signed_push_is_stored_and_reported(client: httpx.AsyncClient,
@@ -76,7 +76,7 @@ async def test_a_signed_push_is_stored_and_reported(client: httpx.AsyncClient,
 async def test_rejected_records_are_reported_and_kept_without_personal_data(
     client: httpx.AsyncClient, clean_db: asyncpg.Pool
 ) -> None:
-    body = (FIXTURES / "shengjing" / "bad_records.json").read_bytes()
+    body = (FIXTURES / "shengjing" / "fixtures" / "bad_records.json").read_bytes()
     r = await push(client, body)
     assert r.status_code == 200
     report = r.json()
@@ -155,7 +155,7 @@ async def test_a_body_over_the_limit_is_413(client: httpx.AsyncClient) -> None:
 async def test_blue_cards_pushed_before_their_pink_are_applied(
     client: httpx.AsyncClient, clean_db: asyncpg.Pool
 ) -> None:
-    events = json.loads((FIXTURES / "huludao" / "example.json").read_bytes())["events"]
+    events = json.loads((FIXTURES / "huludao" / "fixtures" / "example.json").read_bytes())["events"]
     blue = [e for e in events if e["type"] == "blue"]
     pink = [e for e in events if e["type"] == "pink"]
     for part in (blue, pink):

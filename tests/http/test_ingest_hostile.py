@@ -25,7 +25,7 @@ from hub.app import create_app
 from hub.config import parse_config
 from hub.deadletters import replay
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "adapters"
 TOKEN, SECRET = "tok-sj-hostile", "secret-sj-hostile"
 # Where a raw JSON literal goes: json.dumps cannot write all of them (4,301 digits).
 SLOT = "@@SLOT@@"
@@ -47,7 +47,7 @@ async def push(client: httpx.AsyncClient, body: bytes) -> httpx.Response:
 
 
 def example() -> dict[str, Any]:
-    body: dict[str, Any] = json.loads((FIXTURES / "shengjing" / "example.json").read_text("utf-8"))
+    body: dict[str, Any] = json.loads((FIXTURES / "shengjing" / "fixtures" / "example.json").read_text("utf-8"))
     return body
 
 

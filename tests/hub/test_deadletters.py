@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -13,6 +14,7 @@ import asyncpg
 import pytest
 
 import adapters
+from adapters.base import Adapter, Platform
 from hub.deadletters import list_dead_letters, replay
 from hub.errors import AdapterError
 from hub.ingest import ingest
@@ -21,12 +23,17 @@ from hub.orphans import list_orphan_cards
 from hub.privacy import scrub_text, scrub_value
 
 ROOT = Path(__file__).resolve().parents[2]
-FIXTURES = ROOT / "tests" / "fixtures"
+FIXTURES = ROOT / "tests" / "adapters"
 REAL = adapters.REGISTRY["shengjing"]
 
 
+def with_adapter(adapter: Adapter) -> Platform:
+    """盛京使者 with another translation (before or after a fix)."""
+    return dataclasses.replace(REAL, adapter=adapter)
+
+
 def example() -> dict[str, object]:
-    value = json.loads((FIXTURES / "shengjing" / "example.json").read_bytes())
+    value = json.loads((FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes())
     assert isinstance(value, dict)
     return value
 
@@ -66,7 +73,7 @@ async def wishes(pool: asyncpg.Pool) -> int:
 async def test_rejected_records_land_after_a_fix(clean_db: asyncpg.Pool,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     body = json.dumps(example(), ensure_ascii=False).encode()
-    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Picky())
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", with_adapter(Picky()))
     report = await ingest(clean_db, "shengjing", body)
     assert (report.accepted, report.rejected) == (1, 1)
     letters = await list_dead_letters(clean_db, source="shengjing")
@@ -123,7 +130,7 @@ async def test_a_letter_of_a_record_already_held_resolves_as_a_duplicate(
     clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     body = json.dumps(example(), ensure_ascii=False).encode()
-    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Picky())
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", with_adapter(Picky()))
     await ingest(clean_db, "shengjing", body)
     monkeypatch.setitem(adapters.REGISTRY, "shengjing", REAL)
     await ingest(clean_db, "shengjing", body)  # the platform re-sent it meanwhile
@@ -135,7 +142,7 @@ async def test_a_letter_of_a_record_already_held_resolves_as_a_duplicate(
 async def test_an_unreadable_body_is_replayed_whole(clean_db: asyncpg.Pool,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     body = json.dumps(example(), ensure_ascii=False).encode()
-    monkeypatch.setitem(adapters.REGISTRY, "shengjing", Broken())
+    monkeypatch.setitem(adapters.REGISTRY, "shengjing", with_adapter(Broken()))
     with pytest.raises(AdapterError):
         await ingest(clean_db, "shengjing", body)
     (letter,) = await list_dead_letters(clean_db)

@@ -15,7 +15,7 @@ from hub.health import data_health, source_health, stale_after
 from hub.ingest import ingest
 from hub.models import SourceDataHealth, SourceHealth
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent.parent / "adapters"
 NOW = dt.datetime(2022, 3, 14, 12, 0, tzinfo=dt.UTC)
 CONFIG = parse_config({})
 
@@ -63,7 +63,7 @@ async def health_now(pool: asyncpg.Pool, code: str) -> SourceHealth:
 
 async def test_deliveries_move_a_sources_health(clean_db: asyncpg.Pool) -> None:
     assert await health_now(clean_db, "shengjing") is SourceHealth.NEVER_SYNCED
-    body = (FIXTURES / "shengjing" / "example.json").read_bytes()
+    body = (FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes()
     report = await ingest(clean_db, "shengjing", body)
     assert await health_now(clean_db, "shengjing") is SourceHealth.HEALTHY
     with pytest.raises(AdapterError):
@@ -94,7 +94,7 @@ async def test_a_delivery_whose_every_record_is_rejected_is_bad_data_not_a_faili
         "select records_accepted, records_rejected from sources where code = 'huludao'")
     assert tuple(counts) == (0, 1)
     # A delivery with records that land: its data is good again.
-    good = (FIXTURES / "huludao" / "example.json").read_bytes()
+    good = (FIXTURES / "huludao" / "fixtures" / "example.json").read_bytes()
     assert (await ingest(clean_db, "huludao", good)).accepted > 0
     assert await data_health_now(clean_db, "huludao") is SourceDataHealth.OK
     # A body that is not its envelope at all is a failing feed, as before.

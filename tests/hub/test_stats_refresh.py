@@ -9,11 +9,12 @@ import datetime as dt
 import asyncpg
 import pytest
 
-from hub import db, seed
+from hub import db
 from hub.app import create_app
 from hub.config import parse_config
 from hub.errors import ConfigError
 from hub.ingest import ingest
+from hub.seed.bodies import generate
 from hub.stats import StatsFilter, stats, warm
 from hub.stats_refresh import keep_medians_fresh, refresh_medians
 
@@ -37,7 +38,7 @@ async def _marks(pool: asyncpg.Pool) -> int:
 async def test_deliveries_mark_periods_and_the_background_task_refreshes_them(
     clean_db: asyncpg.Pool,
 ) -> None:
-    for source, body in list(seed.generate(0.0005, seed=3, now=NOW))[:12]:
+    for source, body in list(generate(0.0005, seed=3, now=NOW))[:12]:
         await ingest(clean_db, source, body)
     assert await _marks(clean_db) > 0
     task = asyncio.create_task(keep_medians_fresh(clean_db, interval=0.05))
@@ -61,7 +62,7 @@ async def test_deliveries_mark_periods_and_the_background_task_refreshes_them(
 
 
 async def test_one_refresh_at_a_time(clean_db: asyncpg.Pool) -> None:
-    for source, body in list(seed.generate(0.0005, seed=3, now=NOW))[:4]:
+    for source, body in list(generate(0.0005, seed=3, now=NOW))[:4]:
         await ingest(clean_db, source, body)
     async with clean_db.acquire() as first, clean_db.acquire() as second:
         async with first.transaction():

@@ -16,16 +16,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import adapters
 from hub import regions as _regions
-from hub import seed
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
+from hub.seed import DEMO_SCALE
+from hub.seed.load import load
 from hub.stats import Granularity, StatsFilter, stats, stats_by_region, stats_series
 from hub.stats_calendar import bucket_end
 from tests.hub.test_stats import _figures, brute
 
 NOW = dt.datetime(2026, 3, 20, 4, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 3, 20)
-SOURCES = ("shengjing", "fengxiang", "wenhuayun", "huludao")
+SOURCES = tuple(adapters.REGISTRY)
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +37,7 @@ async def seeded(pool: asyncpg.Pool) -> AsyncIterator[list[str]]:
         await conn.execute("truncate claims, claim_cards, wishes, teams, stations, activities, "
                            "batches, dead_letters restart identity")
         await conn.execute("delete from regions where level in ('TOWN', 'VILLAGE')")
-    summary = await seed.load(pool, seed.DEMO_SCALE, seed=11, now=NOW, concurrency=4)
+    summary = await load(pool, DEMO_SCALE, seed=11, now=NOW, concurrency=4)
     assert summary.rejected == 0
     async with pool.acquire() as conn:
         rows = await conn.fetch(

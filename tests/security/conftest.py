@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import httpx
 
+import adapters
 from hub.app import create_app
 from hub.config import Config, parse_config
 from hub.security.keys import hash_token, new_token
@@ -28,7 +29,7 @@ KEY_TABLES: dict[str, dict[str, str]] = {
 }
 SOURCES = {
     code: {"token": f"src-{code}-token", "secret": f"src-{code}-secret"}
-    for code in ("shengjing", "fengxiang", "wenhuayun", "huludao")
+    for code in adapters.REGISTRY
 }
 
 

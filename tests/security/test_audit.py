@@ -13,7 +13,7 @@ from hub.ingest import ingest
 from tests.http.conftest import push_items, wenhuayun_items
 from tests.security.conftest import TOKENS, config, hub_client, post, signed
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "adapters"
 
 AUDIT = """query($p: String, $first: Int!, $before: ID) {
   auditLog(actionPrefix: $p, first: $first, before: $before) {
@@ -33,7 +33,7 @@ async def test_pushes_mutations_and_refusals_are_recorded(clean_db: asyncpg.Pool
     row = await clean_db.fetchrow(
         "select id from wishes where county_code = '210102' and status = 'OPEN' order by id limit 1")
     here = ids.encode_id("Wish", row["id"])
-    body = (FIXTURES / "shengjing" / "example.json").read_bytes()
+    body = (FIXTURES / "shengjing" / "fixtures" / "example.json").read_bytes()
     escalate = ('mutation($id: ID!) { escalateWish(id: $id, level: PROVINCE, reason: "县级无法解决") '
                 '{ id } }')
     async with hub_client(clean_db, config()) as client:
@@ -71,7 +71,7 @@ async def test_pushes_mutations_and_refusals_are_recorded(clean_db: asyncpg.Pool
 
 async def test_a_city_key_reads_the_audit_rows_of_its_region(clean_db: asyncpg.Pool) -> None:
     for code in ("shengjing", "huludao"):
-        await ingest(clean_db, code, (FIXTURES / code / "example.json").read_bytes())
+        await ingest(clean_db, code, (FIXTURES / code / "fixtures" / "example.json").read_bytes())
     async with hub_client(clean_db, config()) as client:
         city = (await post(client, AUDIT, TOKENS["city"], first=100)).json()["data"]["auditLog"]
         elsewhere = await post(
@@ -85,7 +85,7 @@ async def test_a_city_key_reads_the_audit_rows_of_its_region(clean_db: asyncpg.P
 
 async def test_audit_log_pages_with_before(clean_db: asyncpg.Pool) -> None:
     for _ in range(3):
-        await ingest(clean_db, "huludao", (FIXTURES / "huludao" / "example.json").read_bytes())
+        await ingest(clean_db, "huludao", (FIXTURES / "huludao" / "fixtures" / "example.json").read_bytes())
     async with hub_client(clean_db, config()) as client:
         first = (await post(client, AUDIT, TOKENS["province"], first=2)).json()["data"]["auditLog"]
         after = (await post(client, AUDIT, TOKENS["province"], first=2,
@@ -100,7 +100,7 @@ async def test_audit_log_pages_with_before(clean_db: asyncpg.Pool) -> None:
     "truncate audit_log",
 ])
 async def test_the_audit_log_is_append_only(clean_db: asyncpg.Pool, statement: str) -> None:
-    await ingest(clean_db, "huludao", (FIXTURES / "huludao" / "example.json").read_bytes())
+    await ingest(clean_db, "huludao", (FIXTURES / "huludao" / "fixtures" / "example.json").read_bytes())
     before = await clean_db.fetchval("select count(*) from audit_log")
     with pytest.raises(asyncpg.InsufficientPrivilegeError, match="append-only"):
         await clean_db.execute(statement)
@@ -108,8 +108,8 @@ async def test_the_audit_log_is_append_only(clean_db: asyncpg.Pool, statement: s
 
 
 async def test_replay_through_the_api_is_scoped_and_audited(clean_db: asyncpg.Pool) -> None:
-    await ingest(clean_db, "shengjing", (FIXTURES / "shengjing" / "bad_records.json").read_bytes())
-    await ingest(clean_db, "huludao", (FIXTURES / "huludao" / "bad_records.json").read_bytes())
+    await ingest(clean_db, "shengjing", (FIXTURES / "shengjing" / "fixtures" / "bad_records.json").read_bytes())
+    await ingest(clean_db, "huludao", (FIXTURES / "huludao" / "fixtures" / "bad_records.json").read_bytes())
     replay = """mutation($s: String!) { replayDeadLetters(source: $s) {
         replayed landed rejected outcomes { letterId outcome reason } } }"""
     start = await latest_id(clean_db)

@@ -16,13 +16,15 @@ Volunteer claimers are people: their names are masked.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 
 from adapters import _labels
 from adapters._batch import Translation, build_batch
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._places import county_by_name
+from adapters.base import json_body
 from hub.models import (
     Batch,
     ClaimantKind,
@@ -123,6 +125,11 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     mask_key(clean, "name", names)
     mask_people(clean.get("by"), "name", "kind", _NON_PERSON_CLAIMERS, names)
     return replace_names(clean, names), names
+
+
+def envelope(records: Sequence[object], sent_at: dt.datetime | None) -> bytes:
+    """A push of ``records`` (events carry their own times)."""
+    return json_body({"events": list(records)})
 
 
 ADAPTER = HuludaoAdapter()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from hub.sync.base import BadPage, Page, Request, RetryableAnswer, UnreadableAnswer
+from adapters.base import BadPage, Page, Request, RetryableAnswer, UnreadableAnswer
 
 _ENTITIES = {
     "stations": "station",

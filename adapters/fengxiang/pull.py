@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from hub.sync.base import BadPage, Page, Request, UnreadableAnswer
+from adapters.base import BadPage, Page, Request, UnreadableAnswer
 
 _PATHS = {"orders": "/open/orders", "activities": "/open/activities"}
 _KINDS = {"orders": "order", "activities": "activity"}

@@ -42,7 +42,7 @@ def team(item: object) -> TeamRecord:
 
 
 def test_registered_with_its_scope() -> None:
-    assert REGISTRY["shengjing"] is ADAPTER
+    assert REGISTRY["shengjing"].adapter is ADAPTER
     assert ADAPTER.info.name == "盛京使者"
     assert ADAPTER.info.scope_code == "210100"
 

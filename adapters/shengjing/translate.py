@@ -14,14 +14,15 @@ Translation choices the platform document leaves open:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from adapters import _labels
 from adapters._batch import Translation, build_batch, id_reader
-from adapters._clock import epoch_micros
+from adapters._clock import BEIJING, epoch_micros
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._places import county_by_name, county_or_town_by_names
+from adapters.base import json_body
 from hub.errors import AdapterError
 from hub.models import (
     Batch,
@@ -142,6 +143,15 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     mask_key(clean, "objName", names)
     mask_people(clean.get("claimers"), "name", "type", _NON_PERSON_CLAIMERS, names)
     return replace_names(clean, names), names
+
+
+def envelope(records: Sequence[object], sent_at: dt.datetime | None) -> bytes:
+    """A push of ``records`` (``pushTime`` in Beijing time when the sending time is known)."""
+    doc: dict[str, object] = {"platform": _INFO.code}
+    if sent_at is not None:
+        doc["pushTime"] = sent_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+    doc["records"] = list(records)
+    return json_body(doc)
 
 
 ADAPTER = ShengjingAdapter()

@@ -2,9 +2,9 @@
 
 A push (``{"sent_at", "data"}``) and a pull page (``{"data", "next_cursor",
 "has_more"}``) carry the same records under ``data`` and share one parse.
-Pulled records may lack ``kind``: the sync helper calls ``parse_page`` with
-the endpoint's kind (``"order"`` for /open/orders, ``"activity"`` for
-/open/activities); a record's own ``kind`` still wins.
+Pulled records may lack ``kind``: the puller (``pull.py``) adds the
+endpoint's kind (``"order"`` for /open/orders, ``"activity"`` for
+/open/activities) to records that lack one before they reach ``parse``.
 
 Translation choices the platform document leaves open:
 
@@ -23,7 +23,7 @@ Translation choices the platform document leaves open:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 
 from adapters import _labels
@@ -31,7 +31,7 @@ from adapters._batch import Translation, build_batch, id_reader
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._places import county_of, region_by_code
-from hub.errors import AdapterError
+from adapters.base import json_body
 from hub.models import (
     ActivityRecord,
     Batch,
@@ -62,33 +62,16 @@ _CLAIMED_STAGES = frozenset({"ZHIDAN", "SONGDAN"})
 _TEAM_CLAIMS_AT = frozenset({"ZHIDAN", "SONGDAN", "WANCHENG"})
 _KIND = {"实物": WishKind.GOODS, "服务": WishKind.SERVICE}
 # Pull endpoints and record kinds both name what a pulled page holds.
-_PAGE_KINDS = {
-    "order": "order",
-    "orders": "order",
-    "activity": "activity",
-    "activities": "activity",
-}
-
-
 class FengxiangAdapter:
     info = _INFO
 
     def parse(self, body: bytes, places: Places) -> Batch:
         """Translate a push, or a pull page whose records all name their ``kind``."""
-        return self._parse(body, places, None)
-
-    def parse_page(self, body: bytes, places: Places, kind: str) -> Batch:
-        """Translate a pull page of ``kind`` (``order``/``orders``, ``activity``/``activities``)."""
-        if kind not in _PAGE_KINDS:
-            raise AdapterError(f"{_INFO.code}: no such record kind {kind!r}")
-        return self._parse(body, places, _PAGE_KINDS[kind])
-
-    def _parse(self, body: bytes, places: Places, default_kind: str | None) -> Batch:
         envelope = decode_object(body, _INFO.code)
         records = require_list(envelope, "data", _INFO.code)
 
         def translate(fields: Fields) -> Translation:
-            kind = fields.get("kind") or default_kind
+            kind = fields.get("kind")
             if kind == "order":
                 return _order(fields, places)
             if kind == "activity":
@@ -199,6 +182,15 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     if isinstance(person, dict):
         mask_key(person, "name_masked", names)
     return replace_names(clean, names), names
+
+
+def envelope(records: Sequence[object], sent_at: dt.datetime | None) -> bytes:
+    """A push of ``records`` (``sent_at`` in epoch milliseconds when known)."""
+    doc: dict[str, object] = {}
+    if sent_at is not None:
+        doc["sent_at"] = int(sent_at.timestamp() * 1000)
+    doc["data"] = list(records)
+    return json_body(doc)
 
 
 ADAPTER = FengxiangAdapter()

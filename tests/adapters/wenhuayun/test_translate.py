@@ -9,6 +9,7 @@ import pytest
 
 from adapters import REGISTRY
 from adapters.wenhuayun import ADAPTER, WenhuayunFault
+from adapters.wenhuayun.pull import PULLER
 from hub.errors import AdapterError
 from hub.models import (
     ActivityRecord,
@@ -40,7 +41,7 @@ def record_of(item: object) -> object:
 
 
 def test_registered_with_its_scope() -> None:
-    assert REGISTRY["wenhuayun"] is ADAPTER
+    assert REGISTRY["wenhuayun"].adapter is ADAPTER
     assert (ADAPTER.info.name, ADAPTER.info.scope_code) == ("辽宁文化云", "210000")
 
 
@@ -178,7 +179,9 @@ def test_push_and_pull_pages(places: Places, kit: Kit) -> None:
     assert set(kit.parsed(pushed)) == {"WHY-WS-700001", "WHY-TM-0102"}
 
     page = kit.fixture("wenhuayun/pull_teams.json")
-    teams = ADAPTER.parse_page(page, places, "teams")
+    pulled = PULLER.read("teams", None, 2, page).body
+    assert pulled is not None
+    teams = ADAPTER.parse(pulled, places)
     team = record_of(kit.parsed(teams)["WHY-TM-0103"])
     assert isinstance(team, TeamRecord) and team.category is ServiceCategory.LEGAL
     assert [r.field for r in ADAPTER.parse(page, places).items if hasattr(r, "field")] == ["entity"]

@@ -2,8 +2,8 @@
 
 A pull page (``{"code": 0, "msg", "total", "page", "page_size", "items"}``)
 and a push (``{"code": 0, "items"}``) share one parse. Pulled items may lack
-``entity``: the sync helper calls ``parse_page`` with the endpoint's entity
-(``stations`` … ``wishes``, or the singular); an item's own ``entity`` wins.
+``entity``: the puller (``pull.py``) adds the endpoint's entity (``station``
+… ``wish``) to items that lack one before they reach ``parse``.
 A ``code`` other than 0 raises ``WenhuayunFault`` (an ``AdapterError``)
 carrying the code, so the caller can wait and retry on 5003 (系统繁忙).
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from adapters import _labels
 from adapters._batch import Translation, build_batch
@@ -30,6 +30,7 @@ from adapters._clock import epoch_micros
 from adapters._fields import Fields
 from adapters._json import decode_object, require_list
 from adapters._places import region_by_code
+from adapters.base import json_body
 from hub.errors import AdapterError
 from hub.models import (
     ActivityRecord,
@@ -78,13 +79,6 @@ _ID_KEYS = {
     "activity": "activity_id",
     "wish": "wish_id",
 }
-_PAGE_ENTITIES = {
-    **{entity: entity for entity in _ID_KEYS},
-    "stations": "station",
-    "teams": "team",
-    "activities": "activity",
-    "wishes": "wish",
-}
 _ORIGIN = re.compile(r"([a-z][a-z0-9_]*):(\S.*)")
 
 
@@ -101,15 +95,6 @@ class WenhuayunAdapter:
 
     def parse(self, body: bytes, places: Places) -> Batch:
         """Translate a push, or a pull page whose items all name their ``entity``."""
-        return self._parse(body, places, None)
-
-    def parse_page(self, body: bytes, places: Places, entity: str) -> Batch:
-        """Translate a pull page of ``entity`` (``stations``, ``team``, ...)."""
-        if entity not in _PAGE_ENTITIES:
-            raise AdapterError(f"{_INFO.code}: no such entity {entity!r}")
-        return self._parse(body, places, _PAGE_ENTITIES[entity])
-
-    def _parse(self, body: bytes, places: Places, default_entity: str | None) -> Batch:
         envelope = decode_object(body, _INFO.code)
         code = envelope.get("code")
         if isinstance(code, bool) or not isinstance(code, int):
@@ -121,7 +106,7 @@ class WenhuayunAdapter:
         items = require_list(envelope, "items", _INFO.code)
 
         def translate(fields: Fields) -> Translation:
-            entity = fields.get("entity") or default_entity
+            entity = fields.get("entity")
             if entity == "station":
                 return _station(fields, places), ()
             if entity == "team":
@@ -133,7 +118,7 @@ class WenhuayunAdapter:
             raise fields.invalid("entity", "must be station, team, activity or wish")
 
         def source_id(native: Mapping[str, object]) -> str | None:
-            entity = native.get("entity") or default_entity
+            entity = native.get("entity")
             key = _ID_KEYS.get(entity) if isinstance(entity, str) else None
             value = native.get(key) if key else None
             if isinstance(value, str | int) and not isinstance(value, bool):
@@ -244,6 +229,11 @@ def _scrub(native: Mapping[str, object]) -> tuple[object, list[str]]:
     mask_key(clean, "target_name", names)
     mask_people(clean.get("claimers"), "name", "kind", _NON_PERSON_CLAIMERS, names)
     return replace_names(clean, names), names
+
+
+def envelope(records: Sequence[object], sent_at: dt.datetime | None) -> bytes:
+    """A push of ``records`` (the platform's pushes carry no time)."""
+    return json_body({"code": 0, "items": list(records)})
 
 
 ADAPTER = WenhuayunAdapter()
