@@ -59,8 +59,8 @@ from bench._server import free_port, wait_for  # noqa: E402
 from bench.list_page import COUNTIES, _teams  # noqa: E402
 from hub import db  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
-from hub.ingest import ingest  # noqa: E402
 from hub.ids import encode_id  # noqa: E402
+from hub.ingest import ingest  # noqa: E402
 
 PAGES = ("list", "detail", "teams", "counts")
 MIX = {"list": 50, "detail": 25, "teams": 15, "counts": 10}
@@ -182,7 +182,7 @@ def _instant(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def _wish(node: dict[str, Any], server: str) -> tuple[Any, ...]:
+def _wish(node: dict[str, Any], server: str, detail: bool) -> tuple[Any, ...]:
     if server == "floor":
         region, claims = node["region"], node["claims"]
         teams = [c["team"] for c in claims]
@@ -192,7 +192,7 @@ def _wish(node: dict[str, Any], server: str) -> tuple[Any, ...]:
         teams = [(c["team"] or {}).get("name") for c in claims]
     return (node["title"], node["status"], _instant(node["submittedAt"]),
             _instant(node.get("claimedAt")), node.get("category"), region,
-            [(c["claimantName"], c.get("claimantKind"), _instant(c.get("claimedAt")), t)
+            [(c["claimantName"], t, *((c["claimantKind"], _instant(c["claimedAt"])) if detail else ()))
              for c, t in zip(claims, teams, strict=True)])
 
 
@@ -206,12 +206,12 @@ def _normalise(page: str, server: str, answer: Any) -> Any:
         rows = (answer if server == "floor" else
                 [e["node"] for e in answer["wishes"]["edges"]] if server == "hub" else
                 answer["allWishes"]["nodes"])
-        return [_wish(r, server) for r in rows]
+        return [_wish(r, server, detail=False) for r in rows]
     if page == "detail":
         row = answer if server == "floor" else answer["wish"] if server == "hub" else answer["wishById"]
         if server == "postgraphile" and row and (row["deleted"] or row["shadowed"]):
             row = None
-        return row and _wish(row, server)
+        return row and _wish(row, server, detail=True)
     if page == "teams":
         rows = (answer if server == "floor" else
                 [e["node"] for e in answer["teams"]["edges"]] if server == "hub" else
@@ -405,7 +405,7 @@ class Results:
     runs: dict[tuple[str, str], list[Run]] = field(default_factory=dict)
 
     def median(self, page: str, server: str, attr: str) -> float:
-        return statistics.median(getattr(r, attr) for r in self.runs[(page, server)])
+        return float(statistics.median(getattr(r, attr) for r in self.runs[(page, server)]))
 
 
 def _wrk(script: Path, port: int, seconds: int, connections: int,
@@ -437,7 +437,8 @@ def _wishes(start: int, count: int) -> list[dict[str, Any]]:
         claimed = state in ("已认领", "已实现")
         day, month = 1 + i % 28, 1 + (i // 28) % 12
         when = f"2025-{month:02d}-{day:02d}T{i % 24:02d}:{i % 60:02d}:00+08:00"
-        claimers = [{"kind": "队伍", "name": f"爱心队{i % 500}", "team_id": f"BT-{i % 500}"}]
+        claimers: list[dict[str, str | None]] = [
+            {"kind": "队伍", "name": f"爱心队{i % 500}", "team_id": f"BT-{i % 500}"}]
         if i % 3 == 0:
             claimers.append({"kind": "志愿者", "name": f"王小{i % 10}", "team_id": None})
         items.append({
