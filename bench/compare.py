@@ -266,20 +266,27 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
 
 
-def _tree_cpu(root: int) -> float:
-    """CPU seconds used so far by ``root`` and every process below it."""
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds used so far by ``root`` and every process below it, by pid."""
     parents: dict[int, list[int]] = {}
     cpu: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (st := _stat(int(entry.name))) is not None:
             parents.setdefault(st[0], []).append(int(entry.name))
             cpu[int(entry.name)] = st[1]
-    total, todo = 0.0, [root]
+    found, todo = {}, [root]
     while todo:
         pid = todo.pop()
-        total += cpu.get(pid, 0.0)
+        found[pid] = cpu.get(pid, 0.0)
         todo += parents.get(pid, [])
-    return total
+    return found
+
+
+def _used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes alive at the second
+    (a backend that exited meanwhile, e.g. an idle pool connection of another
+    server, drops out instead of making the difference negative)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def _postmaster(url: str) -> int:
@@ -409,7 +416,7 @@ class Results:
 
 
 def _wrk(script: Path, port: int, seconds: int, connections: int,
-         cpu: Callable[[], tuple[float, float]]) -> Run:
+         cpu: Callable[[], tuple[dict[int, float], dict[int, float]]]) -> Run:
     threads = min(2, connections)
     server0, pg0 = cpu()
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
@@ -420,7 +427,7 @@ def _wrk(script: Path, port: int, seconds: int, connections: int,
     requests, micros, p50, p99, status_err, sock_err = (int(x) for x in line.split()[1:])
     n = max(requests, 1)
     return Run(rps=requests / (micros / 1e6), p50_ms=p50 / 1000, p99_ms=p99 / 1000,
-               server_ms=(server1 - server0) * 1000 / n, pg_ms=(pg1 - pg0) * 1000 / n,
+               server_ms=_used(server0, server1) * 1000 / n, pg_ms=_used(pg0, pg1) * 1000 / n,
                errors=status_err + sock_err)
 
 
@@ -543,12 +550,12 @@ def main() -> None:
         scripts = {(page, s): _lua(pools[page], s, Path(tmp), page) for page in pages
                    for s in SERVERS}
         for s in SERVERS:  # warm every server (plans, caches, JIT) before measuring
-            _wrk(scripts[(pages[-1], s)], ports[s], 2, args.connections, lambda: (0.0, 0.0))
+            _wrk(scripts[(pages[-1], s)], ports[s], 2, args.connections, lambda: ({}, {}))
         for rnd in range(args.rounds):
             for i, page in enumerate(pages):
                 order = SERVERS[(rnd + i) % 3:] + SERVERS[:(rnd + i) % 3]
                 for s in order:
-                    def cpu(pid: int = pids[s]) -> tuple[float, float]:
+                    def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
                         return _tree_cpu(pid), _tree_cpu(postmaster)
                     run = _wrk(scripts[(page, s)], ports[s], args.seconds, args.connections, cpu)
                     results.runs.setdefault((page, s), []).append(run)
