@@ -37,6 +37,7 @@ from schema.enums import (
     WishKind,
     WishStatus,
 )
+from schema.executor import PLAIN_FROM_CONTEXT
 
 if TYPE_CHECKING:
     from resolvers.context import Context
@@ -62,6 +63,33 @@ _GLOBAL_KEYS: dict[type, tuple[str, str]] = {
     models.Wish: ("Wish", "id"),
     models.Activity: ("Activity", "id"),
 }
+
+
+# Relations of already-loaded objects: each resolver below calls one of these,
+# and the executor calls it directly (``PLAIN_FROM_CONTEXT``), without an Info
+# or a resolver call, when it answers at once (the relation was prefetched).
+# A value not loaded yet is the loader's future: graphql-core then awaits it.
+
+
+def _region(obj: Any, ctx: Context) -> Any:
+    # A village only for callers who may see villages (hub.security.villages).
+    return ctx.region(region_code_for(ctx.caller, obj.region_code))
+
+
+def _station(obj: Any, ctx: Context) -> Any:
+    return None if obj.station_id is None else ctx.loaders.station.get(obj.station_id)
+
+
+def _source(obj: Any, ctx: Context) -> Any:
+    return ctx.source(obj.source_pk)
+
+
+def _claim_team(claim: Any, ctx: Context) -> Any:
+    return None if claim.team_id is None else ctx.loaders.team.get(claim.team_id)
+
+
+def _wish_claims(wish: Any, ctx: Context) -> Any:
+    return ctx.loaders.claims.get(wish.id)
 
 
 def resolve_attribute(obj: Any, name: str) -> Any:
@@ -259,19 +287,20 @@ class Team(Node):
         """Federation: a gateway's reference, by global id."""
         return await entities.by_id(info.context, "Team", id)
 
-    @strawberry.field(description=f"所在区划 / Where it is. {_REGION_NOTE}")
+    @strawberry.field(description=f"所在区划 / Where it is. {_REGION_NOTE}",
+                      metadata={PLAIN_FROM_CONTEXT: _region})
     def region(self, info: CtxInfo) -> Region:
-        return info.context.region(region_code_for(info.context.caller, self.region_code))
+        return _region(self, info.context)
 
-    @strawberry.field(description="所属阵地 / The station it belongs to.")
+    @strawberry.field(description="所属阵地 / The station it belongs to.",
+                      metadata={PLAIN_FROM_CONTEXT: _station})
     def station(self, info: CtxInfo) -> Station | None:
-        if self.station_id is None:
-            return None
-        return info.context.loaders.station.get(self.station_id)
+        return _station(self, info.context)
 
-    @strawberry.field(description="来源平台 / The platform it came from.")
+    @strawberry.field(description="来源平台 / The platform it came from.",
+                      metadata={PLAIN_FROM_CONTEXT: _source})
     def source(self, info: CtxInfo) -> Source:
-        return info.context.source(self.source_pk)
+        return _source(self, info.context)
 
 
 @strawberry.type(description="推荐队伍及理由 / A team suggested for a wish, with why.")
@@ -298,11 +327,10 @@ class Claim:
     claimed_at: dt.datetime = strawberry.field(description="认领时间 / When.")
     team_id: strawberry.Private[int | None]
 
-    @strawberry.field(description="认领队伍（平台认得的队伍）/ The claiming team, when the hub knows it.")
+    @strawberry.field(description="认领队伍（平台认得的队伍）/ The claiming team, when the hub knows it.",
+                      metadata={PLAIN_FROM_CONTEXT: _claim_team})
     def team(self, info: CtxInfo) -> Team | None:
-        if self.team_id is None:
-            return None
-        return info.context.loaders.team.get(self.team_id)
+        return _claim_team(self, info.context)
 
 
 _HISTORY = (
@@ -386,27 +414,29 @@ class Wish(Node):
         """Federation: a gateway's reference, by global id."""
         return await entities.by_id(info.context, "Wish", id)
 
-    @strawberry.field(description=f"所在区划 / Where the beneficiary lives. {_REGION_NOTE}")
+    @strawberry.field(description=f"所在区划 / Where the beneficiary lives. {_REGION_NOTE}",
+                      metadata={PLAIN_FROM_CONTEXT: _region})
     def region(self, info: CtxInfo) -> Region:
-        return info.context.region(region_code_for(info.context.caller, self.region_code))
+        return _region(self, info.context)
 
     @strawberry.field(
         description="收集心愿的阵地；村级阵地对市级、省级以外的调用方显示为所在乡镇和通称 / The "
         "station that collected it; one in a village is shown to callers other than city and "
-        "province keys in its town, under the generic name of its level."
+        "province keys in its town, under the generic name of its level.",
+        metadata={PLAIN_FROM_CONTEXT: _station},
     )
     def station(self, info: CtxInfo) -> Station | None:
-        if self.station_id is None:
-            return None
-        return info.context.loaders.station.get(self.station_id)
+        return _station(self, info.context)
 
-    @strawberry.field(description="认领记录 / Claims, oldest first.")
+    @strawberry.field(description="认领记录 / Claims, oldest first.",
+                      metadata={PLAIN_FROM_CONTEXT: _wish_claims})
     def claims(self, info: CtxInfo) -> list[Claim]:
-        return info.context.loaders.claims.get(self.id)  # type: ignore[arg-type]
+        return _wish_claims(self, info.context)
 
-    @strawberry.field(description="来源平台 / The platform it came from.")
+    @strawberry.field(description="来源平台 / The platform it came from.",
+                      metadata={PLAIN_FROM_CONTEXT: _source})
     def source(self, info: CtxInfo) -> Source:
-        return info.context.source(self.source_pk)
+        return _source(self, info.context)
 
     @strawberry.field(
         description=_HISTORY + "负责层级的变更，早的在前 / Changes of the handling level made in "

@@ -8,6 +8,7 @@ their paths must be equal.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 import strawberry
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.executor import PLAIN_WITHOUT_ARGUMENTS, HubExecutor
+from schema.executor import PLAIN_FROM_CONTEXT, PLAIN_WITHOUT_ARGUMENTS, HubExecutor
 
 
 @strawberry.type
@@ -66,10 +67,41 @@ class Middle:
     wrong_tag: Tag | None  # not a Tag in one row: is_type_of says no
 
 
+async def _pals_later(i: int) -> list[Tag]:
+    await asyncio.sleep(0)
+    return [Tag(label=f"late{i}", weight=i)]
+
+
+def _pals(row: Any, ctx: dict[str, bool]) -> Any:
+    """A row's pals as the request's context has them: loaded (a list), not yet
+    (an awaitable), failing, or with a null item where none may be."""
+    i = int(row.name[1:])
+    if i == 1 and ctx.get("late"):
+        return _pals_later(i)
+    if i == 2 and ctx.get("broken"):
+        raise ValueError("no pals")
+    if i == 3 and ctx.get("hole"):
+        return [Tag(label="h", weight=0), None]
+    return [Tag(label=f"p{i}", weight=i), Tag(label="q", weight=0)]
+
+
+def _best_pal(row: Any, ctx: dict[str, bool]) -> Any:
+    pals = _pals(row, ctx)
+    return pals[0] if isinstance(pals, list) else pals
+
+
 @strawberry.type
 class Row:
     name: str
     middle: Middle
+
+    @strawberry.field(metadata={PLAIN_FROM_CONTEXT: _pals})
+    def pals(self, info: strawberry.Info) -> list[Tag]:
+        return _pals(self, info.context)  # type: ignore[no-any-return]
+
+    @strawberry.field(metadata={PLAIN_FROM_CONTEXT: _best_pal})
+    def best_pal(self, info: strawberry.Info) -> Tag | None:
+        return _best_pal(self, info.context)  # type: ignore[no-any-return]
 
 
 @dataclass
@@ -102,9 +134,11 @@ class Query:
         return _rows()[0]
 
 
-def _run(executor: Any, query: str, variables: dict[str, Any] | None = None) -> Any:
+def _run(executor: Any, query: str, variables: dict[str, Any] | None = None,
+         context: dict[str, bool] | None = None) -> Any:
     schema = strawberry.Schema(query=Query, execution_context_class=executor)
-    result = asyncio.run(schema.execute(query, variable_values=variables))
+    result = asyncio.run(schema.execute(query, variable_values=variables,
+                                        context_value=context if context is not None else {}))
     errors = sorted(((e.path, e.message) for e in result.errors or []), key=repr)
     return result.data, errors
 
@@ -141,6 +175,39 @@ def test_fast_path_equals_graphql_cores(query: str) -> None:
     stock = _run(StrawberryGraphQLCoreExecutionContext, query, {"skip": True})
     assert fast == stock
     assert fast[0] is not None or fast[1]
+
+
+CONTEXT_QUERIES = [
+    "{ rows { name pals { label weight } bestPal { label } } }",
+    "{ rows { name pals { label ... on Named { label } } } one { bestPal { weight } } }",
+]
+CONTEXTS = [{}, {"late": True}, {"broken": True}, {"hole": True},
+            {"late": True, "hole": True}]
+
+
+@pytest.mark.parametrize("query", CONTEXT_QUERIES)
+@pytest.mark.parametrize("context", CONTEXTS, ids=lambda c: "+".join(c) or "loaded")
+def test_fields_computed_from_the_context_equal_graphql_cores(
+        query: str, context: dict[str, bool]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # no coroutine of ours left un-awaited
+        fast = _run(HubExecutor, query, context=context)
+    with warnings.catch_warnings():
+        # graphql-core leaves a pending sibling un-awaited when an error nulls the list.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        stock = _run(StrawberryGraphQLCoreExecutionContext, query, context=context)
+    assert fast == stock
+    assert fast[0] is not None or fast[1]
+
+
+def test_fields_computed_from_the_context_skip_resolvers(monkeypatch: pytest.MonkeyPatch) -> None:
+    built = _count_calls(monkeypatch, "build_resolve_info")
+    data, errors = _run(HubExecutor, "{ rows { name pals { label } bestPal { weight } } }")
+    # Only the root field: every row, its pals and best pal are built in one loop.
+    assert built["n"] == 1
+    assert not errors
+    assert data["rows"][2] == {"name": "r2", "pals": [{"label": "p2"}, {"label": "q"}],
+                               "bestPal": {"weight": 2}}
 
 
 def test_errors_keep_their_paths() -> None:

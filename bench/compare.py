@@ -1,0 +1,591 @@
+"""The hub beside PostGraphile v4 and a bare floor, on one PostgreSQL database.
+
+Three servers over the same embedded PostgreSQL, 2 workers each, all on
+127.0.0.1: the hub as shipped (``hub serve --workers 2``), PostGraphile v4
+(``--cluster-workers 2``; installed with npm into the data directory, pointed
+at the hub's tables with virtual foreign keys and one SQL function for a
+claim's team, as in the field notes) and a bare starlette + asyncpg endpoint
+running one hand-written SQL statement per page (``bench/_floor.py``).
+
+Four pages and their mix (50/25/15/10), variables drawn at random per request
+by a wrk Lua script from the same pools for every server:
+
+- list:   the 50 newest wishes of a county and status, with region and claims' team names
+- detail: one wish with its claims and their teams
+- teams:  20 teams of a county with their region
+- counts: a county's wish counts by status
+
+Rounds alternate the servers (their order rotates), each run has the same
+time and connections. Before measuring, every server's answers are compared
+for sampled variables. Printed per page and server: req/s, p50, p99 and CPU
+per request of the server's processes and of PostgreSQL's (from
+``/proc/<pid>/stat``), medians over the rounds; then the ratios, and last
+``mix ratio hub/postgraphile = R``.
+
+    python bench/compare.py [--wishes 300000] [--seconds 20] [--connections 32] [--rounds 3]
+
+Data live in an embedded server under ``HUB_DATA_DIR`` (default
+``./.hub-data/bench-compare``), loaded once through the wenhuayun adapter
+and the ingest path, and reused. Needs ``wrk`` (installed with apt-get when
+missing and running as root) and Node >= 18 with npm.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from bench._server import free_port, wait_for  # noqa: E402
+from bench.list_page import COUNTIES, _teams  # noqa: E402
+from hub import db  # noqa: E402
+from hub.bootstrap import prepare_database  # noqa: E402
+from hub.ids import encode_id  # noqa: E402
+from hub.ingest import ingest  # noqa: E402
+
+PAGES = ("list", "detail", "teams", "counts")
+MIX = {"list": 50, "detail": 25, "teams": 15, "counts": 10}
+STATUSES = ("OPEN", "CLAIMED", "FULFILLED", "CANCELLED")
+SERVERS = ("hub", "postgraphile", "floor")
+
+# ---------------------------------------------------------------- the documents
+
+HUB = {
+    "list": """query List($region: String!, $status: WishStatus!) {
+  wishes(first: 50, filter: {regionCode: $region, status: [$status]}) {
+    edges { node { id title status submittedAt region { name }
+                   claims { claimantName team { name } } } }
+  }
+}""",
+    "detail": """query Detail($id: ID!) {
+  wish(id: $id) { id title status category submittedAt claimedAt region { name }
+                  claims { claimantKind claimantName claimedAt team { name } } }
+}""",
+    "teams": """query Teams($region: String!) {
+  teams(first: 20, filter: {regionCode: $region}) {
+    edges { node { id name memberCount region { name } } }
+  }
+}""",
+    "counts": """query Counts($region: String!) {
+  stats(filter: {regionCode: $region}) { wishes { open claimed fulfilled cancelled } }
+}""",
+}
+
+_PG_VISIBLE = "deleted: false, shadowed: false"
+POSTGRAPHILE = {
+    "list": f"""query List($county: String!, $status: String!) {{
+  allWishes(first: 50, orderBy: [SUBMITTED_AT_DESC, ID_DESC],
+            condition: {{countyCode: $county, status: $status, {_PG_VISIBLE}}}) {{
+    nodes {{ id title status submittedAt regionByRegionCode {{ name }}
+             claimsByWishId(orderBy: ORDINAL_ASC) {{ nodes {{ claimantName team {{ name }} }} }} }}
+  }}
+}}""",
+    "detail": """query Detail($id: BigInt!) {
+  wishById(id: $id) { id title status category submittedAt claimedAt deleted shadowed
+                      regionByRegionCode { name }
+                      claimsByWishId(orderBy: ORDINAL_ASC) {
+                        nodes { claimantKind claimantName claimedAt team { name } } } }
+}""",
+    "teams": """query Teams($county: String!) {
+  allTeams(first: 20, orderBy: ID_ASC, condition: {countyCode: $county, deleted: false}) {
+    nodes { id name memberCount regionByRegionCode { name } }
+  }
+}""",
+    "counts": "query Counts($county: String!) {\n" + "\n".join(
+        f'  {s.lower()}: allWishes(condition: {{countyCode: $county, status: "{s}", '
+        f"{_PG_VISIBLE}}}) {{ totalCount }}" for s in STATUSES) + "\n}",
+}
+
+# PostGraphile learns the joins the hub's migrations do not declare.
+_TAGS = """{
+  version: 1,
+  config: {
+    class: {
+      wishes: { tags: { foreignKey: "(region_code) references regions (code)" } },
+      teams: { tags: { foreignKey: "(region_code) references regions (code)" } },
+      claims: { tags: { foreignKey: "(wish_id) references wishes (id)" } },
+    },
+  },
+}
+"""
+_CLAIM_TEAM = """
+create or replace function claims_team(c claims) returns teams
+language sql stable as $$
+  select t.* from teams t join wishes w on w.id = c.wish_id
+   where t.source = w.source and t.source_id = c.team_ref and not t.deleted
+$$
+"""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One page with one set of variables, as each server is asked for it."""
+
+    page: str
+    county: str = ""
+    status: str = ""
+    wish_id: int = 0
+
+    def body(self, server: str) -> tuple[str, str]:
+        """(path, JSON body) for ``server``."""
+        if server == "hub":
+            variables: dict[str, Any] = (
+                {"id": encode_id("Wish", self.wish_id)} if self.page == "detail"
+                else {"region": self.county, "status": self.status} if self.page == "list"
+                else {"region": self.county})
+            return "/graphql", json.dumps({"query": HUB[self.page], "variables": variables})
+        variables = (
+            {"id": str(self.wish_id) if server == "postgraphile" else self.wish_id}
+            if self.page == "detail"
+            else {"county": self.county, "status": self.status} if self.page == "list"
+            else {"county": self.county})
+        if server == "postgraphile":
+            return "/graphql", json.dumps({"query": POSTGRAPHILE[self.page], "variables": variables})
+        return f"/{self.page}", json.dumps(variables)
+
+
+def _requests(wish_ids: list[int], rng: random.Random) -> dict[str, list[Request]]:
+    pools = {
+        "list": [Request("list", county=c, status=s) for c in COUNTIES for s in STATUSES],
+        "detail": [Request("detail", wish_id=i) for i in wish_ids],
+        "teams": [Request("teams", county=c) for c in COUNTIES],
+        "counts": [Request("counts", county=c) for c in COUNTIES],
+    }
+    mix: list[Request] = []
+    for page, weight in MIX.items():
+        mix += [rng.choice(pools[page]) for _ in range(weight * 4)]
+    return {**pools, "mix": mix}
+
+
+# ---------------------------------------------------------------- same answers
+
+def _instant(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _wish(node: dict[str, Any], server: str, detail: bool) -> tuple[Any, ...]:
+    if server == "floor":
+        region, claims = node["region"], node["claims"]
+        teams = [c["team"] for c in claims]
+    else:
+        region = (node.get("region") or node.get("regionByRegionCode") or {})["name"]
+        claims = node["claims"] if server == "hub" else node["claimsByWishId"]["nodes"]
+        teams = [(c["team"] or {}).get("name") for c in claims]
+    return (node["title"], node["status"], _instant(node["submittedAt"]),
+            _instant(node.get("claimedAt")), node.get("category"), region,
+            [(c["claimantName"], t, *((c["claimantKind"], _instant(c["claimedAt"])) if detail else ()))
+             for c, t in zip(claims, teams, strict=True)])
+
+
+def _normalise(page: str, server: str, answer: Any) -> Any:
+    """The data of an answer, in one shape for every server (raises on errors)."""
+    if server != "floor":
+        if answer.get("errors"):
+            raise ValueError(f"{server} answered errors: {answer['errors']}")
+        answer = answer["data"]
+    if page == "list":
+        rows = (answer if server == "floor" else
+                [e["node"] for e in answer["wishes"]["edges"]] if server == "hub" else
+                answer["allWishes"]["nodes"])
+        return [_wish(r, server, detail=False) for r in rows]
+    if page == "detail":
+        row = answer if server == "floor" else answer["wish"] if server == "hub" else answer["wishById"]
+        if server == "postgraphile" and row and (row["deleted"] or row["shadowed"]):
+            row = None
+        return row and _wish(row, server, detail=True)
+    if page == "teams":
+        rows = (answer if server == "floor" else
+                [e["node"] for e in answer["teams"]["edges"]] if server == "hub" else
+                answer["allTeams"]["nodes"])
+        return [(r["name"], r["memberCount"],
+                 r["region"] if server == "floor" else
+                 (r.get("region") or r.get("regionByRegionCode"))["name"]) for r in rows]
+    if server == "floor":
+        return {s.lower(): answer.get(s, 0) for s in STATUSES}
+    if server == "hub":
+        return answer["stats"]["wishes"]
+    return {s.lower(): answer[s.lower()]["totalCount"] for s in STATUSES}
+
+
+def _check(ports: dict[str, int], pools: dict[str, list[Request]], rng: random.Random) -> bool:
+    same = True
+    with httpx.Client(timeout=30) as client:
+        for page in PAGES:
+            sample = rng.sample(pools[page], min(5, len(pools[page])))
+            agreed = 0
+            for req in sample:
+                answers = {}
+                for server in SERVERS:
+                    path, body = req.body(server)
+                    resp = client.post(f"http://127.0.0.1:{ports[server]}{path}", content=body,
+                                       headers={"content-type": "application/json"})
+                    answers[server] = _normalise(page, server, resp.json())
+                if answers["hub"] == answers["postgraphile"] == answers["floor"] and answers["hub"]:
+                    agreed += 1
+                else:
+                    same = False
+                    print(f"  MISMATCH {page} {req}:")
+                    for server, value in answers.items():
+                        print(f"    {server}: {str(value)[:300]}")
+            print(f"check {page}: {agreed}/{len(sample)} sampled variable sets answered alike "
+                  f"(and non-empty) by all three")
+    return same
+
+
+# ---------------------------------------------------------------- processes and CPU
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a process, None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text.rsplit(")", 1)[1].split()
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _tree_cpu(root: int) -> dict[int, float]:
+    """CPU seconds used so far by ``root`` and every process below it, by pid."""
+    parents: dict[int, list[int]] = {}
+    cpu: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (st := _stat(int(entry.name))) is not None:
+            parents.setdefault(st[0], []).append(int(entry.name))
+            cpu[int(entry.name)] = st[1]
+    found, todo = {}, [root]
+    while todo:
+        pid = todo.pop()
+        found[pid] = cpu.get(pid, 0.0)
+        todo += parents.get(pid, [])
+    return found
+
+
+def _used(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds used between two readings by the processes alive at the second
+    (a backend that exited meanwhile, e.g. an idle pool connection of another
+    server, drops out instead of making the difference negative)."""
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+def _postmaster(url: str) -> int:
+    host = url.split("host=", 1)[1].split("&", 1)[0]
+    pid_file = Path(host) / "postmaster.pid"
+    if not pid_file.exists():
+        found = list(Path(host).parent.glob("**/postmaster.pid"))
+        pid_file = found[0]
+    return int(pid_file.read_text().split()[0])
+
+
+@contextlib.contextmanager
+def _process(argv: list[str], port: int, env: dict[str, str], cwd: Path, log: Path) -> Iterator[int]:
+    """Run a server until the block ends; its output goes to ``log`` (a pipe left
+    unread would fill and stall it)."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_for(port, timeout=120)
+        except SystemExit:
+            proc.terminate()
+            proc.wait(timeout=15)
+            raise SystemExit(f"{argv[0]} did not start:\n{log.read_text()[-2000:]}") from None
+        yield proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _postgraphile_dir(data: Path) -> Path:
+    folder = data / "postgraphile"
+    cli = folder / "node_modules" / ".bin" / "postgraphile"
+    if not cli.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text('{"private": true}\n')
+        print("installing postgraphile@4 with npm ...")
+        subprocess.run(["npm", "install", "--no-audit", "--no-fund", "postgraphile@4"],
+                       cwd=folder, check=True)
+    (folder / "postgraphile.tags.json5").write_text(_TAGS)
+    return folder
+
+
+@contextlib.contextmanager
+def _servers(url: str, data: Path) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+    """Start all three; yields (ports, root pids)."""
+    ports = {s: free_port() for s in SERVERS}
+    config = data / "hub.toml"
+    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
+    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
+           "HUB_LOG_LEVEL": "warning", "BENCH_FLOOR_DATABASE_URL": url,
+           "NODE_ENV": "production"}
+    hub = [sys.executable, "-m", "hub.cli", "serve", "--workers", "2", "--port", str(ports["hub"])]
+    pg_dir = _postgraphile_dir(data)
+    postgraphile = ["node", str(pg_dir / "node_modules" / ".bin" / "postgraphile"),
+                    "-c", url, "--schema", "public", "--host", "127.0.0.1",
+                    "--port", str(ports["postgraphile"]), "--cluster-workers", "2",
+                    "--disable-query-log", "--disable-default-mutations",
+                    ]
+    floor = [sys.executable, "-m", "uvicorn", "bench._floor:app", "--host", "127.0.0.1",
+             "--port", str(ports["floor"]), "--workers", "2", "--no-access-log",
+             "--log-level", "warning"]
+    with (_process(hub, ports["hub"], env, ROOT, data / "hub.log") as hub_pid,
+          _process(postgraphile, ports["postgraphile"], env, pg_dir, data / "postgraphile.log")
+          as pg_pid,
+          _process(floor, ports["floor"], env, ROOT, data / "floor.log") as floor_pid):
+        time.sleep(2)  # cluster and uvicorn workers come up after the port opens
+        yield ports, {"hub": hub_pid, "postgraphile": pg_pid, "floor": floor_pid}
+
+
+# ---------------------------------------------------------------- load
+
+_LUA = """
+local paths = {%s}
+local bodies = {%s}
+local n = #bodies
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+local counter = 0
+function setup(thread)
+  counter = counter + 1
+  thread:set("seed", counter)
+end
+function init(args)
+  math.randomseed(os.time() * 1000 + (seed or 0) * 7919)
+end
+function request()
+  local k = math.random(n)
+  return wrk.format(nil, paths[k], nil, bodies[k])
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %%d %%d %%d %%d %%d %%d\\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(99), e.status,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def _lua(requests: list[Request], server: str, folder: Path, name: str) -> Path:
+    pairs = [r.body(server) for r in requests]
+    script = folder / f"{name}-{server}.lua"
+    script.write_text(_LUA % (", ".join(f"[==[{p}]==]" for p, _ in pairs),
+                              ", ".join(f"[==[{b}]==]" for _, b in pairs)))
+    return script
+
+
+@dataclass
+class Run:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    server_ms: float  # CPU of the server's processes per request
+    pg_ms: float  # CPU of PostgreSQL's processes per request
+    errors: int
+
+
+@dataclass
+class Results:
+    runs: dict[tuple[str, str], list[Run]] = field(default_factory=dict)
+
+    def median(self, page: str, server: str, attr: str) -> float:
+        return float(statistics.median(getattr(r, attr) for r in self.runs[(page, server)]))
+
+
+def _wrk(script: Path, port: int, seconds: int, connections: int,
+         cpu: Callable[[], tuple[dict[int, float], dict[int, float]]]) -> Run:
+    threads = min(2, connections)
+    server0, pg0 = cpu()
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
+                          "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
+                         capture_output=True, text=True, check=True).stdout
+    server1, pg1 = cpu()
+    line = next(li for li in out.splitlines() if li.startswith("RESULT"))
+    requests, micros, p50, p99, status_err, sock_err = (int(x) for x in line.split()[1:])
+    n = max(requests, 1)
+    return Run(rps=requests / (micros / 1e6), p50_ms=p50 / 1000, p99_ms=p99 / 1000,
+               server_ms=_used(server0, server1) * 1000 / n, pg_ms=_used(pg0, pg1) * 1000 / n,
+               errors=status_err + sock_err)
+
+
+# ---------------------------------------------------------------- data
+
+_STATES = ("待认领", "已认领", "已实现", "已撤销")
+
+
+def _wishes(start: int, count: int) -> list[dict[str, Any]]:
+    """Wenhuayun records: every county has every status, claims by teams and volunteers."""
+    items: list[dict[str, Any]] = []
+    for i in range(start, start + count):
+        state = _STATES[(i // len(COUNTIES)) % len(_STATES)]
+        claimed = state in ("已认领", "已实现")
+        day, month = 1 + i % 28, 1 + (i // 28) % 12
+        when = f"2025-{month:02d}-{day:02d}T{i % 24:02d}:{i % 60:02d}:00+08:00"
+        claimers: list[dict[str, str | None]] = [
+            {"kind": "队伍", "name": f"爱心队{i % 500}", "team_id": f"BT-{i % 500}"}]
+        if i % 3 == 0:
+            claimers.append({"kind": "志愿者", "name": f"王小{i % 10}", "team_id": None})
+        items.append({
+            "entity": "wish", "wish_id": f"C-{i:07d}", "title": f"想要一个新书包{i % 997}",
+            "wish_type": "学习用品", "goods_or_service": "实物", "target_group": "留守儿童",
+            "target_name": "张某某", "division_code": COUNTIES[i % len(COUNTIES)],
+            "station_id": None, "state": state, "submit_time": when,
+            "claim_time": f"2025-{month:02d}-{day:02d}T23:00:00+08:00" if claimed else None,
+            "done_time": None, "claimers": claimers if claimed else [],
+            "origin": None, "updated_at": "2025-12-31T08:00:00+08:00", "deleted": False,
+        })
+    return items
+
+
+async def _load(url: str, wishes: int) -> None:
+    """Load ``wishes`` through the ingest path, once (later runs reuse what is there)."""
+    conn = await db.connect(url)
+    try:
+        await prepare_database(conn)
+        held = await conn.fetchval("select count(*) from wishes where source_id like 'C-%'")
+    finally:
+        await conn.close()
+    if held >= wishes:
+        print(f"data: {held:,} wishes already loaded")
+        return
+    pool = await db.create_pool(url, max_size=4)
+    started = time.monotonic()
+    try:
+        await ingest(pool, "wenhuayun", json.dumps({"code": 0, "items": _teams()}).encode())
+        for start in range(held, wishes, 1000):
+            body = json.dumps({"code": 0, "items": _wishes(start, min(1000, wishes - start))},
+                              ensure_ascii=False).encode()
+            await ingest(pool, "wenhuayun", body)
+            if start % 50_000 == 0:
+                print(f"  loaded {start:,} wishes", file=sys.stderr)
+    finally:
+        await pool.close()
+    conn = await db.connect(url)
+    try:
+        await conn.execute("analyze")
+    finally:
+        await conn.close()
+    print(f"data: loaded {wishes - held:,} wishes in {time.monotonic() - started:.0f}s")
+
+
+# ---------------------------------------------------------------- main
+
+def _prepare(url: str, wishes: int) -> list[int]:
+    async def go() -> list[int]:
+        await _load(url, wishes)
+        conn = await db.connect(url)
+        try:
+            await conn.execute(_CLAIM_TEAM)
+            rows = await conn.fetch(
+                "select id from wishes tablesample system (5) "
+                "where not deleted and not shadowed limit 200")
+            return sorted(r["id"] for r in rows)
+        finally:
+            await conn.close()
+    return asyncio.run(go())
+
+
+def _ensure_wrk() -> None:
+    if shutil.which("wrk"):
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        raise SystemExit("needs wrk: apt-get install wrk")
+    print("installing wrk with apt-get ...")
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.2f}" if x < 10 else f"{x:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wishes", type=int, default=300_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--pages", default=",".join((*PAGES, "mix")),
+                        help="comma-separated subset of list,detail,teams,counts,mix")
+    args = parser.parse_args()
+    _ensure_wrk()
+    if not shutil.which("npm"):
+        raise SystemExit("needs Node and npm (PostGraphile v4)")
+
+    data = Path(os.environ.get("HUB_DATA_DIR") or ROOT / ".hub-data/bench-compare").resolve()
+    server = db.start_embedded(data)
+    asyncio.run(db.ensure_database(server, "hub"))
+    url = db.with_database(server, "hub")
+    wish_ids = _prepare(url, args.wishes)
+    rng = random.Random(22)
+    pools = _requests(wish_ids, rng)
+    postmaster = _postmaster(url)
+    pages = [p for p in args.pages.split(",") if p]
+
+    results = Results()
+    with _servers(url, data) as (ports, pids), tempfile.TemporaryDirectory() as tmp:
+        same = _check(ports, pools, rng)
+        scripts = {(page, s): _lua(pools[page], s, Path(tmp), page) for page in pages
+                   for s in SERVERS}
+        for s in SERVERS:  # warm every server (plans, caches, JIT) before measuring
+            _wrk(scripts[(pages[-1], s)], ports[s], 2, args.connections, lambda: ({}, {}))
+        for rnd in range(args.rounds):
+            for i, page in enumerate(pages):
+                order = SERVERS[(rnd + i) % 3:] + SERVERS[:(rnd + i) % 3]
+                for s in order:
+                    def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
+                        return _tree_cpu(pid), _tree_cpu(postmaster)
+                    run = _wrk(scripts[(page, s)], ports[s], args.seconds, args.connections, cpu)
+                    results.runs.setdefault((page, s), []).append(run)
+                    print(f"  round {rnd + 1} {page:6} {s:12} {run.rps:8.0f} req/s  "
+                          f"p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms  "
+                          f"cpu {run.server_ms:.2f}+{run.pg_ms:.2f} ms/req"
+                          + (f"  ERRORS {run.errors}" if run.errors else ""), flush=True)
+
+    print(f"\n{args.wishes:,} wishes; wrk -c{args.connections}, {args.seconds} s per run, "
+          f"medians of {args.rounds} alternated round(s); 2 workers each; CPU per request: "
+          f"server + PostgreSQL, in ms")
+    print(f"{'page':7} {'server':13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'cpu srv':>8} {'cpu pg':>8}")
+    for page in pages:
+        for s in SERVERS:
+            m = {a: results.median(page, s, a)
+                 for a in ("rps", "p50_ms", "p99_ms", "server_ms", "pg_ms")}
+            print(f"{page:7} {s:13} {_fmt(m['rps']):>8} {m['p50_ms']:8.1f} {m['p99_ms']:8.1f} "
+                  f"{m['server_ms']:8.2f} {m['pg_ms']:8.2f}")
+    print()
+    for page in pages:
+        hub = results.median(page, "hub", "rps")
+        print(f"{page:7} hub/postgraphile = {hub / results.median(page, 'postgraphile', 'rps'):.2f}"
+              f"   hub/floor = {hub / results.median(page, 'floor', 'rps'):.2f}")
+    if not same:
+        print("WARNING: the servers did not answer alike for every sampled variable set (above)")
+    if "mix" in pages:
+        ratio = results.median("mix", "hub", "rps") / results.median("mix", "postgraphile", "rps")
+        print(f"mix ratio hub/postgraphile = {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
