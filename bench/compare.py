@@ -56,11 +56,9 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench._server import free_port, wait_for  # noqa: E402
-from bench.list_page import COUNTIES, _teams  # noqa: E402
+from bench.list_page import COUNTIES, load_wishes  # noqa: E402
 from hub import db  # noqa: E402
-from hub.bootstrap import prepare_database  # noqa: E402
 from hub.ids import encode_id  # noqa: E402
-from hub.ingest import ingest  # noqa: E402
 
 PAGES = ("list", "detail", "teams", "counts")
 MIX = {"list": 50, "detail": 25, "teams": 15, "counts": 10}
@@ -461,34 +459,8 @@ def _wishes(start: int, count: int) -> list[dict[str, Any]]:
 
 
 async def _load(url: str, wishes: int) -> None:
-    """Load ``wishes`` through the ingest path, once (later runs reuse what is there)."""
-    conn = await db.connect(url)
-    try:
-        await prepare_database(conn)
-        held = await conn.fetchval("select count(*) from wishes where source_id like 'C-%'")
-    finally:
-        await conn.close()
-    if held >= wishes:
-        print(f"data: {held:,} wishes already loaded")
-        return
-    pool = await db.create_pool(url, max_size=4)
-    started = time.monotonic()
-    try:
-        await ingest(pool, "wenhuayun", json.dumps({"code": 0, "items": _teams()}).encode())
-        for start in range(held, wishes, 1000):
-            body = json.dumps({"code": 0, "items": _wishes(start, min(1000, wishes - start))},
-                              ensure_ascii=False).encode()
-            await ingest(pool, "wenhuayun", body)
-            if start % 50_000 == 0:
-                print(f"  loaded {start:,} wishes", file=sys.stderr)
-    finally:
-        await pool.close()
-    conn = await db.connect(url)
-    try:
-        await conn.execute("analyze")
-    finally:
-        await conn.close()
-    print(f"data: loaded {wishes - held:,} wishes in {time.monotonic() - started:.0f}s")
+    """This benchmark's own wishes (every status in every county) through ingest, once."""
+    await load_wishes(url, wishes, "C-", _wishes)
 
 
 # ---------------------------------------------------------------- main

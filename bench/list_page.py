@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +84,15 @@ def _teams() -> list[dict[str, Any]]:
     } for i in range(500)]
 
 
-async def _load(url: str, wishes: int) -> None:
+async def load_wishes(url: str, wishes: int, prefix: str = "B-",
+                      items: Callable[[int, int], list[dict[str, Any]]] | None = None) -> None:
+    """Load ``wishes`` 文化云 wishes (source ids ``prefix``…, made by ``items``)
+    through the ingest path, once: later runs reuse what is there."""
+    make = items or _items
     conn = await db.connect(url)
     try:
         await prepare_database(conn)
-        held = await conn.fetchval("select count(*) from wishes where source_id like 'B-%'")
+        held = await conn.fetchval("select count(*) from wishes where source_id like $1", prefix + "%")
     finally:
         await conn.close()
     if held >= wishes:
@@ -98,7 +103,7 @@ async def _load(url: str, wishes: int) -> None:
     try:
         await ingest(pool, "wenhuayun", json.dumps({"code": 0, "items": _teams()}).encode())
         for start in range(held, wishes, 1000):
-            body = json.dumps({"code": 0, "items": _items(start, min(1000, wishes - start))},
+            body = json.dumps({"code": 0, "items": make(start, min(1000, wishes - start))},
                               ensure_ascii=False).encode()
             await ingest(pool, "wenhuayun", body)
             if start % 50_000 == 0:
@@ -127,7 +132,7 @@ def main() -> None:
         server = db.start_embedded(Path(os.environ.get("HUB_DATA_DIR") or ROOT / ".hub-data/bench"))
         asyncio.run(db.ensure_database(server, "hub"))
         url = db.with_database(server, "hub")
-    asyncio.run(_load(url, args.wishes))
+    asyncio.run(load_wishes(url, args.wishes))
 
     with serve_hub(url, args.workers) as port:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:

@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench._server import serve_hub  # noqa: E402
-from bench.list_page import _load  # noqa: E402
+from bench.list_page import load_wishes  # noqa: E402
 from hub import db  # noqa: E402
 
 _FIGURES = ("start stats { wishes { submitted open claimed fulfilled cancelled fulfillmentRate "
@@ -164,7 +164,7 @@ def main() -> None:
         server = db.start_embedded(Path(os.environ.get("HUB_DATA_DIR") or ROOT / ".hub-data/bench"))
         asyncio.run(db.ensure_database(server, "hub"))
         url = db.with_database(server, "hub")
-    asyncio.run(_load(url, args.wishes))
+    asyncio.run(load_wishes(url, args.wishes))
 
     with serve_hub(url, 1) as port:
         pid = _server_pid(port)

@@ -33,7 +33,7 @@ from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
 from hub.sql import stats as q
 from hub.sql import stats_flow as fq
 from hub.stats_calendar import bounds, cover, route
-from hub.stats_query import StatsFilter, code_range
+from hub.stats_query import StatsFilter, code_range, counted
 
 __all__ = ["FLOW_DESCRIPTION", "WishFlow", "flows"]
 
@@ -61,17 +61,8 @@ class WishFlow:
 _NONE = WishFlow(0, 0, 0, 0)
 
 
-def _counted(lvl: int, g: str, dims: str) -> bool:
-    """Mirror of stats_counted() (migration 0003): flow cells keep the same combinations."""
-    if lvl == 1:
-        return g != "D" or dims != "cg"
-    if lvl == 2:
-        return dims == "" or (g != "D" and dims != "cg")
-    return dims == ""
-
-
 def _kept(lvl: int | None, dims: str, g: str) -> bool:
-    return lvl is not None and _counted(lvl, g, dims)
+    return lvl is not None and counted(lvl, g, dims)
 
 
 def _region(code: str | None) -> tuple[str, int | None] | None:

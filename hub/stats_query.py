@@ -127,8 +127,8 @@ def code_range(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _counted(lvl: int, g: str, dims: str) -> bool:
-    """Mirror of stats_counted() in migration 0003."""
+def counted(lvl: int, g: str, dims: str) -> bool:
+    """Mirror of stats_counted() in migration 0003 (the flow cells keep the same combinations)."""
     if lvl == 1:
         return g != "D" or dims != "cg"
     if lvl == 2:
@@ -236,7 +236,7 @@ class Query:
     def _split(self, blocks: Iterable[Block], tag: int) -> None:
         lvl = self.lvl
         cells, records = route(
-            blocks, lambda g: lvl is not None and _counted(lvl, g, self.dims))
+            blocks, lambda g: lvl is not None and counted(lvl, g, self.dims))
         self.cell_blocks += [(tag, b) for b in cells]
         self.record_blocks += [(tag, b) for b in records]
 

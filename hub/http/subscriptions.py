@@ -216,11 +216,7 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         return caller
 
     def _throttle(self, caller: Caller) -> None:
-        if caller.name is not None:
-            limiter, who = self.security.key_limiter, f"key:{caller.name}"
-        else:
-            limiter, who = self.security.ip_limiter, f"ip:{caller.address}"
-        wait = limiter.take(who) if limiter is not None else 0.0
+        wait = self.security.wait_for(caller)
         if wait > 0:
             raise _Refused(4429, f"Too many requests; try again in {retry_after(wait)} s.")
 

@@ -22,6 +22,15 @@ class Security:
     key_limiter: RateLimiter | None = None
     ip_limiter: RateLimiter | None = None
 
+    def wait_for(self, caller: Caller) -> float:
+        """Spend one token of the caller's bucket (its key's, else its address's):
+        the seconds to wait before trying again, 0 when allowed."""
+        if caller.name is not None:
+            limiter, who = self.key_limiter, f"key:{caller.name}"
+        else:
+            limiter, who = self.ip_limiter, f"ip:{caller.address}"
+        return limiter.take(who) if limiter is not None else 0.0
+
     @classmethod
     def from_config(cls, config: Config) -> Security:
         """Checks every security setting and key: a bad one fails at start-up."""

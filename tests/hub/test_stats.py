@@ -41,7 +41,7 @@ from hub.stats import (
 )
 from hub.stats_calendar import FLOOR, bucket_end, buckets, cover, signed_cover
 from hub.stats_flow import WishFlow, flows
-from hub.stats_query import _counted, _histogram
+from hub.stats_query import _histogram, counted
 from hub.stats_refresh import refresh_medians
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
@@ -821,7 +821,7 @@ async def test_sql_and_python_agree_on_codes_buckets_and_kept_cells(pool: asyncp
                 for dims in ("", "c", "g", "cg"):
                     kept = await conn.fetchval(
                         """select stats_counted($1, $2::text::"char", $3)""", lvl, g, dims)
-                    assert kept == _counted(lvl, g, dims), (lvl, g, dims)
+                    assert kept == counted(lvl, g, dims), (lvl, g, dims)
 
 
 @given(st.dates(dt.date(1990, 1, 1), dt.date(2100, 1, 1)),
