@@ -177,6 +177,17 @@ class SubscriptionEndpoint(GraphQL[Context, None]):
         return SubscriptionContext(pool=state.pool, config=state.config, request=request,
                                    response=response)
 
+    def decode_json(self, data: str | bytes) -> object:
+        # A frame nested deeper than Python's parser recurses (``[[[…]]]``), or
+        # an integer past Python's 4,300 digits, is malformed JSON to the
+        # protocol (4400), not a dropped connection.
+        try:
+            return json.loads(data)
+        except json.JSONDecodeError:
+            raise
+        except (RecursionError, ValueError):
+            raise json.JSONDecodeError("nested too deeply", data if isinstance(data, str) else "", 0) from None
+
     def encode_json(self, data: object) -> str:
         # Text frames (the protocol's), Chinese as UTF-8 rather than \\u escapes.
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

@@ -235,6 +235,40 @@ async def test_keys_are_checked_at_connection_init(servers: tuple[Server, Server
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
 
 
+async def test_garbage_frames_close_that_socket_only(servers: tuple[Server, Server]) -> None:
+    """Random bytes, text that is not JSON, NUL, lone surrogates, JSON nested 1,000
+    deep, a 2 MB frame, a message without an id: each closes its own socket with a
+    4xxx code (or is answered with an error); the server keeps serving."""
+    a, _ = servers
+    frames: list[str | bytes] = [
+        b"\x00\xff\xfe" * 10,
+        "not json at all",
+        r'{"type": "connection_init", "payload": "\u0000\ud800"}',
+        "[" * 100_000 + "]" * 100_000,
+        json.dumps({"type": "subscribe", "payload": {"query": EVENTS}}),
+        json.dumps({"id": "big", "type": "subscribe", "payload": {"query": "x" * 2_000_000}}),
+        '{"id": "n", "type": "subscribe", "payload": {"query": "subscription { wishEvents { kind } }", '
+        '"variables": {"x": 1' + "0" * 4300 + '}}}',
+    ]
+    for frame in frames:
+        ws = await _connect(a)
+        try:
+            await ws.send(frame)
+            try:
+                answer = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                assert answer["type"] == "error", answer
+                assert "Traceback" not in json.dumps(answer)
+            except websockets.ConnectionClosed as closed:
+                code = closed.rcvd.code if closed.rcvd is not None else None
+                assert code is not None and (4000 <= code < 5000 or code in (1002, 1003, 1007, 1009)), code
+        finally:
+            await ws.close()
+    ws = await _connect(a, TOKENS["province"])  # the server still answers
+    await ws.close()
+    async with httpx.AsyncClient() as client:
+        assert (await client.get(f"{a.http}/healthz")).status_code == 200
+
+
 async def test_subscriptions_only_and_the_limits_apply(servers: tuple[Server, Server]) -> None:
     a, _ = servers
     ws = await _connect(a)

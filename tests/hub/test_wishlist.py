@@ -325,3 +325,37 @@ async def test_two_hub_processes_escalate_each_wish_once(
     assert len(per_wish) == 10
     assert {(r["n"], r["level"], r["by"]) for r in per_wish} == {(1, "CITY", "rule")}
     assert await clean_db.fetchval("select count(*) from outbox") == 10
+
+
+async def test_hostile_reasons_and_notes_are_refused_or_stored_without_personal_data(
+    clean_db: asyncpg.Pool,
+) -> None:
+    """An operator's text is stored and sent to platforms: NUL, lone surrogates,
+    huge texts and deep variables are a coded 4xx/error; a phone typed in is blanked."""
+    w = await load(clean_db)
+    variables = '{"id": "%s", "reason": %s}'
+    bodies = [
+        (variables % (w["SJ-1"], '"a\\u0000b"')).encode(),
+        (variables % (w["SJ-1"], '"a\\ud800b"')).encode(),
+        (variables % (w["SJ-1"], json.dumps("长" * 100_000))).encode(),
+        (variables % (w["SJ-1"], "[" * 1000 + "]" * 1000)).encode(),
+        (variables % (w["SJ-1"], "1" + "0" * 4300)).encode(),
+        b"\xff\xfe\x00garbage",
+    ]
+    async with hub_client(clean_db, config()) as client:
+        for variables_body in bodies:
+            raw = b'{"query": ' + json.dumps(ESCALATE).encode() + b', "variables": ' + variables_body + b"}" \
+                if not variables_body.startswith(b"\xff") else variables_body
+            r = await client.post("/graphql", content=raw, headers={
+                "Authorization": f"Bearer {TOKENS['province']}", "Content-Type": "application/json"})
+            assert r.status_code < 500, r.text[:300]
+            errors = r.json()["errors"]
+            assert all(e["extensions"]["code"] for e in errors), errors
+            assert "长长长" not in r.text
+        phone = await post(client, ESCALATE, TOKENS["province"], id=w["SJ-1"],
+                           reason="家属电话 138-1234-5678，县级无法解决")
+    assert "1234" not in phone.text
+    (transfer,) = data(phone, "escalateWish")["transfers"]
+    assert transfer["reason"].endswith("县级无法解决") and "5678" not in transfer["reason"]
+    stored = await clean_db.fetchval("select string_agg(reason, ' ') from wish_transfers")
+    assert "5678" not in stored and "\x00" not in stored
