@@ -18,12 +18,11 @@ from strawberry.schema.base import BaseSchema
 from hub import db, events, wishlist_jobs
 from hub.config import Config, load_config
 from hub.dashboard.routes import routes as dashboard_routes
-from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
 from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
-from hub.http.keepalive import KeepAliveLimit, keepalive_requests
+from hub.http.keepalive import KeepAliveLimit
 from hub.http.subscriptions import subscriptions_app
 from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
@@ -42,8 +41,10 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     lifespan opens one on ``DATABASE_URL`` or the embedded server and closes it."""
 
     cfg = config if config is not None else load_config()
-    refresh_every = _refresh_interval(cfg)
-    statement_timeout = _statement_timeout(cfg)
+    refresh_every = cfg.statistics.refresh_medians_seconds  # 0: off, figures stay exact
+    # A backstop behind the GraphQL deadline, for every statement of the
+    # server's pool: reads, pushes, the medians' refresh.
+    statement_timeout = cfg.database.statement_timeout_seconds
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -107,33 +108,13 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     return app
 
 
-def _refresh_interval(config: Config) -> float:
-    """``[statistics] refresh_medians_seconds``: how often a worker looks for
-    stored medians to refresh (default 0.5; 0 turns it off, figures stay exact)."""
-    value = config.section("statistics").get("refresh_medians_seconds", 0.5)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError("[statistics] refresh_medians_seconds must be a number >= 0")
-    return float(value)
-
-
-def _statement_timeout(config: Config) -> float:
-    """``[database] statement_timeout_seconds``: the longest any statement of
-    the server may run (default 30; 0: no limit). A backstop behind the
-    GraphQL deadline (``[graphql] deadline_seconds``), for every statement of
-    the server's pool: reads, pushes, the medians' refresh."""
-    value = config.section("database").get("statement_timeout_seconds", 30)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError("[database] statement_timeout_seconds must be a number >= 0")
-    return float(value)
-
-
 def _middleware(config: Config, security: Security) -> list[Middleware]:
     """Outermost first. The request observer comes first so that every answer,
     refusals by later middleware included, has an id, a log line and a count;
     then the guard that answers an unreachable database 503 on every path."""
     return [
         Middleware(RequestObserver),
-        Middleware(KeepAliveLimit, max_requests=keepalive_requests(config)),
+        Middleware(KeepAliveLimit, max_requests=config.server.keepalive_requests),
         Middleware(DatabaseUnavailableGuard),
         *security_middleware(security),
     ]

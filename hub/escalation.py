@@ -29,8 +29,8 @@ from dataclasses import dataclass
 import asyncpg
 
 from hub import outbox
-from hub.config import Config
-from hub.errors import ConfigError, QueryError
+from hub.config import Config, EscalationSettings
+from hub.errors import QueryError
 from hub.models import RegionLevel
 from hub.sql import wishlist as q
 from hub.wishlist import LEVELS, ChangingWish, changing_from_row
@@ -89,7 +89,7 @@ async def escalate_many(
 class Rule:
     county_days: float | None = None
     city_days: float | None = None
-    every_seconds: float = 300.0
+    every_seconds: float = EscalationSettings().every_seconds
 
     @property
     def enabled(self) -> bool:
@@ -109,17 +109,8 @@ class Rule:
 
 
 def rule_from(config: Config) -> Rule:
-    table = config.section("escalation")
-    values: dict[str, float | None] = {}
-    for name in ("county_days", "city_days", "every_seconds"):
-        value = table.get(name)
-        if value is None:
-            values[name] = None
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"[escalation] {name} must be a number > 0")
-        values[name] = float(value)
-    return Rule(values["county_days"], values["city_days"], values["every_seconds"] or 300.0)
+    s = config.escalation
+    return Rule(s.county_days, s.city_days, s.every_seconds)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,7 +55,7 @@ async def run(args: argparse.Namespace) -> int:
         # httpx logs every request at INFO: one line per page is not "quiet".
         logging.getLogger("httpx").setLevel(logging.WARNING)
     config = load_config()
-    settings = SyncSettings.from_config(config)
+    settings = config.sync
     targets = select_targets(config, args.codes, every=args.all)
     interval = args.interval if args.interval is not None else settings.interval
     if interval <= 0:
@@ -99,8 +99,6 @@ def _base_url(config: Config, code: str) -> str:
     if source is None or not source.base_url:
         where = config.path or "HUB_CONFIG"
         raise ConfigError(f"[sources.{code}] base_url is not set in {where}")
-    if not source.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"[sources.{code}] base_url must start with http:// or https://")
     return source.base_url
 
 

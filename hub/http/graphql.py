@@ -58,8 +58,8 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.apq import PersistedQueries, PersistedQueryError
-from hub.config import Config
-from hub.errors import ConfigError, DatabaseUnavailable
+from hub.config import Config, GraphQLSettings
+from hub.errors import DatabaseUnavailable
 from hub.graphiql import graphiql_html
 from hub.http import unavailable
 from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
@@ -68,11 +68,6 @@ from hub.security.text import variable_problem
 from resolvers.context import Context
 
 log = logging.getLogger("hub.graphql")
-
-DEFAULT_GET_MAX_AGE = 30
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_DEADLINE_SECONDS = 10
-DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 _PARAMETERS = ("query", "variables", "operationName", "extensions")
 _GET_ALLOWS = frozenset({OperationType.QUERY})
@@ -90,17 +85,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         schema: BaseSchema,
         *,
         persisted: PersistedQueries | None = None,
-        get_max_age: int = DEFAULT_GET_MAX_AGE,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        settings: GraphQLSettings | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        settings = settings or GraphQLSettings()
         self.persisted = persisted if persisted is not None else PersistedQueries()
-        self.get_max_age = get_max_age
-        self.max_body_bytes = max_body_bytes
-        self.deadline_seconds = deadline_seconds
-        self.max_response_bytes = max_response_bytes
+        self.get_max_age = settings.get_max_age
+        self.max_body_bytes = settings.max_body_bytes
+        self.deadline_seconds = settings.deadline_seconds
+        self.max_response_bytes = settings.max_response_bytes
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
@@ -365,25 +358,6 @@ def _merge(response: Response, sub_response: Response) -> None:
         response.status_code = sub_response.status_code
 
 
-def settings(config: Config) -> dict[str, Any]:
-    """``[graphql] get_max_age``, ``max_body_bytes``, ``deadline_seconds`` and
-    ``max_response_bytes`` (0 turns the last two off)."""
-    section = config.section("graphql")
-    out = {
-        "get_max_age": section.get("get_max_age", DEFAULT_GET_MAX_AGE),
-        "max_body_bytes": section.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
-        "max_response_bytes": section.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
-    }
-    for name, value in out.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"[graphql] {name} must be a non-negative integer")
-    deadline = section.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS)
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline < 0:
-        raise ConfigError("[graphql] deadline_seconds must be a non-negative number")
-    out["deadline_seconds"] = float(deadline)
-    return out
-
-
 def graphql_app(
     schema: BaseSchema | None = None,
     *,
@@ -392,9 +366,9 @@ def graphql_app(
     from hub import apq
     from schema.schema import schema as served
 
-    cfg = config if config is not None else Config(path=None)
+    cfg = config if config is not None else Config()
     return GraphQLEndpoint(
         schema if schema is not None else served,
         persisted=apq.from_config(cfg),
-        **settings(cfg),
+        settings=cfg.graphql,
     )

@@ -31,7 +31,7 @@ from starlette.routing import Route
 
 import adapters
 from hub.config import Config
-from hub.errors import AdapterError, ConfigError, DatabaseError, DatabaseUnavailable, IngestError
+from hub.errors import AdapterError, DatabaseError, DatabaseUnavailable, IngestError
 from hub.http import unavailable
 from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.ingest import ingest
@@ -39,15 +39,7 @@ from hub.privacy import safe_message
 
 log = logging.getLogger("hub.http.ingest")
 
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 _SIGNATURE_PREFIX = "sha256="
-
-
-def max_body_bytes(config: Config) -> int:
-    value = config.section("ingest").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError("[ingest] max_body_bytes must be a positive integer")
-    return value
 
 
 async def ingest_endpoint(request: Request) -> Response:
@@ -70,7 +62,7 @@ async def ingest_endpoint(request: Request) -> Response:
     if not signature.startswith(_SIGNATURE_PREFIX):
         return _error(401, "missing X-Hub-Signature-256: sha256=<hex>", "BAD_SIGNATURE")
 
-    limit = max_body_bytes(config)
+    limit = config.ingest.max_body_bytes
     try:
         body = await read_body(request.headers.raw, request.receive, limit)
     except BadContentLength:

@@ -30,12 +30,12 @@ import asyncpg
 import httpx
 
 from adapters.base import Page, Puller
+from hub.config import SyncSettings
 from hub.errors import DatabaseError, HubError, SyncError
 from hub.privacy import scrub_text
 from hub.report import Report
 from hub.sql import sync as q
 from hub.sync.fetch import PageFetcher, Sleep
-from hub.sync.settings import SyncSettings
 
 log = logging.getLogger("hub.sync")
 

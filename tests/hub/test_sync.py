@@ -494,13 +494,13 @@ def test_targets_come_from_the_configuration() -> None:
 
 
 def test_sync_settings_are_checked() -> None:
-    assert SyncSettings.from_table({"page_size": 50, "timeout": 2}).timeout == 2.0
-    with pytest.raises(ConfigError, match="unknown keys: page"):
-        SyncSettings.from_table({"page": 5})
-    with pytest.raises(ConfigError, match="max_retries must be a whole number"):
-        SyncSettings.from_table({"max_retries": 2.5})
-    with pytest.raises(ConfigError, match="timeout must be positive"):
-        SyncSettings.from_table({"timeout": 0})
+    assert parse_config({"sync": {"page_size": 50, "timeout": 2}}).sync.timeout == 2.0
+    with pytest.raises(ConfigError, match=r"has no setting 'page' \(did you mean 'page_size'"):
+        parse_config({"sync": {"page": 5}})
+    with pytest.raises(ConfigError, match=r"max_retries must be a whole number >= 0, found 2\.5"):
+        parse_config({"sync": {"max_retries": 2.5}})
+    with pytest.raises(ConfigError, match="timeout must be a number > 0, found 0"):
+        parse_config({"sync": {"timeout": 0}})
 
 
 def test_retry_after_reads_seconds_and_dates() -> None:
