@@ -330,12 +330,13 @@ class Config:
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
     tracing: TracingSettings = field(default_factory=TracingSettings)
     # The file's tables as read: only ``hub demo`` uses them, to lay the
-    # user's file over its own defaults. Features read the typed tables above.
-    raw: dict[str, Any] = field(default_factory=dict)
+    # user's file over its own defaults. Features read the typed tables above;
+    # ``parse_config`` makes a Config from tables (``Config(tables=...)`` checks nothing).
+    tables: dict[str, Any] = field(default_factory=dict)
 
 
 # Tables of ``Config`` that are not read from a table of the file.
-_NOT_TABLES = frozenset({"path", "raw"})
+_NOT_TABLES = frozenset({"path", "tables"})
 # Fields of a named table that hold its name.
 _NAME_FIELDS = frozenset({"code", "name"})
 # A key that moved, and where it lives now.
@@ -364,7 +365,7 @@ def parse_config(raw: Mapping[str, Any], path: Path | None = None) -> Config:
     """The checked configuration of ``raw`` (a TOML document as a dict)."""
     try:
         return _table(Config, raw, "the configuration", prefix="", skip=_NOT_TABLES,
-                      extra={"path": path, "raw": dict(raw)})
+                      extra={"path": path, "tables": dict(raw)})
     except ConfigError as exc:
         raise ConfigError(f"{exc} (in {path})" if path is not None else str(exc)) from None
 

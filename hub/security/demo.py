@@ -66,7 +66,7 @@ def demo_config(directory: Path) -> DemoConfig:
     path = directory / "hub.toml"
     if user.path is not None and user.path.resolve() == path.resolve():
         raise ConfigError(f"HUB_CONFIG names the demo's own file {path}; point it at your configuration")
-    raw = _merged(_DEFAULTS, user.raw)
+    raw = _merged(_DEFAULTS, user.tables)
     sources = _sources(user, directory / "demo-sources.json")
     raw["sources"] = {
         **raw.get("sources", {}),

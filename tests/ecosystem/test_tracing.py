@@ -27,7 +27,7 @@ def provider() -> None:
 
 
 async def run(config_raw: dict[str, object], pool: asyncpg.Pool, query: str) -> None:
-    app = create_app(config=parse_config({**PUBLIC.raw, **config_raw}), pool=pool)
+    app = create_app(config=parse_config({**PUBLIC.tables, **config_raw}), pool=pool)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
         response = await c.post("/graphql", json={"query": query, "variables": {"c": "210100"}})
         assert response.status_code == 200

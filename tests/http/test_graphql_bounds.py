@@ -25,7 +25,7 @@ _WORST_SERIES = ('{ statsSeries(granularity: DAY, filter: {from: "0001-01-01", t
 
 
 def _config(**graphql: object) -> Config:
-    return parse_config({**OPEN_CONFIG.raw, "graphql": graphql})
+    return parse_config({**OPEN_CONFIG.tables, "graphql": graphql})
 
 
 def _cost(query: str, **variables: object) -> int:

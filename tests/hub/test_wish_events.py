@@ -206,7 +206,7 @@ async def test_a_batch_of_events_loads_its_relations_together(
                                        field("claims", field("claimantName")))]
     pool = await db.create_pool(database_url, min_size=1, max_size=4, init=init)
     app = SimpleNamespace(state=SimpleNamespace())
-    ctx = Context(pool=pool, config=Config(path=None), request=SimpleNamespace(app=app),
+    ctx = Context(pool=pool, config=Config(), request=SimpleNamespace(app=app),
                   caller=Caller(Role.PROVINCE, name="ops"))
     items = _open_wishes(20)
     for i, item in enumerate(items):
