@@ -94,6 +94,7 @@ class _Rule:
     choices: Callable[[], tuple[str, ...]] | None = None
     pattern: str | None = None
     pattern_means: str = ""
+    secret: bool = False  # never quoted in a message, even when of the wrong type
 
 
 _NO_RULE = _Rule("")
@@ -101,16 +102,16 @@ _NO_RULE = _Rule("")
 
 def _setting(default: _T, doc: str, *, at_least: float | None = None, above: float | None = None,
              choices: Callable[[], tuple[str, ...]] | None = None,
-             pattern: str | None = None, pattern_means: str = "") -> _T:
-    rule = _Rule(doc, at_least, above, choices, pattern, pattern_means)
+             pattern: str | None = None, pattern_means: str = "", secret: bool = False) -> _T:
+    rule = _Rule(doc, at_least, above, choices, pattern, pattern_means, secret)
     return field(default=default, metadata={"rule": rule})
 
 
 def _required(doc: str, *, choices: Callable[[], tuple[str, ...]] | None = None,
-              pattern: str | None = None, pattern_means: str = "") -> Any:
+              pattern: str | None = None, pattern_means: str = "", secret: bool = False) -> Any:
     """A setting without a default: its table must give it."""
     return field(metadata={"rule": _Rule(doc, choices=choices, pattern=pattern,
-                                         pattern_means=pattern_means)})
+                                         pattern_means=pattern_means, secret=secret)})
 
 
 def _named(names: Callable[[], tuple[str, ...]]) -> dict[str, _Rule]:
@@ -140,8 +141,10 @@ class SourceConfig:
     """``[sources.CODE]``: one platform's credentials."""
 
     code: str = ""  # the table's name, not a setting
-    token: str | None = _setting(None, "the platform's bearer token for `POST /ingest/CODE`")
-    secret: str | None = _setting(None, "HMAC-SHA256 key of `X-Hub-Signature-256` (and of callbacks)")
+    token: str | None = _setting(None, "the platform's bearer token for `POST /ingest/CODE`",
+                                 secret=True)
+    secret: str | None = _setting(None, "HMAC-SHA256 key of `X-Hub-Signature-256` (and of callbacks)",
+                                  secret=True)
     base_url: str | None = _setting(None, "where `hub sync` pulls from (pulled platforms only)",
                                     pattern=r"^https?://", pattern_means="an http(s) URL")
     callback_url: str | None = _setting(None, "where the hub's callbacks go (needs `secret`)",
@@ -156,7 +159,7 @@ class KeyConfig:
     role: str = _required("the key's role", choices=_key_roles)
     sha256: str = _required("hex SHA-256 of the token (never the token)",
                             pattern=r"^[0-9a-f]{64}$",
-                            pattern_means="the 64 hex digits of the token's SHA-256")
+                            pattern_means="the 64 hex digits of the token's SHA-256", secret=True)
     region: str | None = _setting(None, "city keys only: the city or county they operate, e.g. \"210100\"")
     created: str | None = _setting(None, "when the key was made (informative)")
 
@@ -393,7 +396,7 @@ def _value(kind: Any, value: object, rule: _Rule, where: str, path: str) -> Any:
     """One checked value of type ``kind`` (a table, a table of tables, or a scalar)."""
     if is_dataclass(kind):
         if not isinstance(value, Mapping):
-            raise ConfigError(f"{where} must be a table, found {_shown(value)}")
+            raise ConfigError(f"{where} must be a table, found {_shown(value, rule)}")
         return _table(kind, value, where, prefix=f"{path}.")  # type: ignore[arg-type]
     if get_origin(kind) is dict:
         return _tables(get_args(kind)[1], value, rule, where, path)
@@ -402,7 +405,7 @@ def _value(kind: Any, value: object, rule: _Rule, where: str, path: str) -> Any:
 
 def _tables(kind: Any, value: object, rule: _Rule, where: str, path: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
-        raise ConfigError(f"{where} must be a table of tables, found {_shown(value)}")
+        raise ConfigError(f"{where} must be a table of tables, found {_shown(value, rule)}")
     allowed = rule.choices() if rule.choices is not None else None
     out: dict[str, Any] = {}
     for name, entry in value.items():
@@ -424,7 +427,7 @@ def _scalar(kind: Any, value: object, rule: _Rule, where: str) -> Any:
         kind = next(a for a in get_args(kind) if a is not type(None))
     if get_origin(kind) is tuple:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(f"{where} must be {_expected(kind, rule)}, found {_shown(value)}")
+            raise ConfigError(f"{where} must be {_expected(kind, rule)}, found {_shown(value, rule)}")
         for item in value:
             _check_string(item, rule, where)
         return tuple(value)
@@ -437,12 +440,12 @@ def _scalar(kind: Any, value: object, rule: _Rule, where: str) -> Any:
     else:
         ok = isinstance(value, str)
     if not ok:
-        raise ConfigError(f"{where} must be {_expected(kind, rule)}, found {_shown(value)}")
+        raise ConfigError(f"{where} must be {_expected(kind, rule)}, found {_shown(value, rule)}")
     if kind in (int, float):
         number: float = value  # type: ignore[assignment]
         if (rule.at_least is not None and number < rule.at_least) or (
                 rule.above is not None and number <= rule.above):
-            raise ConfigError(f"{where} must be {_expected(kind, rule)}, found {_shown(value)}")
+            raise ConfigError(f"{where} must be {_expected(kind, rule)}, found {_shown(value, rule)}")
         return float(number) if kind is float else number
     if kind is str:
         _check_string(value, rule, where)  # type: ignore[arg-type]
@@ -454,7 +457,7 @@ def _check_string(value: str, rule: _Rule, where: str) -> None:
         raise ConfigError(f"{where} must be one of {', '.join(rule.choices())}, found "
                           f"{_shown(value)}{_suggestion(value, rule.choices())}")
     if rule.pattern is not None and not re.search(rule.pattern, value):
-        raise ConfigError(f"{where}: {_shown(value)} is not {rule.pattern_means}")
+        raise ConfigError(f"{where}: {_shown(value, rule)} is not {rule.pattern_means}")
 
 
 def _expected(kind: Any, rule: _Rule) -> str:
@@ -472,13 +475,13 @@ def _expected(kind: Any, rule: _Rule) -> str:
     return name
 
 
-def _shown(value: object) -> str:
-    """What was found: its type, and the value itself when short."""
+def _shown(value: object, rule: _Rule = _NO_RULE) -> str:
+    """What was found: its type, and the value itself when short and not a secret."""
     kinds = {bool: "a boolean", int: "a whole number", float: "a number", str: "a string",
              list: "a list", dict: "a table", dt.datetime: "a date-time", dt.date: "a date",
              dt.time: "a time"}
     kind = next((n for t, n in kinds.items() if type(value) is t), type(value).__name__)
-    if isinstance(value, dict | list):
+    if isinstance(value, dict | list) or rule.secret:
         return kind
     text = repr(value) if not isinstance(value, bool) else str(value).lower()
     return f"{text if len(text) <= 40 else text[:37] + '...'} ({kind})"

@@ -99,6 +99,9 @@ def test_a_near_miss_names_the_key_that_was_meant() -> None:
      "[security] trusted_documents_roles must be one of province, city, viewer, public, "
      "found 'viewr' (a string) (did you mean 'viewer'?)"),
     ({"keys": {"ops": {"role": "province"}}}, "[keys.ops] needs sha256 (a string)"),
+    # A secret of the wrong type is not quoted back (the message goes to logs and terminals).
+    ({"sources": {"shengjing": {"secret": 20261206}}},
+     "[sources.shengjing] secret must be a string, found a whole number"),
     ({"keys": {"ops": {"role": "public", "sha256": _SHA}}},
      "[keys.ops] role must be one of province, city, viewer, found 'public' (a string)"),
     ({"sources": {"fengxiang": {"base_url": "fx.example.cn"}}},
