@@ -342,7 +342,7 @@ begin
                     when grouping(city) = 0 then city else prov end,
                case when grouping(d) = 0 then 'D'
                     when grouping(m) = 0 then 'M' else 'Y' end::"char",
-               coalesce(d, m, y), src,
+               case when grouping(d) = 0 then d when grouping(m) = 0 then m else y end, src,
                case when grouping(cat) = 0 then cat else 0::smallint end,
                case when grouping(grp) = 0 then grp else 0::smallint end,
                sum(b.total)::integer,
@@ -540,7 +540,7 @@ begin
                case when grouping(city, county) = 3 then 0::smallint else src end,
                m, case when grouping(d) = 0 then 'D'
                        when grouping(mo) = 0 then 'M' else 'Y' end::"char",
-               coalesce(d, mo, y), b, sum(n)
+               case when grouping(d) = 0 then d when grouping(mo) = 0 then mo else y end, b, sum(n)
           from (select left(w.county, 2) as prov, left(w.county, 4) as city, w.*,
                        w.day as d, date_trunc('month', w.day)::date as mo,
                        date_trunc('year', w.day)::date as y
@@ -642,7 +642,7 @@ begin
                     when grouping(city) = 0 then city else prov end,
                case when grouping(d) = 0 then 'D'
                     when grouping(m) = 0 then 'M' else 'Y' end::"char",
-               coalesce(d, m, y), src,
+               case when grouping(d) = 0 then d when grouping(m) = 0 then m else y end, src,
                case when grouping(cat) = 0 then cat else 0::smallint end,
                case when grouping(grp) = 0 then grp else 0::smallint end,
                sum(b.submitted)::integer,
