@@ -25,7 +25,9 @@ A platform is one package under ``adapters/`` whose ``PLATFORM`` bundles:
   network in ``hub seed``: its teams, the stations it writes, the service
   activities it records (``SeedNetwork``);
 * ``template`` — only for a source whose people fill in a file (盘锦's
-  ledger): the blank file, served at ``GET /ingest/<code>/<filename>``.
+  ledger): the blank file, served at ``GET /ingest/<code>/<filename>``;
+* ``example`` — a push body of one record that lands, ASCII JSON, which
+  ``hub demo`` prints as a signed ``curl`` ready to paste.
 
 Its quirks, fixtures and tests live in the same package and under
 ``tests/adapters/<code>/``. ``adapters.REGISTRY`` is the only list of
@@ -227,6 +229,7 @@ class Platform:
     media_type: str = JSON
     template: Template | None = None
     network: SeedNetwork | None = None
+    example: bytes | None = None
 
     @property
     def info(self) -> SourceInfo:

@@ -9,6 +9,7 @@ which claims a large share of the city's wishes.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from collections.abc import Callable, Sequence
 
@@ -168,6 +169,20 @@ def _dw(rng: random.Random, team: TeamFacts, members: int, at: dt.datetime, dele
         "updateTime": beijing_text(at), "delFlag": 1 if deleted else 0,
     }
 
+
+# One open wish in 沈阳市铁西区 that lands: the push ``hub demo`` shows, signed.
+EXAMPLE = json.dumps({
+    "platform": "shengjing",
+    "pushTime": "2026-06-01 09:30:00",
+    "records": [{
+        "recordType": "XY", "xyId": "DEMO-0001", "xyTitle": "想要一套绘本",
+        "xyContent": "社区儿童之家缺少绘本", "xyType": "图书读物", "xyKind": "1",
+        "objType": "留守儿童", "objName": "李小明", "areaName": "沈阳市铁西区",
+        "streetName": "霁虹街道", "communityName": "", "stationName": "",
+        "status": "1", "createTime": "2026-06-01 09:00:00", "claimTime": "", "finishTime": "",
+        "claimers": [], "updateTime": "2026-06-01 09:00:00", "delFlag": 0,
+    }],
+}, separators=(",", ":")).encode("ascii")
 
 DIALECT = ShengjingDialect()
 NETWORK = SeedNetwork(teams=_teams, min_teams=12, team_record=_dw)
