@@ -146,7 +146,7 @@ class ListKind(Generic[T_co]):
     def params(self, query: ListQuery[T_co]) -> list[object]:
         """The filter's parameters, in the order of the SQL's conditions."""
         values = query.values()
-        return [values.get(c.name) for c in self.sql.conditions]
+        return [values[c.name] for c in self.sql.conditions]
 
 
 class ListQuery(Protocol[T_co]):
@@ -159,7 +159,7 @@ class ListQuery(Protocol[T_co]):
     def order(self) -> str: ...
 
     def values(self) -> dict[str, object]:
-        """Each condition's value by its name (``hub.sql.read.Condition``); absent: any."""
+        """Each condition's value by its name (``hub.sql.read.Condition``); None: any."""
         ...
 
 
