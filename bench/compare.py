@@ -55,8 +55,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench._data import COUNTIES, load_wishes  # noqa: E402
 from bench._server import free_port, wait_for  # noqa: E402
-from bench.list_page import COUNTIES, load_wishes  # noqa: E402
 from hub import db  # noqa: E402
 from hub.ids import encode_id  # noqa: E402
 

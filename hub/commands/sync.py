@@ -88,7 +88,7 @@ def select_targets(config: Config, codes: Sequence[str], *, every: bool) -> list
             raise ConfigError(f"no pullable source has a base_url in {where}")
         return [Target(c, _base_url(config, c)) for c in chosen]
     if not codes:
-        raise ConfigError("name the sources to pull (e.g. hub sync fengxiang) or give --all")
+        raise ConfigError(f"name the sources to pull ({', '.join(PULLERS)}) or give --all")
     for code in codes:
         puller(code)  # unknown or not pullable: a SyncError naming those that are
     return [Target(code, _base_url(config, code)) for code in dict.fromkeys(codes)]

@@ -29,9 +29,9 @@ from hub.config import parse_config
 from hub.errors import ConfigError, SyncError
 from hub.sync import PULLERS, SyncResult, SyncSettings, sync_source
 from hub.sync.fetch import parse_retry_after
+from tests.adapters.fengxiang.fake_api import FengxiangFake
+from tests.adapters.wenhuayun.fake_api import ENTITIES, WenhuayunFake, busy
 from tests.fakes._server import Fault
-from tests.fakes.fengxiang_api import FengxiangFake
-from tests.fakes.wenhuayun_api import ENTITIES, WenhuayunFake, busy
 
 ROOT = Path(__file__).resolve().parents[2]
 
