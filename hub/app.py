@@ -15,7 +15,7 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
-from hub import db, events, wishlist_jobs
+from hub import data_version, db, events, wishlist_jobs
 from hub.config import Config, load_config
 from hub.dashboard.routes import routes as dashboard_routes
 from hub.errors import ConfigError
@@ -29,6 +29,8 @@ from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
 from hub.prewarm import prewarm
+from hub.read_settings import ReplicaSettings
+from hub.replicas import Replicas
 from hub.security.gate import security_middleware
 from hub.security.runtime import Security
 from hub.stats import warm as warm_statistics
@@ -44,16 +46,20 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     cfg = config if config is not None else load_config()
     refresh_every = _refresh_interval(cfg)
     statement_timeout = _statement_timeout(cfg)
+    replica_settings = ReplicaSettings.from_config(cfg)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
             app.state.pool = pool
+            replicas = _watch_data_version(app, pool, replica_settings)
             try:
                 async with metrics.pool_sampler(pool):
                     yield
             finally:
                 await events.close_app(app)
+                if replicas is not None:
+                    await replicas.close()
             return
         url = await db.resolve_url()
         # Every connection opened and warmed at start, and kept: asyncpg's pool
@@ -70,6 +76,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             background.append(asyncio.create_task(
                 keep_medians_fresh(app.state.pool, interval=refresh_every)))
         background += wishlist_jobs.start(app.state.pool, cfg)
+        replicas = _watch_data_version(app, app.state.pool, replica_settings)
         # What exists now (the schema, modules, the pool) lives as long as the
         # process: out of the collector's way, a full collection during a
         # large answer costs ~1 ms instead of ~20.
@@ -80,6 +87,8 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
                 yield
         finally:
             await events.close_app(app)
+            if replicas is not None:
+                await replicas.close()
             for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -88,8 +97,9 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
 
     security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
     schema = _schema(cfg)
+    endpoint = graphql_app(schema, config=cfg)
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app(schema, config=cfg), methods=["GET", "POST"]),
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
         # Subscriptions (graphql-transport-ws) on the same path.
         WebSocketRoute("/graphql", subscriptions_app(schema, security)),
         graphiql_assets_mount(),
@@ -102,9 +112,29 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     app = Starlette(routes=routes, middleware=_middleware(cfg, security), lifespan=lifespan)
     app.state.config = cfg
     app.state.security = security
+    app.state.response_cache = endpoint.reads.cache
     if pool is not None:
         app.state.pool = pool
     return app
+
+
+def _watch_data_version(
+    app: Starlette, pool: asyncpg.Pool, replica_settings: ReplicaSettings
+) -> Replicas | None:
+    """The process's data version, told by its one listening connection to the
+    response cache (entries go when it moves) and to the replicas (started here)."""
+    cache = app.state.response_cache
+    if cache is None and not replica_settings.urls:
+        return None
+    versions = data_version.of_app(app, pool)
+    if cache is not None:
+        cache.watch(versions)
+    events.of_app(app, pool).watch_versions(versions)
+    if not replica_settings.urls:
+        return None
+    replicas = app.state.replicas = Replicas(replica_settings, versions)
+    replicas.start(pool)
+    return replicas
 
 
 def _refresh_interval(config: Config) -> float:
