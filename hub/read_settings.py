@@ -7,7 +7,7 @@ at start-up: a bad value fails there.
 responses = true          # false: every query runs (the engine's own speed)
 max_entries = 10000
 max_bytes = 67108864      # 64 MiB of answers per worker process
-max_age_seconds = 10      # answers that depend on the clock (overdue, a source's lag)
+max_age_seconds = 60      # answers that depend on the clock (overdue, a source's health)
 confirm_version = true    # false: trust notifications alone (see docs/operators.md)
 
 [replicas]
@@ -33,7 +33,7 @@ class CacheSettings:
     responses: bool = True
     max_entries: int = 10_000
     max_bytes: int = 64 * 1024 * 1024
-    max_age_seconds: float = 10.0
+    max_age_seconds: float = 60.0
     confirm_version: bool = True
 
     @classmethod

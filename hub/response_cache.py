@@ -12,7 +12,7 @@ that write. When a newer version is seen every entry goes.
 Only queries (never mutations or subscriptions) whose answer has no error
 are kept; an answer larger than an eighth of ``max_bytes`` is not. Entries
 older than ``max_age_seconds`` go too: a few fields depend on the clock
-rather than on data (``overdue(days:)``, a source's lag). Memory is bounded
+rather than on data (``overdue(days:)``, a source's health). Memory is bounded
 by ``max_entries`` and ``max_bytes``, least recently used first out.
 
 The bound on staleness: with ``confirm_version`` (the default) a request
