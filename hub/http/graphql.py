@@ -174,6 +174,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         lookup = await self.reads.lookup(
             request, operation.query, operation.operation_name, operation.variables)
         if lookup is not None and lookup.hit is not None:
+            if resolved is not None and resolved.remember is not None:
+                self.persisted.put(resolved.remember, resolved.query)  # it ran without error
             return self._cached(request, media, lookup.hit)
 
         request.state.read_pool = self.reads.pool_for(

@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from hub import data_version, replicas
+from hub.errors import DatabaseUnavailable
 from hub.observability import metrics
 from hub.response_cache import Lookup, ResponseCache, is_query
 from hub.security.roles import ANONYMOUS, Caller
@@ -86,7 +87,10 @@ async def wrote(request: Request, response: Response) -> None:
     found = replicas.of_app(request.app)
     if found is None:
         return
-    version = await data_version.read(request.app.state.pool)
+    try:
+        version = await data_version.read(request.app.state.pool)
+    except DatabaseUnavailable:
+        return  # the write stands; only its read-your-writes is not remembered
     for writer in _writers(request):
         found.wrote(writer, version)
     found.versions.saw(version)
