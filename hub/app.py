@@ -15,8 +15,8 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
-from hub import db, events, wishlist_jobs
-from hub.config import Config, load_config
+from hub import data_version, db, events, wishlist_jobs
+from hub.config import Config, load_config, replica_urls
 from hub.dashboard.routes import routes as dashboard_routes
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
@@ -28,6 +28,7 @@ from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
 from hub.prewarm import prewarm
+from hub.replicas import Replicas
 from hub.security.gate import security_middleware
 from hub.security.runtime import Security
 from hub.stats import warm as warm_statistics
@@ -50,11 +51,14 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
             app.state.pool = pool
+            replicas = _watch_data_version(app, pool, cfg)
             try:
                 async with metrics.pool_sampler(pool):
                     yield
             finally:
                 await events.close_app(app)
+                if replicas is not None:
+                    await replicas.close()
             return
         url = await db.resolve_url()
         # Every connection opened and warmed at start, and kept: asyncpg's pool
@@ -71,6 +75,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             background.append(asyncio.create_task(
                 keep_medians_fresh(app.state.pool, interval=refresh_every)))
         background += wishlist_jobs.start(app.state.pool, cfg)
+        replicas = _watch_data_version(app, app.state.pool, cfg)
         # What exists now (the schema, modules, the pool) lives as long as the
         # process: out of the collector's way, a full collection during a
         # large answer costs ~1 ms instead of ~20.
@@ -81,6 +86,8 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
                 yield
         finally:
             await events.close_app(app)
+            if replicas is not None:
+                await replicas.close()
             for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -89,8 +96,9 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
 
     security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
     schema = _schema(cfg)
+    endpoint = graphql_app(schema, config=cfg)
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app(schema, config=cfg), methods=["GET", "POST"]),
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
         # Subscriptions (graphql-transport-ws) on the same path.
         WebSocketRoute("/graphql", subscriptions_app(schema, security)),
         graphiql_assets_mount(),
@@ -103,9 +111,30 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     app = Starlette(routes=routes, middleware=_middleware(cfg, security), lifespan=lifespan)
     app.state.config = cfg
     app.state.security = security
+    app.state.response_cache = endpoint.reads.cache
     if pool is not None:
         app.state.pool = pool
     return app
+
+
+def _watch_data_version(
+    app: Starlette, pool: asyncpg.Pool, config: Config
+) -> Replicas | None:
+    """The process's data version, told by its one listening connection to the
+    response cache (entries go when it moves) and to the replicas (started here)."""
+    cache = app.state.response_cache
+    urls = replica_urls()
+    if cache is None and not urls:
+        return None
+    versions = data_version.of_app(app, pool)
+    if cache is not None:
+        cache.watch(versions)
+    events.of_app(app, pool).watch_versions(versions)
+    if not urls:
+        return None
+    replicas = app.state.replicas = Replicas(urls, config.replicas, versions)
+    replicas.start(pool)
+    return replicas
 
 
 def _middleware(config: Config, security: Security) -> list[Middleware]:

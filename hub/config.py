@@ -51,6 +51,9 @@ class EnvironmentVariable:
 ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     EnvironmentVariable("DATABASE_URL", "the embedded server",
                         "the PostgreSQL server to use, e.g. `postgresql://hub:…@db:5432/hub`"),
+    EnvironmentVariable("DATABASE_REPLICA_URLS", "none",
+                        "read replicas of `DATABASE_URL`, separated by commas or spaces: queries go "
+                        "to them, everything else to the primary (see `[replicas]`)"),
     EnvironmentVariable("HUB_DATA_DIR", "`./.hub-data`", "where the embedded server keeps its data"),
     EnvironmentVariable("HUB_CONFIG", "`./hub.toml`",
                         "the TOML configuration file (a named file must exist; the default may not)"),
@@ -71,6 +74,12 @@ DEFAULT_DATA_DIR = "./.hub-data"
 def database_url() -> str | None:
     """``DATABASE_URL`` when set and not empty: the hub then uses that server."""
     return os.environ.get("DATABASE_URL") or None
+
+
+def replica_urls() -> tuple[str, ...]:
+    """``DATABASE_REPLICA_URLS``: PostgreSQL URLs separated by commas or spaces."""
+    raw = os.environ.get("DATABASE_REPLICA_URLS", "")
+    return tuple(u for u in raw.replace(",", " ").split() if u)
 
 
 def data_dir() -> Path:
@@ -308,6 +317,35 @@ class EscalationSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class CacheSettings:
+    responses: bool = _setting(True, "keep answers of queries until the data version moves; "
+                               "false: every query runs (the engine's own speed)")
+    max_entries: int = _setting(10_000, "answers kept per worker process; 0: no cache", at_least=0)
+    max_bytes: int = _setting(64 * 1024 * 1024, "bytes of answers kept per worker process; "
+                              "0: no cache", at_least=0)
+    max_age_seconds: float = _setting(
+        60.0, "longest an answer is kept (answers that depend on the clock: overdue, a source's "
+        "health)", at_least=0)
+    confirm_version: bool = _setting(
+        True, "read the data version once per request (answers never older than the last "
+        "commit); false: trust notifications alone")
+
+    @property
+    def enabled(self) -> bool:
+        return self.responses and self.max_entries > 0 and self.max_bytes > 0
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaSettings:
+    """How replicas (``DATABASE_REPLICA_URLS``) are chosen."""
+
+    max_lag_seconds: float = _setting(
+        5.0, "a replica that has not matched the primary's data version this long is skipped",
+        at_least=0)
+    check_seconds: float = _setting(0.5, "how often each replica's data version is read", above=0)
+
+
+@dataclass(frozen=True, slots=True)
 class TracingSettings:
     enabled: bool = _setting(False, "OpenTelemetry spans of GraphQL operations (the `tracing` extra)")
     service_name: str = _setting("liaoning-hub", "`service.name` of the spans")
@@ -332,6 +370,8 @@ class Config:
     callbacks: CallbacksSettings = field(default_factory=CallbacksSettings)
     escalation: EscalationSettings = field(default_factory=EscalationSettings)
     tracing: TracingSettings = field(default_factory=TracingSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    replicas: ReplicaSettings = field(default_factory=ReplicaSettings)
     # The file's tables as read: only ``hub demo`` uses them, to lay the
     # user's file over its own defaults. Features read the typed tables above;
     # ``parse_config`` makes a Config from tables (``Config(tables=...)`` checks nothing).

@@ -16,6 +16,10 @@ ended, so the previous read saw them), skipping the ids already seen.
 
 A subscriber that falls ``queue_size`` events behind (a client that does not
 read) is ended with an error rather than holding memory without bound.
+
+The same connection listens for the data version (``hub.data_version``)
+once ``watch_versions`` is called (the response cache, the replicas): one
+listening connection per process, whatever needs notifications.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from typing import Any
 
 import asyncpg
 
-from hub import read
+from hub import data_version, read
 from hub.errors import QueryError
 from hub.models import Wish, WishEvent, WishEventKind
 from hub.sql import events as q
@@ -95,6 +99,7 @@ class WishEvents:
         self._ready = asyncio.Event()
         self._horizon: str | None = None
         self._seen: dict[int, int] = {}  # event row id -> its transaction's xid
+        self._versions: data_version.DataVersion | None = None
 
     @property
     def subscribers(self) -> int:
@@ -105,13 +110,21 @@ class WishEvents:
         """A subscriber receiving the events committed from now on."""
         subscriber = Subscriber(accepts, self._queue_size)
         self._subscribers.add(subscriber)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="wish-events")
+        self._start_listening()
         try:
             await self._ready.wait()
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
+
+    def watch_versions(self, versions: data_version.DataVersion) -> None:
+        """Tell ``versions`` the data version's notifications, from now on."""
+        self._versions = versions
+        self._start_listening()
+
+    def _start_listening(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="wish-events")
 
     async def close(self) -> None:
         if self._task is not None:
@@ -125,21 +138,34 @@ class WishEvents:
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
+    def _version_notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if self._versions is not None:
+            self._versions.heard(payload)
+
     async def _run(self) -> None:
         failures = 0
         while True:
             try:
                 async with self._pool.acquire() as conn:
                     await conn.add_listener(q.CHANNEL, self._notified)
+                    await conn.add_listener(data_version.CHANNEL, self._version_notified)
                     try:
                         if self._horizon is None:
                             await self._start(conn)
+                        if self._versions is not None:
+                            # Listening from here on: what committed before is read.
+                            self._versions.listening_from(await data_version.read(conn))
                         self._ready.set()
                         failures = 0
                         await self._listen(conn)
                     finally:
+                        if self._versions is not None:
+                            self._versions.listening_from(None)
                         with contextlib.suppress(Exception):
                             await conn.remove_listener(q.CHANNEL, self._notified)
+                        with contextlib.suppress(Exception):
+                            await conn.remove_listener(data_version.CHANNEL,
+                                                       self._version_notified)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:

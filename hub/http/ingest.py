@@ -32,7 +32,7 @@ from starlette.routing import Route
 import adapters
 from hub.config import Config
 from hub.errors import AdapterError, DatabaseError, DatabaseUnavailable, IngestError
-from hub.http import unavailable
+from hub.http import reads, unavailable
 from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.ingest import ingest
 from hub.privacy import safe_message
@@ -90,7 +90,10 @@ async def ingest_endpoint(request: Request) -> Response:
         log.error("%s: push failed: %s", code, exc)
         return _error(503, "the hub could not store this delivery now; send it again later",
                       "SERVICE_UNAVAILABLE")
-    return JSONResponse(report.to_json())
+    response = JSONResponse(report.to_json())
+    request.state.ingest_source = code
+    await reads.wrote(request, response)
+    return response
 
 
 def _bearer(header: str | None) -> str | None:

@@ -1,4 +1,4 @@
--- revision: 2
+-- revision: 3
 --
 -- The current body of every function and trigger function the hub defines,
 -- each once. hub/migrate.py applies this file after the numbered migrations
@@ -908,5 +908,91 @@ begin
         perform pg_notify('hub_wish_events', '');
     end if;
     return null;
+end
+$$;
+
+-- ================================================================ Data version (0020)
+
+create or replace function data_version_note() returns void
+language sql as $$
+    insert into data_version_pending (xid) values (pg_current_xact_id()) on conflict do nothing
+$$;
+
+-- Statement triggers: only statements that changed rows count (a job's
+-- update that matched nothing leaves cached answers alone).
+create or replace function data_version_changed() returns trigger
+language plpgsql as $$
+begin
+    if exists (select from changed_rows) then
+        perform data_version_note();
+    end if;
+    return null;
+end
+$$;
+
+create or replace function data_version_truncated() returns trigger
+language plpgsql as $$
+begin
+    perform data_version_note();
+    return null;
+end
+$$;
+
+create or replace function data_version_queue() returns trigger
+language plpgsql as $$
+begin
+    delete from data_version_pending where xid = new.xid;
+    insert into data_version_commit (xid) values (new.xid) on conflict do nothing;
+    return null;
+end
+$$;
+
+create or replace function data_version_bump() returns trigger
+language plpgsql as $$
+declare
+    v bigint;
+begin
+    delete from data_version_commit where xid = new.xid;
+    update data_version set version = version + 1 returning version into v;
+    perform pg_notify('hub_data_version', v::text);
+    return null;
+end
+$$;
+
+-- Constraint triggers cannot be replaced: created once.
+do $$
+begin
+    if not exists (select from pg_trigger where tgname = 'data_version_at_commit') then
+        create constraint trigger data_version_at_commit after insert on data_version_pending
+            deferrable initially deferred for each row execute function data_version_queue();
+    end if;
+    if not exists (select from pg_trigger where tgname = 'data_version_last') then
+        create constraint trigger data_version_last after insert on data_version_commit
+            deferrable initially deferred for each row execute function data_version_bump();
+    end if;
+end
+$$;
+
+do $$
+declare
+    t text;
+begin
+    foreach t in array array[
+        'regions', 'sources', 'wishes', 'claims', 'claim_cards', 'teams', 'stations',
+        'activities', 'batches', 'dead_letters', 'sync_cursors', 'outbox', 'audit_log',
+        'wish_transfers', 'wish_dispatches'
+    ] loop
+        execute format('create or replace trigger data_version_insert after insert on %I '
+                       'referencing new table as changed_rows for each statement '
+                       'execute function data_version_changed()', t);
+        execute format('create or replace trigger data_version_update after update on %I '
+                       'referencing new table as changed_rows for each statement '
+                       'execute function data_version_changed()', t);
+        execute format('create or replace trigger data_version_delete after delete on %I '
+                       'referencing old table as changed_rows for each statement '
+                       'execute function data_version_changed()', t);
+        execute format('create or replace trigger data_version_truncate after truncate on %I '
+                       'for each statement execute function data_version_truncated()', t);
+    end loop;
 end
 $$;

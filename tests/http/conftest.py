@@ -31,9 +31,10 @@ async def client(clean_db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-# asyncpg's own type introspection, run once per connection and type.
+# asyncpg's own type introspection, run once per connection and type; the
+# response cache's read of the data version (one per request, hub.data_version).
 _INTROSPECTION = ("WITH RECURSIVE typeinfo_tree", "SELECT current_setting('jit')",
-                  "SELECT set_config('jit'", "SELECT t.oid")
+                  "SELECT set_config('jit'", "SELECT t.oid", "select version from data_version")
 
 
 class StatementLog:
