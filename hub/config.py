@@ -55,6 +55,13 @@ def database_url() -> str | None:
     return os.environ.get("DATABASE_URL") or None
 
 
+def database_direct_url() -> str | None:
+    """``DATABASE_DIRECT_URL``: the same database without a PgBouncer in between,
+    for what needs a session of its own (``LISTEN``) when ``DATABASE_URL`` names
+    a transaction-pooling PgBouncer (``?pgbouncer=true``, see ``hub.db``)."""
+    return os.environ.get("DATABASE_DIRECT_URL") or None
+
+
 def data_dir() -> Path:
     return Path(os.environ.get("HUB_DATA_DIR") or DEFAULT_DATA_DIR)
 

@@ -17,7 +17,7 @@ from hub import sql
 from hub.errors import MigrationError
 
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
-# Any constant works; it serialises concurrent migrators (several workers).
+# Any constant works; it serialises concurrent migrators (workers, hosts).
 _LOCK_KEY = 210000
 
 
@@ -42,30 +42,35 @@ def shipped() -> list[Migration]:
 
 
 async def migrate(conn: asyncpg.Connection) -> list[Migration]:
-    """Apply what is missing; returns the migrations applied now."""
+    """Apply what is missing; returns the migrations applied now.
+
+    One transaction per migration, each taking a transaction-level advisory
+    lock first and reading what is applied under it: concurrent migrators
+    (several workers, several hosts) apply each migration once, and no lock
+    outlives its transaction (a transaction-pooling PgBouncer may run the
+    next one on another server session).
+    """
     migrations = shipped()
     latest = migrations[-1].version if migrations else 0
     applied: list[Migration] = []
-    await conn.execute(sql.CREATE_MIGRATIONS_TABLE)
-    await conn.execute(sql.LOCK_MIGRATIONS, _LOCK_KEY)
-    try:
-        done = {r["version"] for r in await conn.fetch(sql.APPLIED_MIGRATIONS)}
-        newer = sorted(v for v in done if v > latest)
-        if newer:
-            raise MigrationError(
-                f"this database was migrated by a newer hub (schema version {newer[-1]}, "
-                f"this hub knows up to {latest}); upgrade the hub instead"
-            )
-        for migration in migrations:
-            if migration.version in done:
-                continue
-            async with conn.transaction():
-                await conn.execute(migration.sql)
-                await conn.execute(sql.RECORD_MIGRATION, migration.version, migration.name)
-            applied.append(migration)
-    finally:
-        await conn.execute(sql.UNLOCK_MIGRATIONS, _LOCK_KEY)
-    return applied
+    while True:
+        async with conn.transaction():
+            await conn.execute(sql.LOCK_MIGRATIONS, _LOCK_KEY)
+            await conn.execute(sql.CREATE_MIGRATIONS_TABLE)
+            done = {r["version"] for r in await conn.fetch(sql.APPLIED_MIGRATIONS)}
+            newer = sorted(v for v in done if v > latest)
+            if newer:
+                raise MigrationError(
+                    f"this database was migrated by a newer hub (schema version {newer[-1]}, "
+                    f"this hub knows up to {latest}); upgrade the hub instead"
+                )
+            missing = [m for m in migrations if m.version not in done]
+            if not missing:
+                return applied
+            migration = missing[0]
+            await conn.execute(migration.sql)
+            await conn.execute(sql.RECORD_MIGRATION, migration.version, migration.name)
+        applied.append(migration)
 
 
 async def current_version(conn: asyncpg.Connection) -> int:

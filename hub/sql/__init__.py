@@ -15,7 +15,6 @@ from hub.sql.migrations import (
     LOCK_MIGRATIONS,
     MIGRATIONS_TABLE_EXISTS,
     RECORD_MIGRATION,
-    UNLOCK_MIGRATIONS,
 )
 
 __all__ = [
@@ -25,5 +24,4 @@ __all__ = [
     "LOCK_MIGRATIONS",
     "MIGRATIONS_TABLE_EXISTS",
     "RECORD_MIGRATION",
-    "UNLOCK_MIGRATIONS",
 ]

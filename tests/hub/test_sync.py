@@ -26,7 +26,7 @@ import pytest
 
 from hub.commands.sync import Display, Target, select_targets, watch
 from hub.config import parse_config
-from hub.errors import ConfigError, SyncError
+from hub.errors import ConfigError, SyncBusy, SyncError
 from hub.sync import PULLERS, SyncResult, SyncSettings, sync_source
 from hub.sync.fetch import parse_retry_after
 from tests.fakes._server import Fault
@@ -330,16 +330,19 @@ async def test_one_sync_per_source_at_a_time(
     slow = asyncio.create_task(
         sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=settings)
     )
-    for _ in range(100):  # until the first run holds its lock (it then waits on the fake)
+    for _ in range(100):  # until the first run holds its lease (it then waits on the fake)
         if await clean_db.fetchval(
-            "select exists (select 1 from pg_locks where locktype = 'advisory' "
-            "and classid = 210001 and granted)"
+            "select exists (select 1 from job_leases "
+            "where name = 'sync:fengxiang' and leased_until > now())"
         ):
             break
         await asyncio.sleep(0.01)
-    with pytest.raises(SyncError, match="another sync of this source is running"):
+    with pytest.raises(SyncBusy, match="another sync of this source is running"):
         await sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=settings)
     assert (await slow).accepted == 3
+    # Released at the end: the next run goes at once.
+    assert (await sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url,
+                              settings=settings)).duplicates == 0
 
 
 # ---------------------------------------------------------------- 文化云
