@@ -1,0 +1,112 @@
+"""What a transaction-pooling PgBouncer costs the hub: the list page three ways.
+
+1. ``direct``: the hub on PostgreSQL, as shipped (asyncpg's statement cache on);
+2. ``no statement cache``: the same URL with ``?pgbouncer=true`` (what the hub
+   does behind a bouncer: every statement parsed again, in the same exchange);
+3. ``through pgbouncer``: Debian's PgBouncer in transaction mode in between
+   (``default_pool_size`` 20: the hub's 2 workers x 10 connections share them).
+
+Each: ``hub.app`` with 2 workers, ``wrk -c32`` on the list page of
+``bench/list_page.py`` (50 newest wishes of a county, with region and teams),
+``--seconds`` after a 2 s warm-up, ``--rounds`` rounds alternating; medians.
+
+    python bench/pgbouncer.py [--wishes 30000] [--seconds 10] [--rounds 1]
+
+Uses an embedded server under ``HUB_DATA_DIR`` (default ``./.hub-data/bench``);
+needs ``wrk`` and ``pgbouncer`` (apt-get install wrk pgbouncer).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench._server import serve_hub  # noqa: E402
+from bench.list_page import PAGE, load_wishes  # noqa: E402
+from hub import db  # noqa: E402
+from tests.deploy._pgbouncer import PgBouncer  # noqa: E402
+
+
+def _wrk(port: int, seconds: int, script: str) -> tuple[float, str, str]:
+    target = f"http://127.0.0.1:{port}/graphql"
+    subprocess.run(["wrk", "-t2", "-c32", "-d2s", "-s", script, target],
+                   capture_output=True, check=True)
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", script,
+                          target], capture_output=True, text=True, check=True).stdout
+    rps = float(next(line for line in out.splitlines()
+                     if line.startswith("Requests/sec")).split(":")[1])
+    lat = {line.split()[0]: line.split()[1] for line in out.splitlines()
+           if line.strip().startswith(("50%", "99%"))}
+    errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "errors" in line]
+    if errors:
+        raise SystemExit(f"wrk saw errors: {errors}")
+    return rps, lat.get("50%", "?"), lat.get("99%", "?")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--wishes", type=int, default=30_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=1)
+    args = parser.parse_args()
+    for tool in ("wrk", "pgbouncer"):
+        if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
+            raise SystemExit(f"needs {tool}: apt-get install {tool}")
+
+    server = db.start_embedded(Path(os.environ.get("HUB_DATA_DIR") or ROOT / ".hub-data/bench"))
+    asyncio.run(db.ensure_database(server, "hub"))
+    url = db.with_database(server, "hub")
+    asyncio.run(load_wishes(url, args.wishes))
+
+    async def role_settings() -> None:
+        # What docs/scaling.md asks of an operator behind a bouncer: the settings
+        # the hub cannot send per connection, as the role's (the same as direct).
+        conn = await db.connect(url)
+        try:
+            await conn.execute("alter role current_user in database hub set jit = off")
+        finally:
+            await conn.close()
+
+    asyncio.run(role_settings())
+    bouncer = PgBouncer(server, pool_size=20).start()
+    ways = {
+        "direct (statement cache)": url,
+        "direct, no statement cache": url + ("&" if "?" in url else "?") + "pgbouncer=true",
+        "through pgbouncer (transaction mode)": bouncer.url("hub"),
+    }
+    results: dict[str, list[tuple[float, str, str]]] = {name: [] for name in ways}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        body = json.dumps({"query": PAGE, "variables": {"region": "210106"}})
+        lua.write('wrk.method = "POST"\n')
+        lua.write('wrk.headers["Content-Type"] = "application/json"\n')
+        lua.write(f"wrk.body = {json.dumps(body)}\n")
+    try:
+        for _ in range(args.rounds):
+            for name, hub_url in ways.items():
+                with serve_hub(hub_url, 2) as port:
+                    results[name].append(_wrk(port, args.seconds, lua.name))
+    finally:
+        bouncer.stop()
+    print(f"list page, {args.wishes:,} wishes, hub 2 workers, wrk -c32, {args.seconds} s x "
+          f"{args.rounds} round(s)")
+    base = statistics.median(r[0] for r in results["direct (statement cache)"])
+    for name, runs in results.items():
+        rps = statistics.median(r[0] for r in runs)
+        p50, p99 = runs[len(runs) // 2][1:]
+        print(f"  {name:40} {rps:8.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  "
+              f"({rps / base:.2f} of direct)")
+
+
+if __name__ == "__main__":
+    main()

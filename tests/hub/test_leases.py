@@ -1,0 +1,53 @@
+"""Job leases (``hub.leases``): one holder at a time across processes, on
+PostgreSQL's clock; a dead holder's lease runs out, a live one's is renewed."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+
+from hub import leases
+
+
+async def test_one_claim_per_period(clean_db: asyncpg.Pool) -> None:
+    claims = await asyncio.gather(*(leases.claim_period(clean_db, "job", 0.5) for _ in range(8)))
+    assert claims.count(True) == 1  # eight processes at once: one wins
+    assert not await leases.claim_period(clean_db, "job", 0.5)
+    await asyncio.sleep(0.6)
+    assert await leases.claim_period(clean_db, "job", 0.5)
+    assert await leases.claim_period(clean_db, "another job", 0.5)
+
+
+async def test_a_run_holds_its_lease_until_it_ends(clean_db: asyncpg.Pool) -> None:
+    async with leases.holding(clean_db, "run", seconds=0.3) as first:
+        assert first is not None
+        await asyncio.sleep(0.5)  # past its first term: renewed meanwhile
+        async with leases.holding(clean_db, "run") as second:
+            assert second is None
+        assert not first.lost
+    async with leases.holding(clean_db, "run") as third:  # released at the end
+        assert third is not None
+
+
+async def test_a_dead_holders_lease_runs_out(clean_db: asyncpg.Pool) -> None:
+    assert await leases.claim_period(clean_db, "run", 0.3)  # as a process that then died
+    async with leases.holding(clean_db, "run") as early:
+        assert early is None
+    await asyncio.sleep(0.4)
+    async with leases.holding(clean_db, "run") as late:
+        assert late is not None
+
+
+async def test_a_run_whose_lease_was_taken_is_told(clean_db: asyncpg.Pool) -> None:
+    async with leases.holding(clean_db, "run", seconds=0.3) as lease:
+        assert lease is not None
+        # Another holder took it over (as after this process stalled past its term).
+        await clean_db.execute("update job_leases set holder = 'elsewhere', "
+                               "leased_until = now() + interval '1 minute' where name = 'run'")
+        await asyncio.sleep(0.3)
+        assert lease.lost
+    # Ending the run does not free the other holder's lease.
+    assert await clean_db.fetchval("select holder from job_leases where name = 'run'") == "elsewhere"
+    async with leases.holding(clean_db, "run") as other:
+        assert other is None
