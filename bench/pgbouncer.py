@@ -42,13 +42,14 @@ def _wrk(port: int, seconds: int, script: str) -> tuple[float, str, str]:
     target = f"http://127.0.0.1:{port}/graphql"
     subprocess.run(["wrk", "-t2", "-c32", "-d2s", "-s", script, target],
                    capture_output=True, check=True)
-    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", script,
-                          target], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "--latency",
+                          "-s", script, target], capture_output=True, text=True, check=True).stdout
     rps = float(next(line for line in out.splitlines()
                      if line.startswith("Requests/sec")).split(":")[1])
     lat = {line.split()[0]: line.split()[1] for line in out.splitlines()
            if line.strip().startswith(("50%", "99%"))}
-    errors = [line.strip() for line in out.splitlines() if "Non-2xx" in line or "errors" in line]
+    errors = [line.strip() for line in out.splitlines()
+              if "Non-2xx" in line or "Socket errors" in line]
     if errors:
         raise SystemExit(f"wrk saw errors: {errors}")
     return rps, lat.get("50%", "?"), lat.get("99%", "?")
@@ -75,6 +76,8 @@ def main() -> None:
         conn = await db.connect(url)
         try:
             await conn.execute("alter role current_user in database hub set jit = off")
+            await conn.execute(
+                "alter role current_user in database hub set statement_timeout = '30s'")
         finally:
             await conn.close()
 
