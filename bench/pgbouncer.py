@@ -8,7 +8,9 @@
 
 Each: ``hub.app`` with 2 workers, ``wrk -c32`` on the list page of
 ``bench/list_page.py`` (50 newest wishes of a county, with region and teams),
-``--seconds`` after a 2 s warm-up, ``--rounds`` rounds alternating; medians.
+``--seconds`` after a 2 s warm-up, ``--rounds`` rounds alternating; medians of
+req/s and of CPU per request of the hub's processes, PostgreSQL's and
+PgBouncer's (CPU per request holds on a busy machine, where req/s does not).
 
     python bench/pgbouncer.py [--wishes 30000] [--seconds 10] [--rounds 1]
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -27,32 +30,69 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._server import serve_hub  # noqa: E402
+from bench._server import free_port, wait_for  # noqa: E402
+from bench.compare import _postmaster, _tree_cpu, _used  # noqa: E402
 from bench.list_page import PAGE, load_wishes  # noqa: E402
 from hub import db  # noqa: E402
 from tests.deploy._pgbouncer import PgBouncer  # noqa: E402
 
 
-def _wrk(port: int, seconds: int, script: str) -> tuple[float, str, str]:
+@dataclass
+class Run:
+    rps: float
+    p50: str
+    p99: str
+    hub_ms: float
+    pg_ms: float
+    bouncer_ms: float
+
+
+@contextlib.contextmanager
+def _hub(url: str) -> Iterator[tuple[int, int]]:
+    """``hub.app`` with 2 workers on 127.0.0.1 (public reads, no rate limit): (port, pid)."""
+    port = free_port()
+    config = Path(tempfile.mkdtemp()) / "hub.toml"
+    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
+    env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
+           "HUB_LOG_LEVEL": "error"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", "2", "--no-access-log", "--log-level", "warning"],
+        env=env, cwd=ROOT)
+    try:
+        wait_for(port)
+        yield port, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wrk(port: int, seconds: int, script: str, pids: tuple[int, int, int]) -> Run:
     target = f"http://127.0.0.1:{port}/graphql"
     subprocess.run(["wrk", "-t2", "-c32", "-d2s", "-s", script, target],
                    capture_output=True, check=True)
+    before = [_tree_cpu(pid) for pid in pids]
     out = subprocess.run(["wrk", "-t2", "-c32", f"-d{seconds}s", "--timeout", "10s", "--latency",
                           "-s", script, target], capture_output=True, text=True, check=True).stdout
-    rps = float(next(line for line in out.splitlines()
-                     if line.startswith("Requests/sec")).split(":")[1])
-    lat = {line.split()[0]: line.split()[1] for line in out.splitlines()
-           if line.strip().startswith(("50%", "99%"))}
+    used = [_used(b, _tree_cpu(pid)) for b, pid in zip(before, pids, strict=True)]
     errors = [line.strip() for line in out.splitlines()
               if "Non-2xx" in line or "Socket errors" in line]
     if errors:
         raise SystemExit(f"wrk saw errors: {errors}")
-    return rps, lat.get("50%", "?"), lat.get("99%", "?")
+    rps = float(next(line for line in out.splitlines()
+                     if line.startswith("Requests/sec")).split(":")[1])
+    requests = int(next(line for line in out.splitlines() if " requests in " in line).split()[0])
+    lat = {line.split()[0]: line.split()[1] for line in out.splitlines()
+           if line.strip().startswith(("50%", "99%"))}
+    hub_ms, pg_ms, bouncer_ms = (1000 * u / requests for u in used)
+    return Run(rps, lat.get("50%", "?"), lat.get("99%", "?"), hub_ms, pg_ms, bouncer_ms)
 
 
 def main() -> None:
@@ -88,7 +128,9 @@ def main() -> None:
         "direct, no statement cache": url + ("&" if "?" in url else "?") + "pgbouncer=true",
         "through pgbouncer (transaction mode)": bouncer.url("hub"),
     }
-    results: dict[str, list[tuple[float, str, str]]] = {name: [] for name in ways}
+    results: dict[str, list[Run]] = {name: [] for name in ways}
+    postmaster = _postmaster(url)
+    assert bouncer.process is not None
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         body = json.dumps({"query": PAGE, "variables": {"region": "210106"}})
         lua.write('wrk.method = "POST"\n')
@@ -97,18 +139,24 @@ def main() -> None:
     try:
         for _ in range(args.rounds):
             for name, hub_url in ways.items():
-                with serve_hub(hub_url, 2) as port:
-                    results[name].append(_wrk(port, args.seconds, lua.name))
+                with _hub(hub_url) as (port, pid):
+                    results[name].append(_wrk(port, args.seconds, lua.name,
+                                              (pid, postmaster, bouncer.process.pid)))
     finally:
         bouncer.stop()
     print(f"list page, {args.wishes:,} wishes, hub 2 workers, wrk -c32, {args.seconds} s x "
           f"{args.rounds} round(s)")
-    base = statistics.median(r[0] for r in results["direct (statement cache)"])
+    base = statistics.median(r.rps for r in results["direct (statement cache)"])
+    print(f"  {'':40} {'req/s':>8} {'p50':>9} {'p99':>9}  CPU ms per request: "
+          "hub + PostgreSQL + PgBouncer")
     for name, runs in results.items():
-        rps = statistics.median(r[0] for r in runs)
-        p50, p99 = runs[len(runs) // 2][1:]
-        print(f"  {name:40} {rps:8.0f} req/s  p50 {p50:>8}  p99 {p99:>8}  "
-              f"({rps / base:.2f} of direct)")
+        rps = statistics.median(r.rps for r in runs)
+        middle = sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
+        cpu = [statistics.median(getattr(r, f) for r in runs)
+               for f in ("hub_ms", "pg_ms", "bouncer_ms")]
+        print(f"  {name:40} {rps:8.0f} {middle.p50:>9} {middle.p99:>9}  "
+              f"{cpu[0]:.2f} + {cpu[1]:.2f} + {cpu[2]:.2f} = {sum(cpu):.2f}  "
+              f"({rps / base:.2f} of direct's req/s)")
 
 
 if __name__ == "__main__":
