@@ -8,7 +8,9 @@
 On a terminal a one-line progress display runs on stderr; otherwise the
 command logs one line per source. A source that fails ends the command with
 its error (exit status 2) once the others have run; under ``--watch`` the
-failure is logged and the next round tries again.
+failure is logged and the next round tries again. A source another process
+(another watch, another host) is syncing is skipped that round: one sync per
+source at a time (``hub.leases``).
 """
 
 from __future__ import annotations

@@ -572,3 +572,21 @@ async def test_hub_sync_command(
         assert failed.returncode == 2
         assert "hub: fengxiang: GET /open/orders failed 2 times; last: HTTP 503" in failed.stderr
         assert "Traceback" not in failed.stderr
+
+
+async def test_a_watch_skips_a_source_another_host_is_syncing(
+    clean_db: asyncpg.Pool, fengxiang: FengxiangFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Watches on several hosts: a source whose lease another process holds is
+    skipped that round (no error), and synced by the round after it is free."""
+    from hub import leases
+
+    fengxiang.add_orders(3)
+    assert await leases.claim_period(clean_db, "sync:fengxiang", 0.3)  # another host's run
+    with caplog.at_level(logging.INFO, logger="hub.sync"):
+        await watch(clean_db, [Target("fengxiang", fengxiang.base_url)], FAST,
+                    Display(io.StringIO(), live=False), interval=0.5, rounds=2)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("another sync of this source is running; skipped" in r.getMessage()
+               for r in caplog.records)
+    assert await held(clean_db, "fengxiang", "orders") == fengxiang.versions("orders")
