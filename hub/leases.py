@@ -6,8 +6,9 @@ PostgreSQL's clock. Two uses:
 
 * ``holding``: for the length of a run (a source's sync). Renewed in the
   background while the run goes on, released at its end; a holder that dies
-  lets it run out, and another process takes over then. A run that could not
-  renew in time is told (``Lease.lost``) and should stop.
+  lets it run out, and another process takes over then (the same process at
+  once: it knows its run ended). A run that could not renew in time is told
+  (``Lease.lost``) and should stop.
 * ``claim_period``: at most one claim per period across processes (a pass of
   the escalation rule, pruning, prewarming); never released, it runs out.
 
@@ -41,16 +42,24 @@ RUN_SECONDS = 60.0  # a run's lease; renewed every third of it
 _ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseError)
 
 
+def _process_tag() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:"
+
+
 def holder_tag() -> str:
-    """Who holds a lease: host and pid (for an operator reading the table) and a
-    random tag (two claims of one process are two holders)."""
-    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    """Who holds a lease: host and pid (for an operator reading the table, and
+    to know this process's own) and a random tag (each claim is its own holder)."""
+    return _process_tag() + secrets.token_hex(4)
+
+
+# The runs this process holds now (``holding``), by lease name.
+_running_here: set[str] = set()
 
 
 async def claim_period(pool: asyncpg.Pool, name: str, seconds: float) -> bool:
     """Whether this process takes ``name`` for the next ``seconds``: across all
     processes, at most one claim succeeds per ``seconds``."""
-    return await pool.fetchval(q.CLAIM, name, holder_tag(), seconds) is not None
+    return await pool.fetchval(q.CLAIM, name, holder_tag(), seconds, None) is not None
 
 
 @dataclass(slots=True)
@@ -66,19 +75,28 @@ async def holding(
 ) -> AsyncIterator[Lease | None]:
     """The lease ``name`` for as long as the block runs, or None when another
     process holds it. Database errors of the claim are the caller's."""
-    lease = Lease(name, holder_tag())
-    if await pool.fetchval(q.CLAIM, name, lease.holder, seconds) is None:
+    if name in _running_here:  # a run of this process has it
         yield None
         return
-    keeper = asyncio.create_task(_keep(pool, lease, seconds), name=f"lease {name}")
+    _running_here.add(name)
     try:
-        yield lease
+        lease = Lease(name, holder_tag())
+        # A lease a finished run of this process could not release (the
+        # database was gone at its end) is this process's to take again at once.
+        if await pool.fetchval(q.CLAIM, name, lease.holder, seconds, _process_tag()) is None:
+            yield None
+            return
+        keeper = asyncio.create_task(_keep(pool, lease, seconds), name=f"lease {name}")
+        try:
+            yield lease
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+            with contextlib.suppress(*_ERRORS):
+                await pool.execute(q.RELEASE, name, lease.holder)
     finally:
-        keeper.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await keeper
-        with contextlib.suppress(*_ERRORS):
-            await pool.execute(q.RELEASE, name, lease.holder)
+        _running_here.discard(name)
 
 
 async def _keep(pool: asyncpg.Pool, lease: Lease, seconds: float) -> None:
