@@ -27,7 +27,7 @@ from hub.http.subscriptions import subscriptions_app
 from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
-from hub.prewarm import prewarm
+from hub.prewarm import prewarm_once
 from hub.replicas import Replicas
 from hub.security.gate import security_middleware
 from hub.security.runtime import Security
@@ -68,7 +68,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             url, min_size=_POOL_SIZE, max_size=_POOL_SIZE, init=warm_statistics,
             max_inactive_connection_lifetime=0, statement_timeout=statement_timeout)
         background: list[asyncio.Task[Any]] = [
-            asyncio.create_task(prewarm(app.state.pool)),
+            asyncio.create_task(prewarm_once(app.state.pool)),
             asyncio.create_task(events.keep_pruned(app.state.pool)),
         ]
         if refresh_every > 0:

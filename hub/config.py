@@ -54,6 +54,9 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     EnvironmentVariable("DATABASE_REPLICA_URLS", "none",
                         "read replicas of `DATABASE_URL`, separated by commas or spaces: queries go "
                         "to them, everything else to the primary (see `[replicas]`)"),
+    EnvironmentVariable("DATABASE_DIRECT_URL", "none",
+                        "the same database without PgBouncer, for `LISTEN` when `DATABASE_URL` names "
+                        "a transaction-pooling PgBouncer (`?pgbouncer=true`); without it, events are polled"),
     EnvironmentVariable("HUB_DATA_DIR", "`./.hub-data`", "where the embedded server keeps its data"),
     EnvironmentVariable("HUB_CONFIG", "`./hub.toml`",
                         "the TOML configuration file (a named file must exist; the default may not)"),
@@ -80,6 +83,13 @@ def replica_urls() -> tuple[str, ...]:
     """``DATABASE_REPLICA_URLS``: PostgreSQL URLs separated by commas or spaces."""
     raw = os.environ.get("DATABASE_REPLICA_URLS", "")
     return tuple(u for u in raw.replace(",", " ").split() if u)
+
+
+def database_direct_url() -> str | None:
+    """``DATABASE_DIRECT_URL``: the same database without a PgBouncer in between,
+    for what needs a session of its own (``LISTEN``) when ``DATABASE_URL`` names
+    a transaction-pooling PgBouncer (``?pgbouncer=true``, see ``hub.db``)."""
+    return os.environ.get("DATABASE_DIRECT_URL") or None
 
 
 def data_dir() -> Path:

@@ -29,7 +29,7 @@ log = logging.getLogger("hub.migrate")
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 FUNCTIONS_FILE = "functions.sql"
 _REVISION = re.compile(r"\A-- revision: (\d+)\n")
-# Any constant works; it serialises concurrent migrators (several workers).
+# Any constant works; it serialises concurrent migrators (workers, hosts).
 _LOCK_KEY = 210000
 
 
@@ -75,35 +75,44 @@ def shipped() -> list[Migration]:
 
 
 async def migrate(conn: asyncpg.Connection) -> list[Migration]:
-    """Apply what is missing; returns the migrations applied now."""
+    """Apply what is missing; returns the migrations applied now.
+
+    One transaction per migration, each taking a transaction-level advisory
+    lock first and reading what is applied under it: concurrent migrators
+    (several workers, several hosts) apply each migration once, and no lock
+    outlives its transaction (a transaction-pooling PgBouncer may run the
+    next one on another server session).
+    """
     migrations = shipped()
     latest = migrations[-1].version if migrations else 0
     applied: list[Migration] = []
-    await conn.execute(sql.CREATE_MIGRATIONS_TABLE)
-    await conn.execute(sql.LOCK_MIGRATIONS, _LOCK_KEY)
-    try:
-        done = {r["version"] for r in await conn.fetch(sql.APPLIED_MIGRATIONS)}
-        newer = sorted(v for v in done if v > latest)
-        if newer:
-            raise MigrationError(
-                f"this database was migrated by a newer hub (schema version {newer[-1]}, "
-                f"this hub knows up to {latest}); upgrade the hub instead"
-            )
-        for migration in migrations:
-            if migration.version in done:
-                continue
-            async with conn.transaction():
-                await conn.execute(migration.sql)
-                await conn.execute(sql.RECORD_MIGRATION, migration.version, migration.name)
-            applied.append(migration)
+    while True:
+        async with conn.transaction():
+            await conn.execute(sql.LOCK_MIGRATIONS, _LOCK_KEY)
+            await conn.execute(sql.CREATE_MIGRATIONS_TABLE)
+            done = {r["version"] for r in await conn.fetch(sql.APPLIED_MIGRATIONS)}
+            newer = sorted(v for v in done if v > latest)
+            if newer:
+                raise MigrationError(
+                    f"this database was migrated by a newer hub (schema version {newer[-1]}, "
+                    f"this hub knows up to {latest}); upgrade the hub instead"
+                )
+            missing = [m for m in migrations if m.version not in done]
+            if not missing:
+                break
+            migration = missing[0]
+            await conn.execute(migration.sql)
+            await conn.execute(sql.RECORD_MIGRATION, migration.version, migration.name)
+        applied.append(migration)
+    async with conn.transaction():
+        await conn.execute(sql.LOCK_MIGRATIONS, _LOCK_KEY)
         await _apply_repeatable(conn, shipped_functions())
-    finally:
-        await conn.execute(sql.UNLOCK_MIGRATIONS, _LOCK_KEY)
     return applied
 
 
 async def _apply_repeatable(conn: asyncpg.Connection, file: Repeatable) -> bool:
-    """Apply ``file`` unless the database holds it already or a higher revision."""
+    """Apply ``file`` unless the database holds it already or a higher revision
+    (inside the caller's transaction, which holds the migrations' lock)."""
     await conn.execute(sql.CREATE_REPEATABLES_TABLE)
     held = await conn.fetchrow(sql.REPEATABLE_STATE, file.name)
     if held is not None and held["checksum"] == file.checksum:
@@ -113,9 +122,8 @@ async def _apply_repeatable(conn: asyncpg.Connection, file: Repeatable) -> bool:
                     "ships revision %d and leaves it alone", file.name, held["revision"],
                     file.revision)
         return False
-    async with conn.transaction():
-        await conn.execute(file.sql)
-        await conn.execute(sql.RECORD_REPEATABLE, file.name, file.revision, file.checksum)
+    await conn.execute(file.sql)
+    await conn.execute(sql.RECORD_REPEATABLE, file.name, file.revision, file.checksum)
     log.info("%s: revision %d applied", file.name, file.revision)
     return True
 

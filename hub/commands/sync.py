@@ -8,7 +8,9 @@
 On a terminal a one-line progress display runs on stderr; otherwise the
 command logs one line per source. A source that fails ends the command with
 its error (exit status 2) once the others have run; under ``--watch`` the
-failure is logged and the next round tries again.
+failure is logged and the next round tries again. A source another process
+(another watch, another host) is syncing is skipped that round: one sync per
+source at a time (``hub.leases``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import httpx
 
 from hub.commands._common import open_pool
 from hub.config import Config, load_config
-from hub.errors import ConfigError, SyncError
+from hub.errors import ConfigError, SyncBusy, SyncError
 from hub.sync import PULLERS, Progress, SyncResult, SyncSettings, puller, sync_source
 
 log = logging.getLogger("hub.sync")
@@ -155,7 +157,10 @@ async def watch(
             pool, targets, settings, display, from_start=from_start and done == 0
         )
         for failure in failures:
-            log.error("%s", failure)
+            if isinstance(failure, SyncBusy):  # another watch (or host) has it: not a failure
+                log.info("%s; skipped this round", failure)
+            else:
+                log.error("%s", failure)
         done += 1
         if rounds is not None and done >= rounds:
             break

@@ -18,7 +18,6 @@ from hub.sql.migrations import (
     RECORD_MIGRATION,
     RECORD_REPEATABLE,
     REPEATABLE_STATE,
-    UNLOCK_MIGRATIONS,
 )
 
 __all__ = [
@@ -31,5 +30,4 @@ __all__ = [
     "RECORD_MIGRATION",
     "RECORD_REPEATABLE",
     "REPEATABLE_STATE",
-    "UNLOCK_MIGRATIONS",
 ]

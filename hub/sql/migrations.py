@@ -8,8 +8,8 @@ create table if not exists schema_migrations (
 )
 """
 
-LOCK_MIGRATIONS = "select pg_advisory_lock($1)"
-UNLOCK_MIGRATIONS = "select pg_advisory_unlock($1)"
+# For the transaction only (released at commit or rollback): see hub.migrate.
+LOCK_MIGRATIONS = "select pg_advisory_xact_lock($1)"
 APPLIED_MIGRATIONS = "select version from schema_migrations"
 LATEST_MIGRATION = "select max(version) from schema_migrations"
 RECORD_MIGRATION = "insert into schema_migrations (version, name) values ($1, $2)"
