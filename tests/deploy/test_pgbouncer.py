@@ -22,8 +22,8 @@ import asyncpg
 import httpx
 import pytest
 import websockets
-from tests.fakes.fengxiang_api import FengxiangFake
 
+from tests.adapters.fengxiang.fake_api import FengxiangFake
 from tests.deploy._pgbouncer import PgBouncer, pgbouncer_or_skip
 from tests.fakes.receiver import Receiver
 from tests.faults._support import SOURCES, Hub, psql, push, query, shengjing_wishes
