@@ -26,6 +26,9 @@ class Context:
     request: Any = None
     response: Any = None
     caller: Caller = field(default=ANONYMOUS)
+    # The transport splices pre-built JSON into the answer (``orjson.Fragment``):
+    # the query planner (``schema.plan``) may then answer root fields in SQL.
+    splice_json: bool = False
     loaders: Loaders = field(init=False)
     _sources: asyncio.Task[dict[int, Source]] | None = field(default=None, init=False)
 

@@ -39,6 +39,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -66,6 +67,7 @@ from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
 from hub.security.text import variable_problem
 from resolvers.context import Context
+from schema.plan import splice, unspliced
 
 log = logging.getLogger("hub.graphql")
 
@@ -94,6 +96,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        planner: bool = True,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
         self.persisted = persisted if persisted is not None else PersistedQueries()
@@ -101,12 +104,15 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.max_body_bytes = max_body_bytes
         self.deadline_seconds = deadline_seconds
         self.max_response_bytes = max_response_bytes
+        # Root fields the query planner covers answered in SQL (schema.plan).
+        self.planner = planner
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         state: Any = request.app.state
-        return Context(pool=state.pool, config=state.config, request=request, response=response)
+        return Context(pool=state.pool, config=state.config, request=request, response=response,
+                       splice_json=self.planner and isinstance(request, Request))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(_ide_page())
@@ -123,9 +129,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # standard encoder in 1.5; it refuses what that one takes (an int
         # beyond 64 bits, a subclass it does not know), which then goes there.
         try:
-            return orjson.dumps(data)
+            return orjson.dumps(data, default=splice)
         except TypeError:
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+                              default=unspliced).encode("utf-8")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -367,7 +374,9 @@ def _merge(response: Response, sub_response: Response) -> None:
 
 def settings(config: Config) -> dict[str, Any]:
     """``[graphql] get_max_age``, ``max_body_bytes``, ``deadline_seconds`` and
-    ``max_response_bytes`` (0 turns the last two off)."""
+    ``max_response_bytes`` (0 turns the last two off); ``planner`` (default
+    true: root fields the query planner covers are answered in SQL), which
+    the environment variable ``HUB_PLANNER=off`` overrides."""
     section = config.section("graphql")
     out = {
         "get_max_age": section.get("get_max_age", DEFAULT_GET_MAX_AGE),
@@ -381,6 +390,10 @@ def settings(config: Config) -> dict[str, Any]:
     if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline < 0:
         raise ConfigError("[graphql] deadline_seconds must be a non-negative number")
     out["deadline_seconds"] = float(deadline)
+    planner = section.get("planner", True)
+    if not isinstance(planner, bool):
+        raise ConfigError("[graphql] planner must be true or false")
+    out["planner"] = planner and os.environ.get("HUB_PLANNER", "").lower() != "off"
     return out
 
 
