@@ -12,6 +12,7 @@ error makes the field fall back to the resolver path, which reports it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from hub.errors import QueryError
 from hub.sql import plan as sql
 from hub.sql import read as q
 from schema.filters import WishOrder, team_query, wish_query
+from schema.plan.arguments import compile_arguments
 from schema.plan.objects import Scope, fields_of, object_json
 
 
@@ -51,6 +53,8 @@ class RootPlan:
     # order is an argument, possibly a variable).
     compile: Callable[[Any], Statement | None]
     statements: dict[Any, Statement | None] = field(default_factory=dict)
+    # (the strawberry schema, its compiled argument conversion), made on first use.
+    converter: tuple[Any, Callable[[Mapping[str, Any]], dict[str, Any]]] | None = None
 
     def statement(self, key: Any) -> Statement | None:
         if key not in self.statements:
@@ -61,11 +65,19 @@ class RootPlan:
         """The field's arguments as the resolver receives them (``variables``:
         graphql-core's coerced ones; ``schema``: the strawberry schema)."""
         raw = get_argument_values(self.definition, self.node, variables)
-        definition = self.definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF]
-        converted: dict[str, Any] = convert_arguments(
-            raw, definition.arguments, scalar_registry=schema.schema_converter.scalar_registry,
-            config=schema.config)
-        return converted
+        if self.converter is None or self.converter[0] is not schema:
+            arguments = self.definition.extensions[GraphQLCoreConverter.DEFINITION_BACKREF].arguments
+            self.converter = (schema, compile_arguments(arguments, schema) or functools.partial(
+                _strawberry_conversion, arguments=arguments, schema=schema))
+        return self.converter[1](raw)
+
+
+def _strawberry_conversion(raw: Mapping[str, Any], *, arguments: Any, schema: Any
+                           ) -> dict[str, Any]:
+    converted: dict[str, Any] = convert_arguments(
+        dict(raw), arguments, scalar_registry=schema.schema_converter.scalar_registry,
+        config=schema.config)
+    return converted
 
 
 # ---------------------------------------------------------------- connections
