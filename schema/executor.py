@@ -18,6 +18,11 @@ Everything else (resolvers, arguments, abstract types, lists, ``@defer``,
 through graphql-core unchanged, so errors, paths and nullability behave
 exactly as before.
 
+Root fields of a query that the query planner covers (``schema.plan``) are
+answered by one SQL statement each, when the transport splices JSON (the HTTP
+endpoint); a planned field that cannot be answered so (an argument the
+resolver refuses, a row the schema forbids) goes through the resolvers.
+
 A long list is completed a slice at a time, letting the event loop run
 between slices: the largest answers the limits allow (a series of 1,000
 points, every town's figures) would otherwise hold the worker for tens of
@@ -30,6 +35,7 @@ batch per slice (such a list costs a statement per slice and level).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import operator
 from collections.abc import Callable
@@ -52,7 +58,10 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
 
+from hub.errors import QueryError
 from schema import plan as planner
+
+log = logging.getLogger("hub.graphql")
 
 __all__ = ["PLAIN_FROM_CONTEXT", "PLAIN_SLICE", "PLAIN_WITHOUT_ARGUMENTS", "SLICE", "HubExecutor"]
 
@@ -489,8 +498,11 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         try:
             value = await planner.answer(plan, self.context_value, self.variable_values,
                                          self.schema._strawberry_schema)  # type: ignore[attr-defined]
-        except Exception:  # the resolver path reports it
+        except Exception as exc:  # the resolver path reports it
             planner.COUNTS.fell_back += 1
+            if not isinstance(exc, QueryError):
+                log.debug("planned field %s handed to the resolvers: %s", name,
+                          type(exc).__name__)
         else:
             planner.COUNTS.answered += 1
             return value

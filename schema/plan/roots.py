@@ -1,5 +1,5 @@
 """Root fields the planner answers with one statement each: ``wishes``,
-``teams`` and ``wish``.
+``teams``, ``stations`` and ``wish``.
 
 A plan is compiled once per field node of a parsed document (the parser
 cache hands the same nodes to every request of a document) and run per
@@ -26,7 +26,7 @@ from hub import ids, read
 from hub.errors import QueryError
 from hub.sql import plan as sql
 from hub.sql import read as q
-from schema.filters import WishOrder, team_query, wish_query
+from schema.filters import WishOrder, station_query, team_query, wish_query
 from schema.plan.arguments import compile_arguments
 from schema.plan.objects import Scope, fields_of, object_json
 
@@ -111,6 +111,13 @@ _TEAMS = _List(
     connection="TeamConnection", edge="TeamEdge", node="Team", alias="t",
     page=lambda ascending: q.TEAMS_PAGE, own_params=7, count=q.TEAMS_COUNT,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("team", f"{a}.id"),
+)
+
+
+_STATIONS = _List(
+    connection="StationConnection", edge="StationEdge", node="Station", alias="s",
+    page=lambda ascending: q.STATIONS_PAGE, own_params=6, count=q.STATIONS_COUNT,
+    order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("station", f"{a}.id"),
 )
 
 
@@ -225,15 +232,26 @@ def _teams_prepare(ctx: Any, args: dict[str, Any]) -> Any:
     first = read.check_first(_first(args))
     query = team_query(args.get("filter"))
     after = args.get("after")
-    last_id: int | None = None
-    if after is not None:
-        # As hub.read._id_cursor reads it.
-        position = ids.decode_cursor(after, "team")
-        if len(position) != 1:
-            raise QueryError("`after` is not a cursor this API gave out")
-        last_id = ids.cursor_int(position[0])
-    own = [*query.params(), last_id, first + 1]
+    own = [*query.params(), _id_cursor(after, "team"), first + 1]
     return False, own, _extra(ctx, first, after)
+
+
+def _stations_prepare(ctx: Any, args: dict[str, Any]) -> Any:
+    first = read.check_first(_first(args))
+    query = station_query(args.get("filter"))
+    after = args.get("after")
+    own = [*query.params(), _id_cursor(after, "station"), first + 1]
+    return False, own, _extra(ctx, first, after)
+
+
+def _id_cursor(after: str | None, kind: str) -> int | None:
+    """As ``hub.read._id_cursor`` reads a cursor of an id."""
+    if after is None:
+        return None
+    position = ids.decode_cursor(after, kind)
+    if len(position) != 1:
+        raise QueryError("`after` is not a cursor this API gave out")
+    return ids.cursor_int(position[0])
 
 
 def _first(args: dict[str, Any]) -> int:
@@ -278,6 +296,9 @@ def compile_root(field_def: GraphQLField, node: FieldNode,
     elif name == "teams":
         plan = RootPlan(field_def, node, _teams_prepare,
                         lambda asc: _connection(_TEAMS, node, fragments, False))
+    elif name == "stations":
+        plan = RootPlan(field_def, node, _stations_prepare,
+                        lambda asc: _connection(_STATIONS, node, fragments, False))
     elif name == "wish":
         plan = RootPlan(field_def, node, _wish_prepare,
                         lambda _: _wish(node, fragments))

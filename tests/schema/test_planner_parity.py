@@ -31,7 +31,7 @@ from tests.http.conftest import push_items, wenhuayun_items
 from tests.security.conftest import TOKENS, config
 
 ROOT = Path(__file__).resolve().parents[2]
-PLANNED_ROOTS = {"wishes", "teams", "wish"}
+PLANNED_ROOTS = {"wishes", "teams", "stations", "wish"}
 VILLAGE, TOWN = "210521100201", "210521100"
 ROLES = (None, "viewer", "city", "province")
 
@@ -65,6 +65,9 @@ HAND_WRITTEN = [
     """{ wishes(first: 3) { edges { node { id } } } regions(level: CITY) { code } }""",
     """{ w: wish(id: "V2lzaDo5OTk5OTk=") { id } x: wish(id: "VGVhbTox") { id } }""",
     """{ wishes(first: 3, filter: {search: "书包", status: [CLAIMED, OPEN]}) { edges { node { title } } } }""",
+    """query($after: String) { stations(first: 3, after: $after) { totalCount pageInfo { hasNextPage
+         endCursor } edges { cursor node { __typename id level sourceId name region { code name } } } } }""",
+    """{ stations(filter: {level: [STATION]}) { edges { node { name } } } }""",
 ]
 
 
@@ -105,11 +108,12 @@ def _samples(type_name: str, var: str, ids: dict[str, Any]) -> list[Any] | None:
         "WishOrder": ["SUBMITTED_ASC", "SUBMITTED_DESC"],
         "WishFilter": [{"regionCode": TOWN}, {"regionCode": VILLAGE}, {"status": ["OPEN"]}],
         "TeamFilter": [{"regionCode": "210106"}],
+        "StationFilter": [{"regionCode": TOWN}, {"level": ["STATION"]}],
         "Boolean": [True],
     }
     if type_name == "String":
         if "after" in var.lower() or "cursor" in var.lower():
-            return [ids["wish_cursor"], ids["team_cursor"], "bm90IGEgY3Vyc29y"]
+            return [ids["wish_cursor"], ids["team_cursor"], ids["station_cursor"], "bm90IGEgY3Vyc29y"]
         return ["210106", TOWN, VILLAGE, "999999"]
     return by_type.get(type_name)
 
@@ -162,10 +166,12 @@ async def data(clean_db: asyncpg.Pool) -> dict[str, Any]:
     await push_items(clean_db, items)
     wish = await clean_db.fetchrow("select id, submitted_at from wishes order by id limit 1")
     team = await clean_db.fetchval("select min(id) from teams")
+    station = await clean_db.fetchval("select min(id) from stations")
     return {
         "wish": encode_id("Wish", wish["id"]), "team": encode_id("Team", team),
         "wish_cursor": encode_cursor("wish-desc", wish["submitted_at"], wish["id"]),
         "team_cursor": encode_cursor("team", team),
+        "station_cursor": encode_cursor("station", station),
     }
 
 
