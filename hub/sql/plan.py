@@ -1,8 +1,8 @@
 """SQL builders of the query planner (``schema.plan``): JSON built inside PostgreSQL.
 
 A planned root field is one statement whose single text value is the field's
-answer as JSON, byte for byte what the resolver path would have sent once
-parsed: the same rows (the statements of ``hub.sql.read`` are wrapped, not
+answer as JSON, byte for byte what the resolver path sends (compact, keys in
+the query's order, strings as orjson writes them): the same rows (the statements of ``hub.sql.read`` are wrapped, not
 rewritten: limit first, join after), the same ids, cursors and date-times
 (the formats of ``hub.ids`` and ``schema.scalars``), the same village rule
 (``hub.security.villages``; the caller's right to see villages is a
@@ -20,28 +20,42 @@ from __future__ import annotations
 import re
 
 from hub.models import StationLevel
-from hub.security.villages import GENERIC_STATION_NAMES
+from hub.security.villages import GENERIC_STATION_NAMES, TOWN_CODE_LENGTH, VILLAGE_CODE_LENGTH
 
 # A name the GraphQL grammar allows: safe inside a SQL string literal.
 _NAME = re.compile(r"[_A-Za-z][_0-9A-Za-z]*")
 
-# Village and town codes (hub.security.villages).
-_VILLAGE_CODE_LENGTH = 12
-_TOWN_CODE_LENGTH = 9
-
-
-def literal(name: str) -> str:
-    """A GraphQL name as a SQL string literal (a response name, a type name)."""
-    if _NAME.fullmatch(name) is None:
-        raise ValueError("not a GraphQL name")
-    return f"'{name}'"
-
 
 def json_object(pairs: list[tuple[str, str]]) -> str:
-    """``json_build_object`` of (response name, SQL expression), in order."""
+    """The JSON text of an object: (response name, JSON text expression), in order."""
     if not pairs:
-        return "json_build_object()"
-    return "json_build_object(" + ", ".join(f"{literal(k)}, {v}" for k, v in pairs) + ")"
+        return "'{}'"
+    parts = [f"'{{\"{_checked(pairs[0][0])}\":' || {pairs[0][1]}"]
+    parts += [f"',\"{_checked(k)}\":' || {v}" for k, v in pairs[1:]]
+    return "(" + " || ".join(parts) + " || '}')"
+
+
+def json_name(name: str) -> str:
+    """A GraphQL name (``__typename``'s value) as JSON text."""
+    return f"'\"{_checked(name)}\"'"
+
+
+def value(sql_expression: str) -> str:
+    """A scalar's JSON text (``to_json``: as orjson writes strings, integers
+    and booleans); null for NULL."""
+    return f"coalesce(to_json({sql_expression})::text, 'null')"
+
+
+def or_null(object_sql: str) -> str:
+    """An object's JSON text, null when its subquery finds no row."""
+    return f"coalesce({object_sql}, 'null')"
+
+
+def _checked(name: str) -> str:
+    """A GraphQL name (a response name, a type name), safe in a SQL string literal."""
+    if _NAME.fullmatch(name) is None:
+        raise ValueError("not a GraphQL name")
+    return name
 
 
 def base64url(text_sql: str) -> str:
@@ -51,8 +65,7 @@ def base64url(text_sql: str) -> str:
 
 def global_id(type_name: str, key_sql: str) -> str:
     """``hub.ids.encode_id(type_name, key)``."""
-    literal(type_name)
-    return base64url(f"'{type_name}:' || ({key_sql})::text")
+    return base64url(f"'{_checked(type_name)}:' || ({key_sql})::text")
 
 
 def _iso(value_sql: str, offset: str) -> str:
@@ -86,8 +99,8 @@ def cursor(kind: str, *position_sql: str, instant_first: bool = False) -> str:
 
 def shown_region_code(code_sql: str, sees_villages: str) -> str:
     """``region_code_for``: a village's town for a caller who may not see villages."""
-    return (f"(case when length({code_sql}) = {_VILLAGE_CODE_LENGTH} and not {sees_villages} "
-            f"then left({code_sql}, {_TOWN_CODE_LENGTH}) else {code_sql} end)")
+    return (f"(case when length({code_sql}) = {VILLAGE_CODE_LENGTH} and not {sees_villages} "
+            f"then left({code_sql}, {TOWN_CODE_LENGTH}) else {code_sql} end)")
 
 
 def shown_station_name(name_sql: str, code_sql: str, level_sql: str, sees_villages: str) -> str:
@@ -96,7 +109,7 @@ def shown_station_name(name_sql: str, code_sql: str, level_sql: str, sees_villag
     default = GENERIC_STATION_NAMES[StationLevel.STATION]
     whens = " ".join(f"when '{level.value}' then '{name}'"
                      for level, name in GENERIC_STATION_NAMES.items())
-    return (f"(case when length({code_sql}) = {_VILLAGE_CODE_LENGTH} and not {sees_villages} "
+    return (f"(case when length({code_sql}) = {VILLAGE_CODE_LENGTH} and not {sees_villages} "
             f"then (case {level_sql} {whens} else '{default}' end) else {name_sql} end)")
 
 
@@ -104,7 +117,7 @@ def irregular(witness_sql: str) -> str:
     """An expression that fails when evaluated (invalid JSON text): what stands
     for a null where the schema allows none. It names a column (the witness)
     so that PostgreSQL cannot fold it into a constant and fail at planning."""
-    return f"('irregular ' || coalesce(({witness_sql})::text, ''))::json"
+    return f"('irregular ' || coalesce(({witness_sql})::text, ''))::json::text"
 
 
 def non_null(object_sql: str, witness_sql: str) -> str:
@@ -131,14 +144,8 @@ def team_object(fields_sql: str, alias: str, source_sql: str, ref_sql: str) -> s
 
 def claims_list(fields_sql: str, alias: str, wish_alias: str) -> str:
     """A wish's claims, oldest first (``CLAIMS_BY_WISH``'s order); [] when none."""
-    return (f"coalesce((select json_agg({fields_sql} order by {alias}.ordinal) from claims "
-            f"{alias} where {alias}.wish_id = {wish_alias}.id), '[]'::json)")
-
-
-def station_id_of(alias: str) -> str:
-    """A team row's station (``hub.sql.read``'s ``station_id`` of a team)."""
-    return (f"(select st.id from stations st where st.source = {alias}.source "
-            f"and st.source_id = {alias}.station_ref and not st.deleted)")
+    return (f"coalesce((select '[' || string_agg({fields_sql}, ',' order by {alias}.ordinal) "
+            f"|| ']' from claims {alias} where {alias}.wish_id = {wish_alias}.id), '[]')")
 
 
 # ---------------------------------------------------------------- root statements
@@ -154,26 +161,26 @@ def reverse_order(order_sql: str) -> str:
 
 
 def edges(edge_sql: str, alias: str, order_sql: str, first: str) -> str:
-    return (f"coalesce((select json_agg({edge_sql} order by {order_sql}) "
-            f"from {shown_rows(alias, order_sql, first)}), '[]'::json)")
+    return (f"coalesce((select '[' || string_agg({edge_sql}, ',' order by {order_sql}) || ']' "
+            f"from {shown_rows(alias, order_sql, first)}), '[]')")
 
 
 def has_next(first: str) -> str:
-    return f"((select count(*) from page) > {first})"
+    return value(f"(select count(*) from page) > {first}")
 
 
 def end_cursor(cursor_sql: str, alias: str, order_sql: str, first: str, *, start: bool) -> str:
     """The cursor of the first (``start``) or last row shown; null when none."""
     shown = shown_rows(alias, order_sql, first)
     order = order_sql if start else reverse_order(order_sql)
-    return f"(select {cursor_sql} from {shown} order by {order} limit 1)"
+    return value(f"(select {cursor_sql} from {shown} order by {order} limit 1)")
 
 
 def page_statement(page_sql: str, json_sql: str) -> str:
     """A connection: ``page_sql`` (the list's own statement: limit first) as ``page``."""
-    return f"with page as ({page_sql}) select ({json_sql})::text"
+    return f"with page as ({page_sql}) select {json_sql}"
 
 
 def row_statement(rows_sql: str, alias: str, json_sql: str) -> str:
     """One object (null when ``rows_sql`` finds none)."""
-    return f"select (select {json_sql} from ({rows_sql}) {alias})::text"
+    return f"select (select {json_sql} from ({rows_sql}) {alias})"

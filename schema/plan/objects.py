@@ -110,7 +110,7 @@ def object_json(type_name: str, selection_set: SelectionSetNode | None, alias: s
             return None
         name = node.name.value
         if name == "__typename":
-            pairs.append((response, sql.literal(type_name)))
+            pairs.append((response, sql.json_name(type_name)))
             continue
         build = table.get(name)
         expression = None if build is None else build(node, alias, scope)
@@ -122,19 +122,19 @@ def object_json(type_name: str, selection_set: SelectionSetNode | None, alias: s
 
 def _column(column: str) -> Compile:
     def build(node: FieldNode, alias: str, scope: Scope) -> str | None:
-        return None if node.selection_set else f"{alias}.{column}"
+        return None if node.selection_set else sql.value(f"{alias}.{column}")
     return build
 
 
 def _datetime(column: str) -> Compile:
     def build(node: FieldNode, alias: str, scope: Scope) -> str | None:
-        return None if node.selection_set else sql.beijing_datetime(f"{alias}.{column}")
+        return None if node.selection_set else sql.value(sql.beijing_datetime(f"{alias}.{column}"))
     return build
 
 
 def _id(type_name: str, column: str = "id") -> Compile:
     def build(node: FieldNode, alias: str, scope: Scope) -> str | None:
-        return None if node.selection_set else sql.global_id(type_name, f"{alias}.{column}")
+        return None if node.selection_set else sql.value(sql.global_id(type_name, f"{alias}.{column}"))
     return build
 
 
@@ -153,15 +153,16 @@ def _shown_region(column: str) -> Compile:
 def _region_parent(node: FieldNode, alias: str, scope: Scope) -> str | None:
     inner = scope.alias("r")
     fields = object_json("Region", node.selection_set, inner, scope)
-    return None if fields is None else sql.region_object(fields, inner, f"{alias}.parent_code")
+    return None if fields is None else sql.or_null(
+        sql.region_object(fields, inner, f"{alias}.parent_code"))
 
 
 def _station_by_id(column: str) -> Compile:
     def build(node: FieldNode, alias: str, scope: Scope) -> str | None:
         inner = scope.alias("s")
         fields = object_json("Station", node.selection_set, inner, scope)
-        return None if fields is None else sql.station_object(
-            fields, inner, f"{inner}.id = {alias}.{column}")
+        return None if fields is None else sql.or_null(sql.station_object(
+            fields, inner, f"{inner}.id = {alias}.{column}"))
     return build
 
 
@@ -170,15 +171,15 @@ def _team_station(node: FieldNode, alias: str, scope: Scope) -> str | None:
         return _station_by_id("station_id")(node, alias, scope)
     inner = scope.alias("s")
     fields = object_json("Station", node.selection_set, inner, scope)
-    return None if fields is None else sql.station_object(
-        fields, inner, f"{inner}.source = {alias}.source and {inner}.source_id = {alias}.station_ref")
+    return None if fields is None else sql.or_null(sql.station_object(
+        fields, inner, f"{inner}.source = {alias}.source and {inner}.source_id = {alias}.station_ref"))
 
 
 def _station_name(node: FieldNode, alias: str, scope: Scope) -> str | None:
     if node.selection_set:
         return None
-    return sql.shown_station_name(f"{alias}.name", f"{alias}.region_code", f"{alias}.level",
-                                  scope.sees_villages())
+    return sql.value(sql.shown_station_name(f"{alias}.name", f"{alias}.region_code",
+                                            f"{alias}.level", scope.sees_villages()))
 
 
 def _claims(node: FieldNode, alias: str, scope: Scope) -> str | None:
@@ -193,8 +194,8 @@ def _claim_team(node: FieldNode, alias: str, scope: Scope) -> str | None:
     scope.raw_teams.add(inner)
     fields = object_json("Team", node.selection_set, inner, scope)
     wish = scope.wish_of[alias]
-    return None if fields is None else sql.team_object(
-        fields, inner, f"{wish}.source", f"{alias}.team_ref")
+    return None if fields is None else sql.or_null(sql.team_object(
+        fields, inner, f"{wish}.source", f"{alias}.team_ref"))
 
 
 _TYPES: dict[str, dict[str, Compile]] = {

@@ -135,9 +135,9 @@ def _connection(kind: _List, node: FieldNode, fragments: Mapping[str, FragmentDe
         if sub.arguments:
             return None
         if name == "__typename":
-            built: str | None = sql.literal(kind.connection)
+            built: str | None = sql.json_name(kind.connection)
         elif name == "totalCount":
-            built = f"({kind.count})"
+            built = sql.value(f"({kind.count})")
         elif name == "edges":
             built = _edges(kind, sub, scope, cursor, order)
         elif name == "pageInfo":
@@ -161,9 +161,9 @@ def _edges(kind: _List, node: FieldNode, scope: Scope, cursor: str, order: str) 
         if sub.arguments:
             return None
         if name == "__typename":
-            built: str | None = sql.literal(kind.edge)
+            built: str | None = sql.json_name(kind.edge)
         elif name == "cursor":
-            built = cursor
+            built = sql.value(cursor)
         elif name == "node":
             built = object_json(kind.node, sub.selection_set, kind.alias, scope)
         else:
@@ -184,11 +184,11 @@ def _page_info(node: FieldNode, scope: Scope, cursor: str, order: str) -> str | 
         if sub.arguments:
             return None
         if name == "__typename":
-            built: str | None = sql.literal("PageInfo")
+            built: str | None = sql.json_name("PageInfo")
         elif name == "hasNextPage":
             built = sql.has_next(_first_param(scope))
         elif name == "hasPreviousPage":
-            built = scope.param("has_previous", "boolean")
+            built = sql.value(scope.param("has_previous", "boolean"))
         elif name in ("startCursor", "endCursor"):
             built = sql.end_cursor(cursor, scope.row_alias, order, _first_param(scope),
                                    start=name == "startCursor")

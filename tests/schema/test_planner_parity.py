@@ -1,11 +1,11 @@
 """The query planner answers exactly as the resolver path does.
 
-Every GraphQL document written in the tests (and the benchmark's) that reads
-``wishes``, ``teams`` or ``wish`` is sent, with variables drawn from the
-data, by every role, to two apps on one database: one with the planner
-(``[graphql] planner``, the default) and one without. Status, data and
-errors, and the order of every object's keys, must be the same. The
-hand-written documents below add what the collected ones may miss: aliases,
+Every GraphQL document written in the tests (and the benchmarks) that reads
+``wishes``, ``teams``, ``stations`` or ``wish`` is sent, with variables drawn
+from the data, by every role, to two apps on one database: one with the
+planner (``[graphql] planner``, the default) and one without. Status and
+answer (data and errors) must be the same, byte for byte. The hand-written
+documents below add what the collected ones may miss: aliases,
 fragments, ``__typename``, cursors, both orders, villages, and requests the
 resolvers refuse.
 """
@@ -205,6 +205,7 @@ async def test_planned_answers_equal_the_resolvers(
                 where = f"{text}\n{variables} as {role}"
                 assert a.status_code == b.status_code, where
                 assert _pairs(a.text) == _pairs(b.text), f"{where}\n{a.text}\n{b.text}"
+                assert a.content == b.content, where  # byte for byte
                 compared += 1
     answered = plan.COUNTS.answered - before
     # Most requests were answered by the planner (the rest: refused before it runs).
