@@ -16,8 +16,9 @@ see villages (public, viewer):
 
 Types apply it whichever way an object is reached: a list, ``node(id:)``,
 ``_entities``, a relation; the query planner's SQL applies the same two
-functions' rule (``hub.sql.plan``: ``shown_region_code``, ``shown_station_name``). Free text the platforms wrote (a team's name, an
-activity's title) is shown as written.
+functions' rule (``hub.sql.plan``: ``shown_region_code``, ``shown_station_name``).
+Free text the platforms wrote (a team's name, an activity's title) is shown
+as written.
 """
 
 from __future__ import annotations

@@ -70,13 +70,11 @@ def global_id(type_name: str, key_sql: str) -> str:
 
 def _iso(value_sql: str, offset: str) -> str:
     """``datetime.isoformat()`` of a timestamptz shown at a fixed offset
-    (microseconds only when there are any, as Python writes them)."""
+    (microseconds only when there are any, as Python writes them: no other
+    part of the text can hold a dot)."""
     local = f"(({value_sql}) at time zone interval '{offset}')"
-    return (
-        f"(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS') || "
-        f"case when extract(microseconds from {local})::bigint % 1000000 = 0 then '' "
-        f"else to_char({local}, '.US') end || '{offset}')"
-    )
+    return (f"(replace(to_char({local}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '.000000', '') "
+            f"|| '{offset}')")
 
 
 def beijing_datetime(value_sql: str) -> str:
