@@ -23,11 +23,15 @@ per request of the server's processes and of PostgreSQL's (from
 ``mix ratio hub/postgraphile = R``.
 
     python bench/compare.py [--wishes 300000] [--seconds 20] [--connections 32] [--rounds 3]
-                            [--cache on|off]
+                            [--cache on|off] [--before]
 
 ``--cache off`` serves the hub with its response cache off (``[cache]
 responses = false``: the engine's own speed); ``on`` (default) as shipped,
 and the hub's lines then show the cache's hit rate over the run.
+
+``--before`` adds the hub with its query planner off (``HUB_PLANNER=off``:
+every field through the resolvers), in the same rounds, and prints the hub's
+ratio to it and both CPU figures.
 
 Data live in an embedded server under ``HUB_DATA_DIR`` (default
 ``./.hub-data/bench-compare``), loaded once through the wenhuayun adapter
@@ -69,6 +73,9 @@ PAGES = ("list", "detail", "teams", "counts")
 MIX = {"list": 50, "detail": 25, "teams": 15, "counts": 10}
 STATUSES = ("OPEN", "CLAIMED", "FULFILLED", "CANCELLED")
 SERVERS = ("hub", "postgraphile", "floor")
+# With --before: the hub again with its query planner off (HUB_PLANNER=off),
+# measured in the same rounds: the engine before and after the planner.
+BEFORE = "hub-resolvers"
 
 # ---------------------------------------------------------------- the documents
 
@@ -150,7 +157,7 @@ class Request:
 
     def body(self, server: str) -> tuple[str, str]:
         """(path, JSON body) for ``server``."""
-        if server == "hub":
+        if server.startswith("hub"):
             variables: dict[str, Any] = (
                 {"id": encode_id("Wish", self.wish_id)} if self.page == "detail"
                 else {"region": self.county, "status": self.status} if self.page == "list"
@@ -191,7 +198,7 @@ def _wish(node: dict[str, Any], server: str, detail: bool) -> tuple[Any, ...]:
         teams = [c["team"] for c in claims]
     else:
         region = (node.get("region") or node.get("regionByRegionCode") or {})["name"]
-        claims = node["claims"] if server == "hub" else node["claimsByWishId"]["nodes"]
+        claims = node["claims"] if server.startswith("hub") else node["claimsByWishId"]["nodes"]
         teams = [(c["team"] or {}).get("name") for c in claims]
     return (node["title"], node["status"], _instant(node["submittedAt"]),
             _instant(node.get("claimedAt")), node.get("category"), region,
@@ -207,29 +214,30 @@ def _normalise(page: str, server: str, answer: Any) -> Any:
         answer = answer["data"]
     if page == "list":
         rows = (answer if server == "floor" else
-                [e["node"] for e in answer["wishes"]["edges"]] if server == "hub" else
+                [e["node"] for e in answer["wishes"]["edges"]] if server.startswith("hub") else
                 answer["allWishes"]["nodes"])
         return [_wish(r, server, detail=False) for r in rows]
     if page == "detail":
-        row = answer if server == "floor" else answer["wish"] if server == "hub" else answer["wishById"]
+        row = answer if server == "floor" else answer["wish"] if server.startswith("hub") else answer["wishById"]
         if server == "postgraphile" and row and (row["deleted"] or row["shadowed"]):
             row = None
         return row and _wish(row, server, detail=True)
     if page == "teams":
         rows = (answer if server == "floor" else
-                [e["node"] for e in answer["teams"]["edges"]] if server == "hub" else
+                [e["node"] for e in answer["teams"]["edges"]] if server.startswith("hub") else
                 answer["allTeams"]["nodes"])
         return [(r["name"], r["memberCount"],
                  r["region"] if server == "floor" else
                  (r.get("region") or r.get("regionByRegionCode"))["name"]) for r in rows]
     if server == "floor":
         return {s.lower(): answer.get(s, 0) for s in STATUSES}
-    if server == "hub":
+    if server.startswith("hub"):
         return answer["stats"]["wishes"]
     return {s.lower(): answer[s.lower()]["totalCount"] for s in STATUSES}
 
 
-def _check(ports: dict[str, int], pools: dict[str, list[Request]], rng: random.Random) -> bool:
+def _check(ports: dict[str, int], pools: dict[str, list[Request]], rng: random.Random,
+           servers: tuple[str, ...]) -> bool:
     same = True
     with httpx.Client(timeout=30) as client:
         for page in PAGES:
@@ -237,12 +245,12 @@ def _check(ports: dict[str, int], pools: dict[str, list[Request]], rng: random.R
             agreed = 0
             for req in sample:
                 answers = {}
-                for server in SERVERS:
+                for server in servers:
                     path, body = req.body(server)
                     resp = client.post(f"http://127.0.0.1:{ports[server]}{path}", content=body,
                                        headers={"content-type": "application/json"})
                     answers[server] = _normalise(page, server, resp.json())
-                if answers["hub"] == answers["postgraphile"] == answers["floor"] and answers["hub"]:
+                if all(a == answers["hub"] for a in answers.values()) and answers["hub"]:
                     agreed += 1
                 else:
                     same = False
@@ -250,7 +258,7 @@ def _check(ports: dict[str, int], pools: dict[str, list[Request]], rng: random.R
                     for server, value in answers.items():
                         print(f"    {server}: {str(value)[:300]}")
             print(f"check {page}: {agreed}/{len(sample)} sampled variable sets answered alike "
-                  f"(and non-empty) by all three")
+                  f"(and non-empty) by all {len(servers)}")
     return same
 
 
@@ -337,9 +345,10 @@ def _postgraphile_dir(data: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _servers(url: str, data: Path, cache: bool) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
-    """Start all three; yields (ports, root pids)."""
-    ports = {s: free_port() for s in SERVERS}
+def _servers(url: str, data: Path, servers: tuple[str, ...], cache: bool
+             ) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+    """Start them all; yields (ports, root pids)."""
+    ports = {s: free_port() for s in servers}
     config = data / "hub.toml"
     config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n"
                       f"[cache]\nresponses = {'true' if cache else 'false'}\n")
@@ -356,12 +365,20 @@ def _servers(url: str, data: Path, cache: bool) -> Iterator[tuple[dict[str, int]
     floor = [sys.executable, "-m", "uvicorn", "bench._floor:app", "--host", "127.0.0.1",
              "--port", str(ports["floor"]), "--workers", "2", "--no-access-log",
              "--log-level", "warning"]
-    with (_process(hub, ports["hub"], env, ROOT, data / "hub.log") as hub_pid,
-          _process(postgraphile, ports["postgraphile"], env, pg_dir, data / "postgraphile.log")
-          as pg_pid,
-          _process(floor, ports["floor"], env, ROOT, data / "floor.log") as floor_pid):
+    with contextlib.ExitStack() as stack:
+        pids = {
+            "hub": stack.enter_context(_process(hub, ports["hub"], env, ROOT, data / "hub.log")),
+            "postgraphile": stack.enter_context(_process(
+                postgraphile, ports["postgraphile"], env, pg_dir, data / "postgraphile.log")),
+            "floor": stack.enter_context(_process(floor, ports["floor"], env, ROOT,
+                                                  data / "floor.log")),
+        }
+        if BEFORE in servers:
+            before = [*hub[:-1], str(ports[BEFORE])]
+            pids[BEFORE] = stack.enter_context(_process(
+                before, ports[BEFORE], {**env, "HUB_PLANNER": "off"}, ROOT, data / "hub-before.log"))
         time.sleep(2)  # cluster and uvicorn workers come up after the port opens
-        yield ports, {"hub": hub_pid, "postgraphile": pg_pid, "floor": floor_pid}
+        yield ports, pids
 
 
 # ---------------------------------------------------------------- load
@@ -528,9 +545,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--cache", choices=("on", "off"), default="on",
                         help="the hub's response cache ([cache] responses)")
+    parser.add_argument("--before", action="store_true",
+                        help=f"also run the hub with its query planner off ({BEFORE})")
     parser.add_argument("--pages", default=",".join((*PAGES, "mix")),
                         help="comma-separated subset of list,detail,teams,counts,mix")
     args = parser.parse_args()
+    servers = (*SERVERS, BEFORE) if args.before else SERVERS
     _ensure_wrk()
     if not shutil.which("npm"):
         raise SystemExit("needs Node and npm (PostGraphile v4)")
@@ -546,16 +566,17 @@ def main() -> None:
     pages = [p for p in args.pages.split(",") if p]
 
     results = Results()
-    with (_servers(url, data, args.cache == "on") as (ports, pids),
+    with (_servers(url, data, servers, args.cache == "on") as (ports, pids),
           tempfile.TemporaryDirectory() as tmp):
-        same = _check(ports, pools, rng)
+        same = _check(ports, pools, rng, servers)
         scripts = {(page, s): _lua(pools[page], s, Path(tmp), page) for page in pages
-                   for s in SERVERS}
-        for s in SERVERS:  # warm every server (plans, caches, JIT) before measuring
+                   for s in servers}
+        for s in servers:  # warm every server (plans, caches, JIT) before measuring
             _wrk(scripts[(pages[-1], s)], ports[s], 2, args.connections, lambda: ({}, {}))
         for rnd in range(args.rounds):
             for i, page in enumerate(pages):
-                order = SERVERS[(rnd + i) % 3:] + SERVERS[:(rnd + i) % 3]
+                turn = (rnd + i) % len(servers)
+                order = servers[turn:] + servers[:turn]
                 for s in order:
                     def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
                         return _tree_cpu(pid), _tree_cpu(postmaster)
@@ -576,7 +597,7 @@ def main() -> None:
     print(f"{'page':7} {'server':13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'cpu srv':>8} {'cpu pg':>8}")
     for page in pages:
-        for s in SERVERS:
+        for s in servers:
             m = {a: results.median(page, s, a)
                  for a in ("rps", "p50_ms", "p99_ms", "server_ms", "pg_ms")}
             rates = [r.hit_rate for r in results.runs[(page, s)] if r.hit_rate is not None]
@@ -587,7 +608,10 @@ def main() -> None:
     for page in pages:
         hub = results.median(page, "hub", "rps")
         print(f"{page:7} hub/postgraphile = {hub / results.median(page, 'postgraphile', 'rps'):.2f}"
-              f"   hub/floor = {hub / results.median(page, 'floor', 'rps'):.2f}")
+              f"   hub/floor = {hub / results.median(page, 'floor', 'rps'):.2f}"
+              + (f"   hub/{BEFORE} = {hub / results.median(page, BEFORE, 'rps'):.2f}"
+                 f" (CPU {results.median(page, BEFORE, 'server_ms'):.2f} -> "
+                 f"{results.median(page, 'hub', 'server_ms'):.2f} ms)" if args.before else ""))
     if not same:
         print("WARNING: the servers did not answer alike for every sampled variable set (above)")
     if "mix" in pages:

@@ -60,6 +60,8 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     EnvironmentVariable("HUB_DATA_DIR", "`./.hub-data`", "where the embedded server keeps its data"),
     EnvironmentVariable("HUB_CONFIG", "`./hub.toml`",
                         "the TOML configuration file (a named file must exist; the default may not)"),
+    EnvironmentVariable("HUB_PLANNER", "on",
+                        "`off` turns the query planner off whatever `[graphql] planner` says"),
     EnvironmentVariable("HUB_LOG_LEVEL", "`INFO`",
                         "log level of server workers (`hub -v` sets `DEBUG`)"),
     EnvironmentVariable("HUB_LOG_FORMAT", "JSON when not a terminal",
@@ -249,6 +251,8 @@ class GraphQLSettings:
                                     at_least=1)
     apq_max_query_bytes: int = _setting(64 * 1024, "larger documents are answered but not kept",
                                         at_least=1)
+    planner: bool = _setting(True, "root fields the query planner covers are answered by one SQL "
+                             "statement each; false: every field through the resolvers")
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,16 +26,30 @@ class Context:
     request: Any = None
     response: Any = None
     caller: Caller = field(default=ANONYMOUS)
-    loaders: Loaders = field(init=False)
+    # The transport splices pre-built JSON into the answer (``orjson.Fragment``):
+    # the query planner (``schema.plan``) may then answer root fields in SQL.
+    splice_json: bool = False
+    _loaders: Loaders | None = field(default=None, init=False, repr=False)
     _sources: asyncio.Task[dict[int, Source]] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.loaders = Loaders(self.pool)
         if self.caller is ANONYMOUS and self.request is not None:
             # Set by hub.security.gate in front of /graphql.
             found = getattr(getattr(self.request, "state", None), "caller", None)
             if isinstance(found, Caller):
                 self.caller = found
+
+    @property
+    def loaders(self) -> Loaders:
+        """This request's DataLoaders, made when first asked for (a page the
+        query planner answers never needs the fifteen of them)."""
+        if self._loaders is None:
+            self._loaders = Loaders(self.pool)
+        return self._loaders
+
+    @loaders.setter
+    def loaders(self, value: Loaders) -> None:
+        self._loaders = value
 
     async def sources(self) -> dict[int, Source]:
         """Every source by id, read once per request (there are a handful)."""

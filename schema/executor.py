@@ -18,6 +18,11 @@ Everything else (resolvers, arguments, abstract types, lists, ``@defer``,
 through graphql-core unchanged, so errors, paths and nullability behave
 exactly as before.
 
+Root fields of a query that the query planner covers (``schema.plan``) are
+answered by one SQL statement each, when the transport splices JSON (the HTTP
+endpoint); a planned field that cannot be answered so (an argument the
+resolver refuses, a row the schema forbids) goes through the resolvers.
+
 A long list is completed a slice at a time, letting the event loop run
 between slices: the largest answers the limits allow (a series of 1,000
 points, every town's figures) would otherwise hold the worker for tens of
@@ -30,6 +35,7 @@ batch per slice (such a list costs a statement per slice and level).
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import operator
 from collections.abc import Callable
@@ -45,11 +51,17 @@ from graphql import (
     GraphQLScalarType,
 )
 from graphql.execution.collect_fields import GroupedFieldSet
+from graphql.language import OperationType
 from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.field import StrawberryField
+
+from hub.errors import QueryError
+from schema import plan as planner
+
+log = logging.getLogger("hub.graphql")
 
 __all__ = ["PLAIN_FROM_CONTEXT", "PLAIN_SLICE", "PLAIN_WITHOUT_ARGUMENTS", "SLICE", "HubExecutor"]
 
@@ -419,6 +431,89 @@ class HubExecutor(StrawberryGraphQLCoreExecutionContext):
         return completed
 
     def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path | None,
+        grouped_field_set: GroupedFieldSet,
+        position_context: Any,
+    ) -> Any:
+        if path is None and self._may_plan(parent_type):
+            plans = {name: plan for name, details in grouped_field_set.items()
+                     if (plan := self._root_plan(parent_type, details)) is not None}
+            if plans:
+                return self._planned_root(plans, parent_type, source_value, grouped_field_set,
+                                          position_context)
+        return self._fields(parent_type, source_value, path, grouped_field_set, position_context)
+
+    # ------------------------------------------------------------ planned root fields
+
+    def _may_plan(self, parent_type: GraphQLObjectType) -> bool:
+        """Root fields of a query may be planned (``schema.plan``) when the
+        transport splices JSON and no field middleware must see each field."""
+        manager = self.middleware_manager
+        return (getattr(self.context_value, "splice_json", False)
+                and self.operation.operation is OperationType.QUERY
+                and parent_type is self.schema.query_type
+                and not (manager is not None and manager.middlewares))
+
+    def _root_plan(self, parent_type: GraphQLObjectType, details: Any) -> Any:
+        if len(details) != 1 or details[0].defer_usage is not None \
+                or details[0].fragment_variable_values is not None:
+            return None
+        node = details[0].node
+        field_def = parent_type.fields.get(node.name.value)
+        if field_def is None:
+            return None
+        return planner.root_plan(
+            field_def, node, lambda: {n: f.definition for n, f in self.fragments.items()})
+
+    def _planned_root(self, plans: dict[str, Any], parent_type: GraphQLObjectType,
+                      source_value: Any, grouped_field_set: GroupedFieldSet,
+                      position_context: Any) -> Any:
+        rest_set = {n: d for n, d in grouped_field_set.items() if n not in plans}
+        rest: Any = (self._fields(parent_type, source_value, None, rest_set, position_context)
+                     if rest_set else {})
+        jobs = {name: self._answer_planned(plan, parent_type, source_value, name,
+                                           grouped_field_set[name], position_context)
+                for name, plan in plans.items()}
+        return self._later_root(jobs, rest, grouped_field_set)
+
+    async def _later_root(self, jobs: dict[str, Any], rest: Any,
+                          grouped_field_set: GroupedFieldSet) -> dict[str, Any]:
+        waits = list(jobs.values())
+        rest_later = self.is_awaitable(rest)
+        if rest_later:
+            waits.append(rest)
+        done = list(await asyncio.gather(*waits))
+        if rest_later:
+            rest = done.pop()
+        return _in_order(dict(zip(jobs, done, strict=True)), rest, grouped_field_set)
+
+    async def _answer_planned(self, plan: Any, parent_type: GraphQLObjectType, source_value: Any,
+                              name: str, details: Any, position_context: Any) -> Any:
+        """The planned answer, or, when it cannot be given (an argument the
+        resolver refuses, a row the schema forbids, the database), the
+        resolver path's, which reports it exactly as without the planner."""
+        try:
+            value = await planner.answer(plan, self.context_value, self.variable_values,
+                                         self.schema._strawberry_schema)  # type: ignore[attr-defined]
+        except Exception as exc:  # the resolver path reports it
+            planner.COUNTS.fell_back += 1
+            if not isinstance(exc, QueryError):
+                log.debug("planned field %s handed to the resolvers: %s", name,
+                          type(exc).__name__)
+        else:
+            planner.COUNTS.answered += 1
+            return value
+        done = self._fields(parent_type, source_value, None, {name: details}, position_context)
+        if self.is_awaitable(done):
+            done = await done
+        return done[name]
+
+    # ------------------------------------------------------------ plain fields
+
+    def _fields(
         self,
         parent_type: GraphQLObjectType,
         source_value: Any,

@@ -15,7 +15,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import ParserCache, SchemaExtension
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
@@ -31,6 +31,7 @@ from schema.operator import Mutation, OperatorQuery
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 from schema.subscription import Subscription
+from schema.validation import ValidationByDocument
 
 log = logging.getLogger("hub.graphql")
 
@@ -95,10 +96,10 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
             # Errors of parsing, validation and variables coded as such; the
             # rest are coded (and faults masked) by HubSchema.execute.
             ErrorPhases,
-            # Factories: a fresh extension per request; the caches are module-level,
-            # so a document seen before is neither parsed nor validated again.
+            # The caches are module-level, so a document seen before is neither
+            # parsed nor validated again (validation keyed by the parsed document).
             lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            ValidationByDocument,
             OperationObserver,
             *extra_extensions,
         ],

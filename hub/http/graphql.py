@@ -39,6 +39,7 @@ import asyncio
 import functools
 import json
 import logging
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -68,6 +69,7 @@ from hub.http.reads import ReadPath
 from hub.response_cache import Entry, ResponseCache
 from hub.security.text import variable_problem
 from resolvers.context import Context
+from schema.plan import splice, unspliced
 
 log = logging.getLogger("hub.graphql")
 
@@ -98,13 +100,17 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self.deadline_seconds = settings.deadline_seconds
         self.max_response_bytes = settings.max_response_bytes
         self.reads = ReadPath(cache)
+        # Root fields the query planner covers answered in SQL (schema.plan);
+        # HUB_PLANNER=off overrides the setting (the benchmark's "before").
+        self.planner = settings.planner and os.environ.get("HUB_PLANNER", "").lower() != "off"
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         state: Any = request.app.state
         pool = getattr(request.state, "read_pool", None) or state.pool  # a replica's, for queries
-        return Context(pool=pool, config=state.config, request=request, response=response)
+        return Context(pool=pool, config=state.config, request=request, response=response,
+                       splice_json=self.planner and isinstance(request, Request))
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(_ide_page())
@@ -121,9 +127,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # standard encoder in 1.5; it refuses what that one takes (an int
         # beyond 64 bits, a subclass it does not know), which then goes there.
         try:
-            return orjson.dumps(data)
+            return orjson.dumps(data, default=splice)
         except TypeError:
-            return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            return json.dumps(data, ensure_ascii=False, separators=(",", ":"),
+                              default=unspliced).encode("utf-8")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -13,14 +13,22 @@ module-level schema serves any configuration.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator
 
-from graphql import GraphQLError, NoSchemaIntrospectionCustomRule
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    GraphQLError,
+    NoSchemaIntrospectionCustomRule,
+    OperationDefinitionNode,
+)
 from strawberry.extensions import SchemaExtension
 
 from hub.security.cost import operation_cost
 from hub.security.limits import fragments_of, operations_of, shape_errors
 from hub.security.runtime import caller_of, settings_of
+from hub.security.settings import Limits
 from hub.security.text import literal_errors
 from hub.security.villages import village_errors
 
@@ -42,10 +50,7 @@ class SecurityLimits(SchemaExtension):
         ctx = self.execution_context
         settings = settings_of(ctx.context)
         limits = settings.limits
-        for error in (*shape_errors(document, limits), *literal_errors(document)):
-            raise error
-        fragments = fragments_of(document)
-        operations = operations_of(document)
+        fragments, operations = _document_checks(document, limits)
         # The name the request gave (strawberry keeps it apart from the derived one).
         name: str | None = getattr(ctx, "_provided_operation_name", None)
         chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
@@ -67,3 +72,30 @@ class SecurityLimits(SchemaExtension):
             if not caller_of(ctx.context).sees_villages:
                 for error in village_errors(operation, fragments, ctx.variables):
                     raise error
+
+
+# Documents that passed the checks that depend on nothing else (shape and
+# literals: about half a millisecond of a small page's request), by parsed
+# document: strawberry's parser cache hands every request of a document the
+# same node, kept alive here so that its id is not reused.
+MAX_CHECKED = 512
+_CHECKED: OrderedDict[int, tuple[DocumentNode, Limits, dict[str, FragmentDefinitionNode],
+                                 list[OperationDefinitionNode]]] = OrderedDict()
+
+
+def _document_checks(
+    document: DocumentNode, limits: Limits
+) -> tuple[dict[str, FragmentDefinitionNode], list[OperationDefinitionNode]]:
+    """Raise the document's shape or literal error; else its fragments and operations."""
+    key = id(document)
+    found = _CHECKED.get(key)
+    if found is not None and found[0] is document and found[1] == limits:
+        _CHECKED.move_to_end(key)
+        return found[2], found[3]
+    for error in (*shape_errors(document, limits), *literal_errors(document)):
+        raise error
+    fragments, operations = fragments_of(document), operations_of(document)
+    _CHECKED[key] = (document, limits, fragments, operations)
+    if len(_CHECKED) > MAX_CHECKED:
+        _CHECKED.popitem(last=False)
+    return fragments, operations

@@ -15,8 +15,10 @@ see villages (public, viewer):
   they would tell the same thing.
 
 Types apply it whichever way an object is reached: a list, ``node(id:)``,
-``_entities``, a relation. Free text the platforms wrote (a team's name, an
-activity's title) is shown as written.
+``_entities``, a relation; the query planner's SQL applies the same two
+functions' rule (``hub.sql.plan``: ``shown_region_code``, ``shown_station_name``).
+Free text the platforms wrote (a team's name, an activity's title) is shown
+as written.
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ _FILTERED = frozenset({"wishes", "stats", "statsByRegion", "statsSeries", "wishE
                        "stations", "teams", "activities"})
 _OPERATIONS = (OperationType.QUERY, OperationType.SUBSCRIPTION)
 
-_VILLAGE_CODE_LENGTH = 12
-_TOWN_CODE_LENGTH = 9
+VILLAGE_CODE_LENGTH = 12
+TOWN_CODE_LENGTH = 9
 
 # What a station in a village is called for callers who may not see villages.
 GENERIC_STATION_NAMES = {
@@ -60,14 +62,14 @@ GENERIC_STATION_NAMES = {
 def region_code_for(caller: Caller, code: str) -> str:
     """The region ``caller`` is shown for something in ``code``: a village's town
     when the caller may not see villages."""
-    if len(code) == _VILLAGE_CODE_LENGTH and not caller.sees_villages:
-        return code[:_TOWN_CODE_LENGTH]
+    if len(code) == VILLAGE_CODE_LENGTH and not caller.sees_villages:
+        return code[:TOWN_CODE_LENGTH]
     return code
 
 
 def station_name_for(caller: Caller, name: str, region_code: str, level: StationLevel) -> str:
     """A station's name as ``caller`` is shown it: generic for one in a village."""
-    if len(region_code) == _VILLAGE_CODE_LENGTH and not caller.sees_villages:
+    if len(region_code) == VILLAGE_CODE_LENGTH and not caller.sees_villages:
         return GENERIC_STATION_NAMES.get(StationLevel(level), GENERIC_STATION_NAMES[StationLevel.STATION])
     return name
 
