@@ -327,12 +327,15 @@ class Query:
         self.unit = granularity.unit
         self.bucket_keys = list(starts)
         if self.flow:
-            edges = [(start if flow_lo is None else max(start, flow_lo),
-                      bucket_end(start, granularity) if flow_hi is None
-                      else min(bucket_end(start, granularity), flow_hi)) for start in starts]
-            if granularity is Granularity.DAY:
-                self._split_flow([Block("D", edges[0][0], edges[-1][1])] if edges else [])
+            if granularity is Granularity.DAY:  # one block of days: the first to the last
+                a = starts[0] if flow_lo is None else max(starts[0], flow_lo)
+                z = starts[-1] + dt.timedelta(days=1)
+                self._split_flow([Block("D", a, z if flow_hi is None else min(z, flow_hi))])
             else:
+                ends = [bucket_end(start, granularity) for start in starts]
+                edges = [(start if flow_lo is None else max(start, flow_lo),
+                          end if flow_hi is None else min(end, flow_hi))
+                         for start, end in zip(starts, ends, strict=True)]
                 self._split_flow(merge(b for a, z in edges
                                        for b in cover(a, z, granularity.coarsest)))
         if not self.stock:
@@ -812,6 +815,13 @@ def _add_hours(found: dict[int, int], hours: Sequence[int], counts: Sequence[int
 
 
 def _result(acc: _Acc, medians: bool, flow: bool = False) -> StatsResult:
+    if (not any(acc.counts) and not acc.overdue and not any(acc.activity)
+            and not acc.volunteer_hours and not any(acc.network)
+            and all(m is None for m in acc.medians.values())):
+        # Nothing counted (every point of a series asking only for the flow,
+        # empty days): the shared zero figures, not three new objects each.
+        return StatsResult(_ZERO_WISHES, _ZERO_ACTIVITIES, 0, 0, 0,
+                           WishFlow(*map(int, acc.flow)) if flow else None)
     # A sum of bigints is numeric: what the records' statements sum may arrive
     # as Decimal. Ints here, as the schema says (and as the serializer takes as is).
     total, pending, open_, claimed, fulfilled, cancelled = map(int, acc.counts[:6])
@@ -834,6 +844,10 @@ def _result(acc: _Acc, medians: bool, flow: bool = False) -> StatsResult:
         stations=int(acc.network[2]),
         flow=WishFlow(*map(int, acc.flow)) if flow else None,
     )
+
+
+_ZERO_WISHES = WishStats(0, 0, 0, 0, 0, 0, 0.0, None, None, 0)
+_ZERO_ACTIVITIES = ActivityStats(0, 0, 0, 0, 0.0)
 
 
 def empty_result(medians: bool, flow: bool = False) -> StatsResult:
