@@ -254,6 +254,8 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
                          None, None, no, no, no, no)
         await conn.fetch(q.BASE_WISHES, no, no, no, "21", "22", 2, None, None, None, None)
+        await conn.fetch(q.BASE_WISHES_FLOWS, no, no, no, "21", "22", 2, None, None, None, None,
+                         no, no)
         await conn.fetch(q.BASE_ACTIVITIES, no, no, no, "21", "22", 2, None, None)
         await conn.fetch(q.REGIONS_IN_RANGE, RegionLevel.COUNTY.value, "21", "21")
     except asyncpg.exceptions.SyntaxOrAccessError:  # no such table or function yet

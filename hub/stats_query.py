@@ -409,7 +409,7 @@ class Query:
                 await self._cells(conn, accs, self._with_flow(
                     q.FIGURES if coarse else q.FIGURES_COUNTS), coarse)
             await self._wish_records(conn, accs)
-            if self.flow:
+            if self.flow and not self.record_blocks:  # else read with the wishes'
                 await self._flow_records(conn, accs)
             if self.medians:
                 await self._medians(conn, other, side,
@@ -588,14 +588,20 @@ class Query:
         key_len = len(self.prefixes[0])
         # Records are read over plain covers only (see _cover): every sign is 1.
         tags, _, los, his, _ = self._ranges(self.record_blocks)
-        rows = await conn.fetch(q.BASE_WISHES, tags, los, his, lo, hi, key_len, self.unit,
-                                self.category, self.group, self.src)
+        # The flow's records in the same statement (tag 4), when it is asked for.
+        flow = self.flow_record_blocks if self.flow else []
+        statement, more = ((q.BASE_WISHES_FLOWS, ([b.lo for b in flow], [b.hi for b in flow]))
+                           if flow else (q.BASE_WISHES, ()))
+        rows = await conn.fetch(statement, tags, los, his, lo, hi, key_len, self.unit,
+                                self.category, self.group, self.src, *more)
         for r in rows:
             acc = accs.get(self._key(r["key"], r["bucket"]))
             if acc is None:
                 continue
             n = r["n"]
-            if r["kind"] == "s":
+            if r["tag"] == 4:
+                acc.flow[_FLOW_KINDS[r["kind"]]] += n
+            elif r["kind"] == "s":
                 if r["tag"] in (1, 3):
                     if r["label"] == "OPEN":
                         acc.overdue += n if r["tag"] == 1 else -n

@@ -14,6 +14,8 @@ a region subtree as a code range in the "C" collation (codes nest by prefix)
 and group by ``left(region_code, $n)``.
 """
 
+from hub.sql.stats_flow import records_branches
+
 # ---------------------------------------------------------------- reference
 
 SOURCE_ID = "select id from sources where code = $1"
@@ -273,6 +275,14 @@ union all
 select key, bucket, tag, 'f', null, fulfil_hours, count(*)
   from base where tag = 0 and fulfil_hours is not null group by 1, 2, 3, 6
 """
+
+# BASE_WISHES and the flow figures no flow cell holds (hub.sql.stats_flow),
+# in one round trip: the flow's periods [$11, $12), rows of tag 4 whose kind
+# is the event's ('s', 'c', 'f', 'x').
+BASE_WISHES_FLOWS = BASE_WISHES + "union all" + records_branches({
+    "los": "$11", "his": "$12", "rlo": "$4", "rhi": "$5", "key_len": "$6", "unit": "$7",
+    "category": "$8", "group": "$9", "src": "$10", "columns": "4 as tag, ",
+    "nulls": "null as label, null::integer as hours, "})
 
 # One-hour counts straight from the records, for medians no histogram holds:
 # wishes whose hours lie in [blo, bhi) and day in [lo, hi), per measure m,

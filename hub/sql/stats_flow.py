@@ -66,19 +66,32 @@ select r.i,
 REGION_NAMES = "select code, name from regions where code = any($1::text[])"
 
 
-def _base_flow(kind: str, day: str, present: str) -> str:
+def _base_flow(kind: str, day: str, present: str, a: dict[str, str]) -> str:
     return f"""
-select left(w.region_code, $5) as key,
-       case when $6::text is null then null::date else date_trunc($6, {day})::date end as bucket,
-       '{kind}' as kind, count(*) as n
-  from unnest($1::date[], $2::date[]) as r(lo, hi)
+select left(w.region_code, {a['key_len']}) as key,
+       case when {a['unit']}::text is null then null::date
+            else date_trunc({a['unit']}, {day})::date end as bucket,
+       {a['columns']}'{kind}' as kind, {a['nulls']}count(*) as n
+  from unnest({a['los']}::date[], {a['his']}::date[]) as r(lo, hi)
   join wishes w on {day} >= r.lo and {day} < r.hi
  where not w.deleted and not w.shadowed{present}
-   and (w.region_code collate "C") >= $3 and (w.region_code collate "C") < $4
-   and ($7::text is null or w.category = $7::text)
-   and ($8::text is null or w.beneficiary_group = $8::text)
-   and ($9::text is null or w.source = (select id from sources where code = $9))
+   and (w.region_code collate "C") >= {a['rlo']} and (w.region_code collate "C") < {a['rhi']}
+   and ({a['category']}::text is null or w.category = {a['category']}::text)
+   and ({a['group']}::text is null or w.beneficiary_group = {a['group']}::text)
+   and ({a['src']}::text is null or w.source = (select id from sources where code = {a['src']}))
  group by 1, 2"""
+
+
+def records_branches(a: dict[str, str]) -> str:
+    """The flow figures counted from the records, one union branch per kind
+    of event; ``a`` names the parameters (and the columns before and after
+    ``kind``, for a statement that shares the union: hub.sql.stats)."""
+    return " union all".join((
+        _base_flow("s", "w.stats_day", "", a),
+        _base_flow("c", "stats_beijing_day(w.claimed_at)", " and w.claimed_at is not null", a),
+        _base_flow("f", "stats_beijing_day(w.fulfilled_at)", " and w.fulfilled_at is not null", a),
+        _base_flow("x", "stats_beijing_day(w.cancelled_at)", " and w.cancelled_at is not null", a),
+    ))
 
 
 # The flow figures of a figures request (``hub.stats_query``) that no cell
@@ -86,10 +99,9 @@ select left(w.region_code, $5) as key,
 # subtree [$3, $4) in "C" order, grouped by left(region_code, $5) and the
 # series bucket date_trunc($6, day); $7 category, $8 group, $9 source code
 # (null: any). One row per (key, bucket, kind) of event ('s', 'c', 'f', 'x'),
-# each kind through its own region-first index (0003, 0011).
-BASE_FLOWS = " union all".join((
-    _base_flow("s", "w.stats_day", ""),
-    _base_flow("c", "stats_beijing_day(w.claimed_at)", " and w.claimed_at is not null"),
-    _base_flow("f", "stats_beijing_day(w.fulfilled_at)", " and w.fulfilled_at is not null"),
-    _base_flow("x", "stats_beijing_day(w.cancelled_at)", " and w.cancelled_at is not null"),
-))
+# each kind through the region-first or the category-and-group-first index
+# of its day (0003, 0019). With stock figures read from the records too, the
+# same branches join their statement (hub.sql.stats.BASE_WISHES_FLOWS).
+BASE_FLOWS = records_branches({
+    "los": "$1", "his": "$2", "rlo": "$3", "rhi": "$4", "key_len": "$5", "unit": "$6",
+    "category": "$7", "group": "$8", "src": "$9", "columns": "", "nulls": ""})
