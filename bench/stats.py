@@ -25,7 +25,8 @@ refreshed, as a running hub has them (see docs/operators.md). Afterwards 20
 random filters (their flow figures too) and every county (no filter) are checked against brute-force
 counts. ``--ingest`` keeps pushing deliveries (a small extra seed) while
 measuring: their periods are then read from the histograms until the hub's
-background refresh catches up.
+background refresh catches up. ``bench/stats_budget.py`` shows where each
+kind's time goes (round trips, each statement, Python).
 """
 
 from __future__ import annotations
