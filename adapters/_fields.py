@@ -149,6 +149,11 @@ class Fields:
         self.texts.pop()
         return self._masked(text)
 
+    def person(self, text: str) -> str:
+        """A person's name read by a platform's own accessor, masked like
+        ``person_name``'s (and remembered the same way)."""
+        return self._masked(text)
+
     def _masked(self, text: str) -> str:
         core = name_core(text)
         masked = mask_name(core)

@@ -21,8 +21,13 @@ A platform is one package under ``adapters/`` whose ``PLATFORM`` bundles:
   in ``hub.sync`` owns HTTP, retries and cursors);
 * ``dialect`` — how ``hub seed`` and ``hub demo`` write a wish in the
   platform's own words (``SeedDialect``): the native payloads, in reverse;
+* ``network`` — only for a platform that knows part of the 新时代文明实践
+  network in ``hub seed``: its teams, the stations it writes, the service
+  activities it records (``SeedNetwork``);
 * ``template`` — only for a source whose people fill in a file (盘锦's
-  ledger): the blank file, served at ``GET /ingest/<code>/<filename>``.
+  ledger): the blank file, served at ``GET /ingest/<code>/<filename>``;
+* ``example`` — a push body of one record that lands, ASCII JSON, which
+  ``hub demo`` prints as a signed ``curl`` ready to paste.
 
 Its quirks, fixtures and tests live in the same package and under
 ``tests/adapters/<code>/``. ``adapters.REGISTRY`` is the only list of
@@ -42,9 +47,10 @@ from hub.errors import SyncError
 from hub.models import Batch, Places, SourceInfo
 
 if TYPE_CHECKING:  # the seed's facts, for the dialect's signatures only
-    from hub.seed.facts import Emission, WishFacts
+    from hub.seed.activities import ActivityFacts
+    from hub.seed.facts import Emission, TeamFacts, WishFacts
     from hub.seed.geo import County
-    from hub.seed.network import Network
+    from hub.seed.network import Network, StationFacts
     from hub.seed.world import World
 
 JSON = "application/json"
@@ -164,6 +170,45 @@ class SeedDialect(Protocol):
         ...
 
 
+# Makes ``n`` teams of ``counties`` (those it knows the teams of), with
+# ``members()`` members each when the platform knows member counts.
+TeamMaker = Callable[
+    [random.Random, "Sequence[County]", int, "Callable[[], int]"], "list[TeamFacts]"]
+# A team's record as the platform sends it: (rng, team, members, sent at, deleted, network).
+TeamRecord = Callable[
+    [random.Random, "TeamFacts", int, "dt.datetime", bool, "Network"], "dict[str, object]"]
+# A station's record as the platform sends it: (station, sent at, deleted).
+StationRecord = Callable[["StationFacts", "dt.datetime", bool], "dict[str, object]"]
+# One activity's records, each stamped with the moment it is sent (the first
+# on the evening of its day, corrections later): (rng, world, facts).
+ActivityRecords = Callable[[random.Random, "World", "ActivityFacts"], "list[Emission]"]
+
+
+@dataclass(frozen=True, slots=True)
+class SeedNetwork:
+    """A platform's part of the 新时代文明实践 network, for ``hub seed``.
+
+    Each part is given to the platform of the most specific scope among
+    those that know it (as wishes are: see ``SeedDialect``): a platform that
+    ``sends_teams`` keeps the registry of its counties' teams and sends
+    them; one that does not knows its teams only from its own records (枫乡's
+    orders name them). ``min_*`` keep every part visible at the smallest
+    scales.
+    """
+
+    teams: TeamMaker | None = None  # None: knows no teams
+    min_teams: int = 0
+    team_record: TeamRecord | None = None  # None: sends no team records
+    station_id: Callable[[int], str] | None = None  # the station writer's ids, by serial
+    station_record: StationRecord | None = None  # None: writes no stations
+    activity_records: ActivityRecords | None = None  # None: records no activities
+    min_activities: int = 0
+
+    @property
+    def sends_teams(self) -> bool:
+        return self.teams is not None and self.team_record is not None
+
+
 @dataclass(frozen=True, slots=True)
 class Template:
     """A blank file a source's people fill in (no data, served without a key)."""
@@ -183,6 +228,8 @@ class Platform:
     puller: Puller | None = None
     media_type: str = JSON
     template: Template | None = None
+    network: SeedNetwork | None = None
+    example: bytes | None = None
 
     @property
     def info(self) -> SourceInfo:

@@ -23,6 +23,11 @@ per request of the server's processes and of PostgreSQL's (from
 ``mix ratio hub/postgraphile = R``.
 
     python bench/compare.py [--wishes 300000] [--seconds 20] [--connections 32] [--rounds 3]
+                            [--cache on|off]
+
+``--cache off`` serves the hub with its response cache off (``[cache]
+responses = false``: the engine's own speed); ``on`` (default) as shipped,
+and the hub's lines then show the cache's hit rate over the run.
 
 Data live in an embedded server under ``HUB_DATA_DIR`` (default
 ``./.hub-data/bench-compare``), loaded once through the wenhuayun adapter
@@ -55,8 +60,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench._data import COUNTIES, load_wishes  # noqa: E402
 from bench._server import free_port, wait_for  # noqa: E402
-from bench.list_page import COUNTIES, load_wishes  # noqa: E402
 from hub import db  # noqa: E402
 from hub.ids import encode_id  # noqa: E402
 
@@ -332,11 +337,12 @@ def _postgraphile_dir(data: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _servers(url: str, data: Path) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
+def _servers(url: str, data: Path, cache: bool) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start all three; yields (ports, root pids)."""
     ports = {s: free_port() for s in SERVERS}
     config = data / "hub.toml"
-    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
+    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n"
+                      f"[cache]\nresponses = {'true' if cache else 'false'}\n")
     env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
            "HUB_LOG_LEVEL": "warning", "BENCH_FLOOR_DATABASE_URL": url,
            "NODE_ENV": "production"}
@@ -403,6 +409,7 @@ class Run:
     server_ms: float  # CPU of the server's processes per request
     pg_ms: float  # CPU of PostgreSQL's processes per request
     errors: int
+    hit_rate: float | None = None  # the hub's response cache: hits / lookups
 
 
 @dataclass
@@ -411,6 +418,26 @@ class Results:
 
     def median(self, page: str, server: str, attr: str) -> float:
         return float(statistics.median(getattr(r, attr) for r in self.runs[(page, server)]))
+
+
+def _cache_counts(port: int) -> dict[str, float]:
+    """The hub's response cache counters (all workers: hub serve aggregates them)."""
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return {}
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        if line.startswith('hub_response_cache_total{outcome="'):
+            name, _, value = line.partition("} ")
+            out[name.split('"')[1]] = float(value)
+    return out
+
+
+def _hit_rate(before: dict[str, float], after: dict[str, float]) -> float | None:
+    hits = after.get("hit", 0) - before.get("hit", 0)
+    looked = hits + after.get("miss", 0) - before.get("miss", 0)
+    return hits / looked if looked > 0 else None
 
 
 def _wrk(script: Path, port: int, seconds: int, connections: int,
@@ -499,6 +526,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--cache", choices=("on", "off"), default="on",
+                        help="the hub's response cache ([cache] responses)")
     parser.add_argument("--pages", default=",".join((*PAGES, "mix")),
                         help="comma-separated subset of list,detail,teams,counts,mix")
     args = parser.parse_args()
@@ -517,7 +546,8 @@ def main() -> None:
     pages = [p for p in args.pages.split(",") if p]
 
     results = Results()
-    with _servers(url, data) as (ports, pids), tempfile.TemporaryDirectory() as tmp:
+    with (_servers(url, data, args.cache == "on") as (ports, pids),
+          tempfile.TemporaryDirectory() as tmp):
         same = _check(ports, pools, rng)
         scripts = {(page, s): _lua(pools[page], s, Path(tmp), page) for page in pages
                    for s in SERVERS}
@@ -529,24 +559,30 @@ def main() -> None:
                 for s in order:
                     def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
                         return _tree_cpu(pid), _tree_cpu(postmaster)
+                    counted = _cache_counts(ports[s]) if s == "hub" else {}
                     run = _wrk(scripts[(page, s)], ports[s], args.seconds, args.connections, cpu)
+                    if s == "hub":
+                        run.hit_rate = _hit_rate(counted, _cache_counts(ports[s]))
                     results.runs.setdefault((page, s), []).append(run)
                     print(f"  round {rnd + 1} {page:6} {s:12} {run.rps:8.0f} req/s  "
                           f"p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms  "
                           f"cpu {run.server_ms:.2f}+{run.pg_ms:.2f} ms/req"
+                          + (f"  cache hits {run.hit_rate:.0%}" if run.hit_rate is not None else "")
                           + (f"  ERRORS {run.errors}" if run.errors else ""), flush=True)
 
     print(f"\n{args.wishes:,} wishes; wrk -c{args.connections}, {args.seconds} s per run, "
           f"medians of {args.rounds} alternated round(s); 2 workers each; CPU per request: "
-          f"server + PostgreSQL, in ms")
+          f"server + PostgreSQL, in ms; the hub's response cache {args.cache}")
     print(f"{'page':7} {'server':13} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'cpu srv':>8} {'cpu pg':>8}")
     for page in pages:
         for s in SERVERS:
             m = {a: results.median(page, s, a)
                  for a in ("rps", "p50_ms", "p99_ms", "server_ms", "pg_ms")}
+            rates = [r.hit_rate for r in results.runs[(page, s)] if r.hit_rate is not None]
             print(f"{page:7} {s:13} {_fmt(m['rps']):>8} {m['p50_ms']:8.1f} {m['p99_ms']:8.1f} "
-                  f"{m['server_ms']:8.2f} {m['pg_ms']:8.2f}")
+                  f"{m['server_ms']:8.2f} {m['pg_ms']:8.2f}"
+                  + (f"   cache hits {statistics.median(rates):.0%}" if rates else ""))
     print()
     for page in pages:
         hub = results.median(page, "hub", "rps")

@@ -14,6 +14,17 @@
    copies that carry ``wishes``' indexes. Prints rows/s and hub/COPY ratios.
 
 Target on the development machine: at least 10,000 records/s.
+
+It also prints the CPU each record cost the hub server and PostgreSQL, which
+a busy machine changes far less than records/s. Measured 2026-12-06 on the
+shared 2-core machine (load 6-8), 50,000 records, alternating runs: before
+this session's ingest work (with only the deadlock fix, since the code before
+it failed at once with 503 40P01) 1,669-1,786 records/s, server 107-116 us
+and PostgreSQL 253-288 us a record; after it 2,491-2,831 records/s, server
+90-96 us and PostgreSQL 144-155 us. At ~240 us of CPU a record, two quiet
+cores give at most ~8,000 records/s: 10,000 needs the wishes upsert cheaper
+(its 27 indexes, 14 of them the statistics' covering ones, are now most of
+PostgreSQL's share).
 """
 
 from __future__ import annotations
@@ -231,6 +242,25 @@ async def push(base: str, batches: list[tuple[bytes, str]], concurrency: int) ->
     return totals
 
 
+_HUB_BACKENDS = """
+select pid from pg_stat_activity
+ where datname = current_database() and application_name = 'liaoning-hub' and pid <> pg_backend_pid()
+"""
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU of these processes (on this machine) so far; 0 for one gone."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 async def copy_rows(conn: asyncpg.Connection, table: str, scratch: str, *, indexed: bool) -> float:
     """Seconds to COPY every row of ``table`` into a fresh scratch copy of it."""
     # Table names are this script's constants, never input.
@@ -274,9 +304,17 @@ async def main(args: argparse.Namespace) -> None:
         proc, base = start_server(url, config, args.workers)
         await wait_ready(base, proc)
 
-        started = time.perf_counter()
-        totals = await push(base, batches, args.concurrency)
-        hub_seconds = time.perf_counter() - started
+        server_cpu = _cpu_seconds([proc.pid])
+        watch = await db.connect(url)
+        try:
+            started = time.perf_counter()
+            totals = await push(base, batches, args.concurrency)
+            hub_seconds = time.perf_counter() - started
+            # The hub's pool connections are still open: their backends' CPU.
+            backends = [r["pid"] for r in await watch.fetch(_HUB_BACKENDS)]
+        finally:
+            await watch.close()
+        server_cpu = _cpu_seconds([proc.pid]) - server_cpu
         hub_rate = args.records / hub_seconds
         print(
             f"hub:  {args.records} records via POST /ingest/shengjing "
@@ -286,6 +324,14 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"      accepted {totals['accepted']}, duplicates {totals['duplicates']}, "
             f"rejected {totals['rejected']}"
+        )
+        # CPU per record does not depend on what else the machine runs, as
+        # records/s does (a shared machine): compare these across runs.
+        pg_cpu = _cpu_seconds(backends)
+        print(
+            f"      CPU per record: hub server {server_cpu / args.records * 1e6:.0f} us, "
+            f"PostgreSQL (its {len(backends)} connections, since they opened) "
+            f"{pg_cpu / args.records * 1e6:.0f} us"
         )
         proc.terminate()
         proc.wait(timeout=30)

@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
+import adapters  # noqa: E402
 from bench._server import serve_hub  # noqa: E402
 from hub import db  # noqa: E402
 from hub import stats as hub_stats  # noqa: E402
@@ -66,7 +67,7 @@ from hub.stats_flow import flows  # noqa: E402
 from hub.stats_refresh import refresh_medians  # noqa: E402
 
 CITIES = [f"21{n:02d}00" for n in range(1, 15)]
-SOURCES = ["shengjing", "fengxiang", "wenhuayun", "huludao"]
+SOURCES = list(adapters.REGISTRY)
 TARGETS = {
     "stats province, no filter": "p50 <= 10, p99 <= 30",
     "stats province, random filter": "p50 <= 10, p99 <= 30",
@@ -175,7 +176,7 @@ _IN_DATES = "{0} >= coalesce($2, '-infinity'::date) and {0} < coalesce($3, 'infi
 # One row per event kind (and county or day): the flow figures counted from the records.
 BRUTE_FLOW = {
     shape: " union all ".join(
-        f"select {group}'{kind}', count(*) from wishes where {_FLOW_WHERE}"
+        f"select {group}'{kind}' as kind, count(*) as n from wishes where {_FLOW_WHERE}"
         f" and {_IN_DATES.format(_event_day(column))}"
         + (f" group by {by}" if by else "")
         for kind, column in (("s", "submitted_at"), ("c", "claimed_at"),
@@ -393,7 +394,7 @@ async def verify(url: str, today: dt.date, rng: random.Random, n: int = 20) -> i
             w = got.wishes
             mine = _compared(w)
             [flow] = await flows(conn, [flt])
-            events = {r[0]: r[1] for r in await conn.fetch(
+            events = {r["kind"]: r["n"] for r in await conn.fetch(
                 BRUTE_FLOW["flow"], prefix, flt.from_, flt.to, f.get("category"),
                 f.get("beneficiaryGroup"), f.get("sourceCode"))}
             counted = (events["s"], events["c"], events["f"], events["x"])
@@ -412,7 +413,7 @@ async def verify_counties(url: str, today: dt.date) -> tuple[int, int]:
     try:
         rows = await hub_stats.stats_by_region(conn, hub_stats.StatsFilter(), RegionLevel.COUNTY,
                                                today=today - dt.timedelta(days=1))
-        brute = {r[0]: tuple(r)[1:] for r in await conn.fetch(
+        brute = {r["county_code"]: tuple(r)[1:] for r in await conn.fetch(
             BRUTE["county"][0], "21", None, None, None, None, None,
             today - dt.timedelta(days=31))}
     finally:

@@ -121,8 +121,8 @@ async def main(args: argparse.Namespace) -> None:
 
         todo = read.WishQuery(scope=read.RegionScope(city="210100"), status=[WishStatus.OPEN],
                               handling_level=RegionLevel.CITY, ascending=True)
-        page = await read.wishes_page(pool, todo, 20, None)
-        samples = await _timed(50, lambda: read.wishes_page(pool, todo, 20, None))
+        page = await read.page(pool, todo, 20, None)
+        samples = await _timed(50, lambda: read.page(pool, todo, 20, None))
         print(f"沈阳's to-do list (20 of its CITY-level OPEN wishes, oldest first; "
               f"{len(page.items)} shown): {_percentiles(samples)}")
 

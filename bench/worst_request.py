@@ -14,8 +14,8 @@ to 7.8 GB and held ``/healthz`` over 1 s; now it is refused before any SQL.
     python bench/worst_request.py [--wishes 50000] [--seconds 5]
 
 Uses ``DATABASE_URL`` when set, else an embedded server under
-``HUB_DATA_DIR`` (default ``./.hub-data/bench``), with the list-page
-benchmark's data (loaded once through the ingest path, reused later).
+``HUB_DATA_DIR`` (default ``./.hub-data/bench``), with ``bench/_data.py``'s
+wishes (loaded once through the ingest path, reused later).
 """
 
 from __future__ import annotations
@@ -34,9 +34,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._data import database_url, load_wishes  # noqa: E402
 from bench._server import serve_hub  # noqa: E402
-from bench.list_page import load_wishes  # noqa: E402
-from hub import db  # noqa: E402
 
 _FIGURES = ("start stats { wishes { submitted open claimed fulfilled cancelled fulfillmentRate "
             "overdue } activities { activities sessions volunteerAttendances beneficiaries "
@@ -159,11 +158,7 @@ def main() -> None:
                         help="how long each request runs back to back")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        server = db.start_embedded(Path(os.environ.get("HUB_DATA_DIR") or ROOT / ".hub-data/bench"))
-        asyncio.run(db.ensure_database(server, "hub"))
-        url = db.with_database(server, "hub")
+    url = database_url(ROOT, "bench")
     asyncio.run(load_wishes(url, args.wishes))
 
     with serve_hub(url, 1) as port:

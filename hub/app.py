@@ -15,20 +15,20 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 from strawberry.schema.base import BaseSchema
 
-from hub import db, events, wishlist_jobs
-from hub.config import Config, load_config
+from hub import data_version, db, events, wishlist_jobs
+from hub.config import Config, load_config, replica_urls
 from hub.dashboard.routes import routes as dashboard_routes
-from hub.errors import ConfigError
 from hub.graphiql import graphiql_assets_mount
 from hub.http import health, ingest
 from hub.http import metrics as metrics_http
 from hub.http.graphql import graphql_app
-from hub.http.keepalive import KeepAliveLimit, keepalive_requests
+from hub.http.keepalive import KeepAliveLimit
 from hub.http.subscriptions import subscriptions_app
 from hub.http.unavailable import DatabaseUnavailableGuard
 from hub.observability import logs, metrics, tracing
 from hub.observability.requests import RequestObserver
-from hub.prewarm import prewarm
+from hub.prewarm import prewarm_once
+from hub.replicas import Replicas
 from hub.security.gate import security_middleware
 from hub.security.runtime import Security
 from hub.stats import warm as warm_statistics
@@ -42,18 +42,23 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     lifespan opens one on ``DATABASE_URL`` or the embedded server and closes it."""
 
     cfg = config if config is not None else load_config()
-    refresh_every = _refresh_interval(cfg)
-    statement_timeout = _statement_timeout(cfg)
+    refresh_every = cfg.statistics.refresh_medians_seconds  # 0: off, figures stay exact
+    # A backstop behind the GraphQL deadline, for every statement of the
+    # server's pool: reads, pushes, the medians' refresh.
+    statement_timeout = cfg.database.statement_timeout_seconds
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if pool is not None:
             app.state.pool = pool
+            replicas = _watch_data_version(app, pool, cfg)
             try:
                 async with metrics.pool_sampler(pool):
                     yield
             finally:
                 await events.close_app(app)
+                if replicas is not None:
+                    await replicas.close()
             return
         url = await db.resolve_url()
         # Every connection opened and warmed at start, and kept: asyncpg's pool
@@ -63,13 +68,14 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             url, min_size=_POOL_SIZE, max_size=_POOL_SIZE, init=warm_statistics,
             max_inactive_connection_lifetime=0, statement_timeout=statement_timeout)
         background: list[asyncio.Task[Any]] = [
-            asyncio.create_task(prewarm(app.state.pool)),
+            asyncio.create_task(prewarm_once(app.state.pool)),
             asyncio.create_task(events.keep_pruned(app.state.pool)),
         ]
         if refresh_every > 0:
             background.append(asyncio.create_task(
                 keep_medians_fresh(app.state.pool, interval=refresh_every)))
         background += wishlist_jobs.start(app.state.pool, cfg)
+        replicas = _watch_data_version(app, app.state.pool, cfg)
         # What exists now (the schema, modules, the pool) lives as long as the
         # process: out of the collector's way, a full collection during a
         # large answer costs ~1 ms instead of ~20.
@@ -80,6 +86,8 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
                 yield
         finally:
             await events.close_app(app)
+            if replicas is not None:
+                await replicas.close()
             for task in background:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -88,8 +96,9 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
 
     security = Security.from_config(cfg)  # keys, roles, limits: a bad one fails here
     schema = _schema(cfg)
+    endpoint = graphql_app(schema, config=cfg)
     routes: list[BaseRoute] = [
-        Route("/graphql", graphql_app(schema, config=cfg), methods=["GET", "POST"]),
+        Route("/graphql", endpoint, methods=["GET", "POST"]),
         # Subscriptions (graphql-transport-ws) on the same path.
         WebSocketRoute("/graphql", subscriptions_app(schema, security)),
         graphiql_assets_mount(),
@@ -102,29 +111,30 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
     app = Starlette(routes=routes, middleware=_middleware(cfg, security), lifespan=lifespan)
     app.state.config = cfg
     app.state.security = security
+    app.state.response_cache = endpoint.reads.cache
     if pool is not None:
         app.state.pool = pool
     return app
 
 
-def _refresh_interval(config: Config) -> float:
-    """``[statistics] refresh_medians_seconds``: how often a worker looks for
-    stored medians to refresh (default 0.5; 0 turns it off, figures stay exact)."""
-    value = config.section("statistics").get("refresh_medians_seconds", 0.5)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError("[statistics] refresh_medians_seconds must be a number >= 0")
-    return float(value)
-
-
-def _statement_timeout(config: Config) -> float:
-    """``[database] statement_timeout_seconds``: the longest any statement of
-    the server may run (default 30; 0: no limit). A backstop behind the
-    GraphQL deadline (``[graphql] deadline_seconds``), for every statement of
-    the server's pool: reads, pushes, the medians' refresh."""
-    value = config.section("database").get("statement_timeout_seconds", 30)
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError("[database] statement_timeout_seconds must be a number >= 0")
-    return float(value)
+def _watch_data_version(
+    app: Starlette, pool: asyncpg.Pool, config: Config
+) -> Replicas | None:
+    """The process's data version, told by its one listening connection to the
+    response cache (entries go when it moves) and to the replicas (started here)."""
+    cache = app.state.response_cache
+    urls = replica_urls()
+    if cache is None and not urls:
+        return None
+    versions = data_version.of_app(app, pool)
+    if cache is not None:
+        cache.watch(versions)
+    events.of_app(app, pool).watch_versions(versions)
+    if not urls:
+        return None
+    replicas = app.state.replicas = Replicas(urls, config.replicas, versions)
+    replicas.start(pool)
+    return replicas
 
 
 def _middleware(config: Config, security: Security) -> list[Middleware]:
@@ -133,7 +143,7 @@ def _middleware(config: Config, security: Security) -> list[Middleware]:
     then the guard that answers an unreachable database 503 on every path."""
     return [
         Middleware(RequestObserver),
-        Middleware(KeepAliveLimit, max_requests=keepalive_requests(config)),
+        Middleware(KeepAliveLimit, max_requests=config.server.keepalive_requests),
         Middleware(DatabaseUnavailableGuard),
         *security_middleware(security),
     ]

@@ -24,12 +24,10 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from hub.config import Config
-from hub.errors import ConfigError
+from hub.config import Config, GraphQLSettings
 
 VERSION = 1
-DEFAULT_MAX_ENTRIES = 1000
-DEFAULT_MAX_QUERY_BYTES = 64 * 1024
+_DEFAULT = GraphQLSettings()
 
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
 NOT_FOUND_CODE = "PERSISTED_QUERY_NOT_FOUND"
@@ -59,7 +57,9 @@ class PersistedQueries:
     """A bounded LRU map from SHA-256 hex to document. Thread-safe."""
 
     def __init__(
-        self, max_entries: int = DEFAULT_MAX_ENTRIES, max_query_bytes: int = DEFAULT_MAX_QUERY_BYTES
+        self,
+        max_entries: int = _DEFAULT.apq_max_entries,
+        max_query_bytes: int = _DEFAULT.apq_max_query_bytes,
     ) -> None:
         if max_entries < 1 or max_query_bytes < 1:
             raise ValueError("the persisted-query store needs room for at least one query")
@@ -132,10 +132,4 @@ def sha256_hex(query: str) -> str:
 
 def from_config(config: Config) -> PersistedQueries:
     """``[graphql] apq_max_entries`` and ``apq_max_query_bytes``."""
-    section = config.section("graphql")
-    entries = section.get("apq_max_entries", DEFAULT_MAX_ENTRIES)
-    size = section.get("apq_max_query_bytes", DEFAULT_MAX_QUERY_BYTES)
-    for name, value in (("apq_max_entries", entries), ("apq_max_query_bytes", size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"[graphql] {name} must be a positive integer")
-    return PersistedQueries(entries, size)
+    return PersistedQueries(config.graphql.apq_max_entries, config.graphql.apq_max_query_bytes)

@@ -13,7 +13,9 @@ import json
 import logging
 import os
 import time
+import urllib.parse
 import warnings
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -21,8 +23,9 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolAcquireContext
 
-from hub.config import data_dir, database_url
+from hub.config import data_dir, database_direct_url, database_url
 from hub.errors import DatabaseUnavailable
+from hub.sql import ops as ops_sql
 
 log = logging.getLogger("hub.db")
 
@@ -40,6 +43,54 @@ SERVER_SETTINGS = {
     "timezone": "Asia/Shanghai",
     "application_name": "liaoning-hub",
 }
+
+# ---------------------------------------------------------------- PgBouncer
+#
+# ``DATABASE_URL`` ending in ``?pgbouncer=true`` names a PgBouncer in
+# transaction mode: each transaction may run on another server session, so
+# nothing may live in a session from one transaction to the next.
+#
+# * Prepared statements: asyncpg's statement cache is off
+#   (``statement_cache_size=0``): every statement is parsed and bound in one
+#   exchange as an unnamed statement (Debian's PgBouncer 1.18 does not know
+#   the protocol's named statements; 1.21+ with ``max_prepared_statements``
+#   would). Unnamed statements are planned with their values every time,
+#   which is what ``plan_cache_mode`` asks for anyway.
+# * Settings: PgBouncer refuses startup parameters it does not track; only the
+#   time zone and the application name travel. ``jit`` and
+#   ``statement_timeout`` are the role's (``alter role``, docs/scaling.md);
+#   a pool warns once when they are not.
+# * Locks: only transaction-level advisory locks, ``for update skip locked``
+#   and leases (``hub.leases``), never a session lock held across transactions.
+# * LISTEN: on ``DATABASE_DIRECT_URL`` (``session``); without it listeners poll.
+BOUNCER_PARAMETER = "pgbouncer"
+_BOUNCER_SETTINGS = ("timezone", "application_name")  # what PgBouncer passes on
+
+
+def split_bouncer(url: str) -> tuple[str, bool]:
+    """``url`` without its ``pgbouncer`` parameter, and whether it said ``true``."""
+    base, sep, query = url.partition("?")
+    if not sep:
+        return url, False
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if k != BOUNCER_PARAMETER]
+    if len(kept) == len(pairs):
+        return url, False
+    bouncer = any(k == BOUNCER_PARAMETER and v.lower() in ("true", "1", "yes") for k, v in pairs)
+    rest = urllib.parse.urlencode(kept, safe="/")
+    return base + (f"?{rest}" if rest else ""), bouncer
+
+
+def _connect_options(url: str, settings: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """The DSN asyncpg is given, and its options for ``url``."""
+    dsn, bouncer = split_bouncer(url)
+    if not bouncer:
+        return dsn, {"server_settings": settings}
+    return dsn, {
+        "server_settings": {k: v for k, v in settings.items() if k in _BOUNCER_SETTINGS},
+        "statement_cache_size": 0,
+    }
+
 
 _embedded: dict[Path, Any] = {}
 
@@ -167,8 +218,9 @@ async def resolve_url() -> str:
 
 
 async def connect(url: str) -> asyncpg.Connection:
+    dsn, options = _connect_options(url, SERVER_SETTINGS)
     try:
-        return await asyncpg.connect(url, server_settings=SERVER_SETTINGS, timeout=10)
+        return await asyncpg.connect(dsn, timeout=10, **options)
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
 
@@ -182,12 +234,13 @@ async def create_pool(
     settings = dict(SERVER_SETTINGS)
     if statement_timeout:
         settings["statement_timeout"] = str(max(1, round(statement_timeout * 1000)))
+    dsn, options = _connect_options(url, settings)
     try:
         pool = await _hub_pool(
-            url,
+            dsn,
             min_size=min_size,
             max_size=max_size,
-            server_settings=settings,
+            **options,
             # The default reset costs a round trip per release; our code never
             # leaves session state behind (no LISTEN, no temp tables, no SET).
             reset=_no_reset,
@@ -198,7 +251,47 @@ async def create_pool(
     except (TimeoutError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
         raise DatabaseUnavailable(_describe(url, exc)) from exc
     assert pool is not None
+    pool.bouncer = split_bouncer(url)[1]
+    if pool.bouncer:
+        await _warn_unset_role_settings(pool, settings)
     return pool
+
+
+async def _warn_unset_role_settings(pool: asyncpg.Pool, wanted: dict[str, str]) -> None:
+    """Behind PgBouncer the settings the hub cannot send are the role's: say
+    once which differ, with the statement that sets them."""
+    names = [n for n in wanted if n not in _BOUNCER_SETTINGS and n != "plan_cache_mode"]
+    try:
+        found = await pool.fetch(ops_sql.SETTINGS, names)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseUnavailable):
+        return  # the first query to fail will say why
+    differ = [r["name"] for r in found if r["setting"] != wanted[r["name"]]]
+    if differ:
+        log.warning(
+            "behind PgBouncer the hub cannot set %s on its connections; set them for its "
+            "role: %s (docs/scaling.md)", ", ".join(differ),
+            "; ".join(f"alter role current_user set {n} = '{wanted[n]}'" for n in differ))
+
+
+@contextlib.asynccontextmanager
+async def session(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection | None]:
+    """A connection whose server session stays the hub's for as long as it is
+    held, as ``LISTEN`` needs; None when there is none (behind PgBouncer without
+    ``DATABASE_DIRECT_URL``: the caller polls instead)."""
+    if not getattr(pool, "bouncer", False):
+        async with pool.acquire() as conn:
+            yield conn
+        return
+    direct = database_direct_url()
+    if direct is None:
+        yield None
+        return
+    conn = await connect(direct)
+    try:
+        yield conn
+    finally:
+        with contextlib.suppress(Exception):
+            await conn.close()
 
 
 # ---------------------------------------------------------------- unavailable
@@ -288,12 +381,16 @@ async def _hub_pool(url: str, **options: Any) -> asyncpg.Pool:
 class HubPool(asyncpg.Pool):  # type: ignore[misc]  # asyncpg ships no stubs
     """asyncpg's pool, with connection failures translated on the way out.
 
+    ``bouncer``: its URL names a transaction-pooling PgBouncer (see above).
+
     ``acquire`` (as ``async with`` or ``await``) raises ``DatabaseUnavailable``
     when no connection can be had within its timeout (default
     ``ACQUIRE_TIMEOUT_SECONDS``), and an ``async with`` block that fails
     because its connection was lost raises it too (chained to the original);
     ``fetch``/``execute`` and the like on the pool go through ``acquire``.
     """
+
+    bouncer = False
 
     def acquire(self, *, timeout: float | None = None) -> PoolAcquireContext:
         inner = super().acquire(timeout=ACQUIRE_TIMEOUT_SECONDS if timeout is None else timeout)

@@ -14,6 +14,7 @@ personal data.
     ├── AdapterError           a native body that is not the platform's envelope
     ├── IngestError            a push that cannot be accepted (auth, size ...)
     ├── SyncError              a pull that could not complete
+    │   └── SyncBusy           another process is pulling that source now
     ├── QueryError             a GraphQL argument the hub refuses (first > 100 ...)
     ├── RequestTimeout         a request ran past its deadline (GraphQL code TIMEOUT)
     └── AccessError            the caller's key does not allow this (role, region)
@@ -72,6 +73,10 @@ class IngestError(HubError):
 
 class SyncError(HubError):
     pass
+
+
+class SyncBusy(SyncError):
+    """Another process holds the source's sync lease (a watch skips it this round)."""
 
 
 class QueryError(HubError):

@@ -10,9 +10,13 @@ HUB_CONFIG, off unless configured::
     every_seconds = 300    # how often hub serve looks (default 300)
 
 The time is counted from when the wish reached its level (its submission for
-the county). The rule runs inside ``hub serve`` in every process, but a pass
-takes a transaction-level advisory lock first, so one process escalates and
-the others skip (it also works through a transaction-pooling PgBouncer);
+the county). The rule runs inside ``hub serve`` in every process and host,
+but one pass per ``every_seconds`` across them all: a pass starts only in
+the process that claims the period's lease (``hub.leases``). Each batch of
+a pass also takes a transaction-level advisory lock and locks its wishes
+(``for update skip locked``), so even passes that overlap (a pass longer
+than the period, ``hub escalate`` by hand) escalate each wish once; none of
+it outlives a transaction, so it works through a transaction-pooling PgBouncer.
 ``hub escalate`` runs one pass by hand. Each escalation records a transfer,
 sets ``wishes.handling_level`` and writes a ``wish.escalated`` event to the
 outbox, all in one transaction.
@@ -28,9 +32,9 @@ from dataclasses import dataclass
 
 import asyncpg
 
-from hub import outbox
-from hub.config import Config
-from hub.errors import ConfigError, QueryError
+from hub import leases, outbox
+from hub.config import Config, EscalationSettings
+from hub.errors import QueryError
 from hub.models import RegionLevel
 from hub.sql import wishlist as q
 from hub.wishlist import LEVELS, ChangingWish, changing_from_row
@@ -40,6 +44,7 @@ log = logging.getLogger("hub.escalation")
 RULE = "rule"
 # Any constant; it names the rule's advisory lock (migrations use 210000).
 _RULE_LOCK = 210021
+PASS_LEASE = "escalation"  # one pass per period across processes (hub.leases)
 _BATCH = 500
 
 
@@ -89,7 +94,7 @@ async def escalate_many(
 class Rule:
     county_days: float | None = None
     city_days: float | None = None
-    every_seconds: float = 300.0
+    every_seconds: float = EscalationSettings().every_seconds
 
     @property
     def enabled(self) -> bool:
@@ -109,17 +114,8 @@ class Rule:
 
 
 def rule_from(config: Config) -> Rule:
-    table = config.section("escalation")
-    values: dict[str, float | None] = {}
-    for name in ("county_days", "city_days", "every_seconds"):
-        value = table.get(name)
-        if value is None:
-            values[name] = None
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"[escalation] {name} must be a number > 0")
-        values[name] = float(value)
-    return Rule(values["county_days"], values["city_days"], values["every_seconds"] or 300.0)
+    s = config.escalation
+    return Rule(s.county_days, s.city_days, s.every_seconds)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,10 +164,12 @@ def _planned(wish: ChangingWish) -> Escalated:
 
 
 async def keep_escalating(pool: asyncpg.Pool, rule: Rule) -> None:
-    """The rule inside ``hub serve``: a pass every ``every_seconds``, until cancelled."""
+    """The rule inside ``hub serve``: a pass every ``every_seconds`` across every
+    process, until cancelled."""
     while True:
         try:
-            done = await run_rule(pool, rule)
+            ours = await leases.claim_period(pool, PASS_LEASE, rule.every_seconds)
+            done = await run_rule(pool, rule) if ours else []
         except (asyncpg.PostgresError, OSError) as exc:
             log.warning("escalation: pass failed (%s); trying again later", type(exc).__name__)
         except Exception:  # a bug must not stop the rule for good

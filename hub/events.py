@@ -7,7 +7,9 @@ and notify ``hub_wish_events`` once per transaction, at commit. Here one
 connection per process LISTENs; on a notification (or every
 ``POLL_SECONDS``, should one be lost with a connection) it reads the events
 it has not seen, loads their wishes with one statement, and hands each to
-the subscribers whose filter accepts it.
+the subscribers whose filter accepts it. Behind a transaction-pooling
+PgBouncer the listening connection is a direct one (``DATABASE_DIRECT_URL``);
+without one the process reads every ``POLL_SECONDS_UNHEARD`` instead.
 
 Nothing is missed for a transaction that took its event ids early and
 committed late: each read returns the snapshot's xmin horizon, and the next
@@ -16,6 +18,10 @@ ended, so the previous read saw them), skipping the ids already seen.
 
 A subscriber that falls ``queue_size`` events behind (a client that does not
 read) is ended with an error rather than holding memory without bound.
+
+The same connection listens for the data version (``hub.data_version``)
+once ``watch_versions`` is called (the response cache, the replicas): one
+listening connection per process, whatever needs notifications.
 """
 
 from __future__ import annotations
@@ -25,21 +31,26 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import asyncpg
 
-from hub import read
-from hub.errors import QueryError
+from hub import data_version, db, leases, read
+from hub.errors import DatabaseError, QueryError
 from hub.models import Wish, WishEvent, WishEventKind
 from hub.sql import events as q
 
 log = logging.getLogger("hub.events")
 
 POLL_SECONDS = 5.0
+POLL_SECONDS_UNHEARD = 1.0  # no LISTEN possible (PgBouncer, no direct URL)
 RETENTION_SECONDS = 600.0  # events older than this are deleted (hub serve)
 DEFAULT_QUEUE_SIZE = 1000
 _RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0, 5.0)
+
+
+# A listening connection, or the pool when the process polls.
+_Reader: TypeAlias = asyncpg.Connection | asyncpg.Pool
 
 
 @dataclass(eq=False)
@@ -95,6 +106,7 @@ class WishEvents:
         self._ready = asyncio.Event()
         self._horizon: str | None = None
         self._seen: dict[int, int] = {}  # event row id -> its transaction's xid
+        self._versions: data_version.DataVersion | None = None
 
     @property
     def subscribers(self) -> int:
@@ -105,13 +117,21 @@ class WishEvents:
         """A subscriber receiving the events committed from now on."""
         subscriber = Subscriber(accepts, self._queue_size)
         self._subscribers.add(subscriber)
-        if self._task is None or self._task.done():
-            self._task = asyncio.create_task(self._run(), name="wish-events")
+        self._start_listening()
         try:
             await self._ready.wait()
             yield subscriber
         finally:
             self._subscribers.discard(subscriber)
+
+    def watch_versions(self, versions: data_version.DataVersion) -> None:
+        """Tell ``versions`` the data version's notifications, from now on."""
+        self._versions = versions
+        self._start_listening()
+
+    def _start_listening(self) -> None:
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="wish-events")
 
     async def close(self) -> None:
         if self._task is not None:
@@ -125,21 +145,36 @@ class WishEvents:
     def _notified(self, *_: Any) -> None:
         self._wake.set()
 
+    def _version_notified(self, _conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        if self._versions is not None:
+            self._versions.heard(payload)
+
     async def _run(self) -> None:
         failures = 0
         while True:
             try:
-                async with self._pool.acquire() as conn:
-                    await conn.add_listener(q.CHANNEL, self._notified)
+                async with db.session(self._pool) as conn:
+                    reader: _Reader = self._pool if conn is None else conn
+                    if conn is not None:
+                        await conn.add_listener(q.CHANNEL, self._notified)
+                        await conn.add_listener(data_version.CHANNEL, self._version_notified)
                     try:
-                        if self._horizon is None:
-                            await self._start(conn)
-                        self._ready.set()
+                        await self._started(reader)
+                        if conn is not None and self._versions is not None:
+                            # Listening from here on: what committed before is read.
+                            self._versions.listening_from(await data_version.read(conn))
                         failures = 0
-                        await self._listen(conn)
+                        await self._listen(
+                            reader, POLL_SECONDS if conn is not None else POLL_SECONDS_UNHEARD)
                     finally:
-                        with contextlib.suppress(Exception):
-                            await conn.remove_listener(q.CHANNEL, self._notified)
+                        if self._versions is not None:
+                            self._versions.listening_from(None)
+                        if conn is not None:
+                            with contextlib.suppress(Exception):
+                                await conn.remove_listener(q.CHANNEL, self._notified)
+                            with contextlib.suppress(Exception):
+                                await conn.remove_listener(data_version.CHANNEL,
+                                                           self._version_notified)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
@@ -149,20 +184,22 @@ class WishEvents:
                             type(exc).__name__, wait)
                 await asyncio.sleep(wait)
 
-    async def _start(self, conn: asyncpg.Connection) -> None:
-        """From now on: what is visible already counts as seen."""
-        horizon = await conn.fetchval(q.HORIZON)
-        rows = await conn.fetch(q.EVENTS_SINCE, horizon)
-        self._remember(rows)
+    async def _started(self, conn: _Reader) -> None:
+        """From now on (at the first start): what is visible already counts as seen."""
+        if self._horizon is None:
+            horizon = await conn.fetchval(q.HORIZON)
+            rows = await conn.fetch(q.EVENTS_SINCE, horizon)
+            self._remember(rows)
+        self._ready.set()
 
-    async def _listen(self, conn: asyncpg.Connection) -> None:
+    async def _listen(self, conn: _Reader, every: float) -> None:
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+                await asyncio.wait_for(self._wake.wait(), every)
             self._wake.clear()
             await self._read(conn)
 
-    async def _read(self, conn: asyncpg.Connection) -> None:
+    async def _read(self, conn: _Reader) -> None:
         rows = await conn.fetch(q.EVENTS_SINCE, self._horizon)
         fresh = self._remember(rows)
         if not fresh or not self._subscribers:
@@ -211,11 +248,16 @@ async def prune(pool: asyncpg.Pool, older_than: float = RETENTION_SECONDS) -> in
     return int(status.split()[-1])
 
 
+PRUNE_LEASE = "prune wish events"
+
+
 async def keep_pruned(pool: asyncpg.Pool, *, interval: float = 60.0) -> None:
-    """``prune`` every ``interval`` seconds, for as long as the server runs."""
+    """``prune`` every ``interval`` seconds in one of the processes sharing the
+    database (a lease, ``hub.leases``), for as long as the server runs."""
     while True:
         try:
-            await prune(pool)
-        except (asyncpg.PostgresError, OSError) as exc:
+            if await leases.claim_period(pool, PRUNE_LEASE, interval):
+                await prune(pool)
+        except (asyncpg.PostgresError, OSError, DatabaseError) as exc:
             log.warning("wish events: pruning failed (%s)", type(exc).__name__)
         await asyncio.sleep(interval)

@@ -15,17 +15,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from hub.config import Config
-from hub.errors import ConfigError
 from hub.models import SourceDataHealth, SourceHealth
-
-DEFAULT_STALE_AFTER_HOURS = 24.0
 
 
 def stale_after(config: Config) -> dt.timedelta:
-    hours = config.section("health").get("stale_after_hours", DEFAULT_STALE_AFTER_HOURS)
-    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
-        raise ConfigError("[health] stale_after_hours must be a positive number")
-    return dt.timedelta(hours=float(hours))
+    return dt.timedelta(hours=config.health.stale_after_hours)
 
 
 def source_health(row: Mapping[str, Any], now: dt.datetime, config: Config) -> SourceHealth:

@@ -9,8 +9,9 @@ failure lands cleanly.
 A record the database refuses (a data error the adapters' checks did not
 foresee) is never the batch's fault: the records it refuses are found by
 bisection, each in a savepoint that is rolled back, and rejected; the rest
-of the delivery is then stored. Only an unreachable or failing database
-fails a delivery.
+of the delivery is then stored. A transaction the database gives up for
+another's sake (a deadlock, a serialization failure) is run again here, a few
+times. Only an unreachable or failing database fails a delivery.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import random
 import uuid
 
 import asyncpg
@@ -71,12 +73,7 @@ async def ingest(pool: asyncpg.Pool, source_code: str, body: bytes, *, via: str 
         metrics.ingest_delivery(source_code, via, "unreadable")
         raise
     try:
-        try:
-            report = await _store(pool, batch, via=via, batch_id=batch_id)
-        except _DATA_ERRORS as exc:
-            log.warning("%s: the database refused a record of %s batch %s (%s): finding it",
-                        source_code, via, batch_id, _describe(exc))
-            report = await _store(pool, batch, via=via, batch_id=batch_id, isolate=True)
+        report = await _store_retrying(pool, batch, via=via, batch_id=batch_id)
     except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
         metrics.ingest_delivery(source_code, via, "failed")
         await _note_failure(pool, source_code, exc)
@@ -99,6 +96,42 @@ _DATA_ERRORS = (
     asyncpg.IntegrityConstraintViolationError,  # 23…: a check a value fails
     asyncpg.ProgramLimitExceededError,  # 54…: an index row too large …
 )
+
+
+# Errors where the database gave this transaction up for another's sake (a
+# deadlock's victim, 40P01; a serialization failure, 40001): nothing of it was
+# kept, and the same delivery again can succeed. The hub tries again itself,
+# a few times and after a short random pause, rather than answer 503 and make
+# the platform re-send the body.
+_RETRIED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+STORE_ATTEMPTS = 5
+_PAUSE_SECONDS = 0.05
+
+
+async def _store_retrying(
+    pool: asyncpg.Pool, batch: Batch, *, via: str, batch_id: uuid.UUID
+) -> Report:
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            return await _store_refusals_apart(pool, batch, via=via, batch_id=batch_id)
+        except _RETRIED as exc:
+            if attempt == STORE_ATTEMPTS:
+                raise
+            log.info("%s: %s batch %s gave way to another transaction (%s); attempt %d of %d",
+                     batch.source, via, batch_id, _describe(exc), attempt + 1, STORE_ATTEMPTS)
+            await asyncio.sleep(random.uniform(0.5, 1.5) * _PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+async def _store_refusals_apart(
+    pool: asyncpg.Pool, batch: Batch, *, via: str, batch_id: uuid.UUID
+) -> Report:
+    try:
+        return await _store(pool, batch, via=via, batch_id=batch_id)
+    except _DATA_ERRORS as exc:
+        log.warning("%s: the database refused a record of %s batch %s (%s): finding it",
+                    batch.source, via, batch_id, _describe(exc))
+        return await _store(pool, batch, via=via, batch_id=batch_id, isolate=True)
 
 
 async def _store(

@@ -36,7 +36,7 @@ import httpx
 import orjson
 
 from hub import ids
-from hub.config import Config
+from hub.config import CallbacksSettings, Config
 from hub.errors import ConfigError
 from hub.sql import wishlist as q
 
@@ -72,63 +72,17 @@ class TeamRef:
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """``[callbacks]`` in HUB_CONFIG; the defaults are the contract's."""
-
-    timeout_seconds: float = 10.0
-    first_retry_seconds: float = 10.0
-    max_retry_seconds: float = 3600.0
-    give_up_hours: float = 24.0
-    poll_seconds: float = 1.0
-    concurrency: int = 8
-
-    @property
-    def lease_seconds(self) -> float:
-        # Longer than any attempt (its timeout) with room to record the outcome;
-        # a crashed process's rows are sent again after it.
-        return self.timeout_seconds * 2 + 2
-
-    def backoff(self, attempts: int) -> float:
-        """Seconds before the next try, after ``attempts`` failed ones."""
-        exponent = min(max(attempts - 1, 0), 30)
-        return float(min(self.first_retry_seconds * 2**exponent, self.max_retry_seconds))
-
-
-@dataclass(frozen=True, slots=True)
 class Receiver:
     code: str
     url: str
     secret: str
 
 
-def settings_from(config: Config) -> Settings:
-    table = config.section("callbacks")
-    defaults = Settings()
-    values: dict[str, float] = {}
-    for name in ("timeout_seconds", "first_retry_seconds", "max_retry_seconds",
-                 "give_up_hours", "poll_seconds", "concurrency"):
-        value = table.get(name, getattr(defaults, name))
-        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-            raise ConfigError(f"[callbacks] {name} must be a number > 0")
-        values[name] = value
-    return Settings(
-        timeout_seconds=float(values["timeout_seconds"]),
-        first_retry_seconds=float(values["first_retry_seconds"]),
-        max_retry_seconds=float(values["max_retry_seconds"]),
-        give_up_hours=float(values["give_up_hours"]),
-        poll_seconds=float(values["poll_seconds"]),
-        concurrency=int(values["concurrency"]),
-    )
-
-
-def check_config(config: Config) -> Settings:
-    """``[callbacks]`` and every source's ``callback_url``, checked at start."""
+def check_config(config: Config) -> None:
+    """Every source's ``callback_url`` has a secret to sign with (checked at start)."""
     for code, source in config.sources.items():
         if source.callback_url and not source.secret:
             raise ConfigError(f"[sources.{code}] has a callback_url but no secret to sign with")
-        if source.callback_url and not source.callback_url.startswith(("http://", "https://")):
-            raise ConfigError(f"[sources.{code}] callback_url must be an http(s) URL")
-    return settings_from(config)
 
 
 async def receivers_from(conn: asyncpg.Pool | asyncpg.Connection, config: Config) -> dict[int, Receiver]:
@@ -220,7 +174,7 @@ def signature(secret: str, body: bytes) -> str:
 async def deliver_due(
     pool: asyncpg.Pool,
     receivers: Mapping[int, Receiver],
-    settings: Settings,
+    settings: CallbacksSettings,
     client: httpx.AsyncClient,
 ) -> int:
     """One pass: lease the due heads of the queues of the receivers this process
@@ -251,7 +205,7 @@ async def _deliver(
     pool: asyncpg.Pool,
     row: asyncpg.Record,
     receiver: Receiver | None,
-    settings: Settings,
+    settings: CallbacksSettings,
     client: httpx.AsyncClient,
 ) -> None:
     assert receiver is not None  # only configured receivers' events are leased
@@ -286,7 +240,7 @@ async def _deliver(
 
 async def keep_delivering(pool: asyncpg.Pool, config: Config) -> None:
     """The worker of ``hub serve``: a pass every ``poll_seconds``, until cancelled."""
-    settings = settings_from(config)
+    settings = config.callbacks
     receivers: dict[int, Receiver] | None = None
     async with httpx.AsyncClient(follow_redirects=False) as client:
         while True:

@@ -11,7 +11,7 @@ import functools
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from hub import regions as _regions
 from hub.models import Region, RegionLevel
@@ -22,6 +22,9 @@ _PROVINCE_PREFIXES = ("辽宁省", "辽宁")
 # What people add to or leave off a town's name; longest first.
 _TOWN_SUFFIXES = ("街道办事处", "办事处", "街道", "民族乡", "满族乡", "朝鲜族乡", "蒙古族乡", "镇", "乡", "街")
 _SPACE = re.compile(r"\s+")
+_UNKNOWN = object()
+_MEMO_NAME_CHARS = 64
+_MEMO_LIMIT = 20_000
 
 
 def normalize_name(name: str) -> str:
@@ -61,6 +64,9 @@ class ReferencePlaces:
         self._full: dict[str, set[str]] = {}
         self._short: dict[str, set[str]] = {}
         self._index()
+        # Answers of county_by_name and town_by_name, by (typed name, scope).
+        self._counties_named: dict[tuple[str, str], Region | None] = {}
+        self._towns_named: dict[tuple[str, str], Region | None] = {}
         # county code -> town name key -> town codes (the full name and its stem).
         self._towns_by_name: dict[str, dict[str, set[str]]] = {}
         for code, town in self._towns.items():
@@ -86,6 +92,34 @@ class ReferencePlaces:
         return Region(canon, self._villages.get(canon, canon), RegionLevel.VILLAGE, canon[:9])
 
     def county_by_name(self, name: str, within: str) -> Region | None:
+        """See ``hub.models.Places.county_by_name`` (remembered: a platform
+        types the same few names in every record)."""
+        return self._remembered(self._counties_named, self._county_by_name, name, within)
+
+    def town_by_name(self, name: str, county: str) -> Region | None:
+        """See ``hub.models.Places.town_by_name``: the full name first, then its stem."""
+        return self._remembered(self._towns_named, self._town_by_name, name, county)
+
+    @staticmethod
+    def _remembered(
+        memo: dict[tuple[str, str], Region | None],
+        look_up: Callable[[str, str], Region | None],
+        name: str,
+        scope: str,
+    ) -> Region | None:
+        # Looking a name up costs ~13 us a record (normalising, suffixes, sets);
+        # the answers never change. Bounded: short names only, and at most
+        # _MEMO_LIMIT of them, whatever a hostile platform types.
+        key = (name, scope)
+        found = memo.get(key, _UNKNOWN)
+        if found is not _UNKNOWN:
+            return found  # type: ignore[return-value]
+        region = look_up(name, scope)
+        if len(name) <= _MEMO_NAME_CHARS and len(memo) < _MEMO_LIMIT:
+            memo[key] = region
+        return region
+
+    def _county_by_name(self, name: str, within: str) -> Region | None:
         """See ``hub.models.Places.county_by_name``.
 
         Also resolves a city's name when ``within`` is the province (沈阳市 →
@@ -110,8 +144,7 @@ class ReferencePlaces:
                 return None
         return None
 
-    def town_by_name(self, name: str, county: str) -> Region | None:
-        """See ``hub.models.Places.town_by_name``: the full name first, then its stem."""
+    def _town_by_name(self, name: str, county: str) -> Region | None:
         names = self._towns_by_name.get(county)
         if not names:
             return None

@@ -1,16 +1,19 @@
 """The API's reads: list pages with keyset cursors, and batched look-ups by id.
 
 Functions here turn rows into the canonical read-side objects of
-``hub.models``; the GraphQL layer only ever sees those. Every list takes its
-filters as one small frozen dataclass, validated before any SQL runs.
+``hub.models``; the GraphQL layer only ever sees those. The four list kinds
+(wishes, teams, stations, activities) are each one ``ListKind`` declaration
+(its SQL from ``hub.sql.read``, its orders and their cursors, its total, its
+rows by id, its row builder) and one query dataclass (its filter, validated
+before any SQL runs, and its order); ``page`` and ``count`` serve them all.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
 import asyncpg
 
@@ -37,6 +40,7 @@ from hub.sql import read as q
 MAX_FIRST = 100
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +59,8 @@ class RegionScope:
     county: str | None = None
     prefix: str | None = None
 
-    def params(self) -> tuple[str | None, str | None, str | None]:
-        return self.city, self.county, self.prefix
+    def values(self) -> dict[str, object]:
+        return {"city": self.city, "county": self.county, "prefix": self.prefix}
 
 
 def check_first(first: int) -> int:
@@ -95,20 +99,93 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _page(
-    rows: Sequence[asyncpg.Record],
-    first: int,
-    after: str | None,
-    build: Callable[[asyncpg.Record], T],
-    cursor: Callable[[asyncpg.Record], str],
+# ---------------------------------------------------------------- the list kinds
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    """One order of a list: its statement, its cursor's kind and the columns of
+    the keyset position a cursor holds (those of the statement's order)."""
+
+    statement: str
+    cursor: str
+    keys: tuple[q.Key, ...]
+
+    def position(self, after: str | None) -> list[object]:
+        """The statement's keyset parameters: all null for the first page."""
+        if after is None:
+            return [None] * len(self.keys)
+        position = ids.decode_cursor(after, self.cursor)
+        if len(position) != len(self.keys):
+            raise QueryError("`after` is not a cursor this API gave out")
+        return [_CURSOR_VALUE[k.type](p) for k, p in zip(self.keys, position, strict=True)]
+
+    def cursor_of(self, row: asyncpg.Record) -> str:
+        return ids.encode_cursor(self.cursor, *(row[k.column] for k in self.keys))
+
+
+_CURSOR_VALUE: dict[str, Callable[[object], object]] = {
+    "timestamptz": ids.cursor_datetime,
+    "date": ids.cursor_date,
+    "bigint": ids.cursor_int,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ListKind(Generic[T_co]):
+    """One of the API's list kinds: its SQL (table, filter, to-one relations),
+    its orders by name, its total, its rows by id (the loaders'), and how a
+    row becomes its object."""
+
+    sql: q.ListSql
+    orders: Mapping[str, Order]
+    count: str
+    by_id: str
+    build: Callable[[asyncpg.Record], T_co]
+
+    def params(self, query: ListQuery[T_co]) -> list[object]:
+        """The filter's parameters, in the order of the SQL's conditions."""
+        values = query.values()
+        return [values[c.name] for c in self.sql.conditions]
+
+
+class ListQuery(Protocol[T_co]):
+    """A list's filter and order, validated: what ``page`` and ``count`` take."""
+
+    @property
+    def kind(self) -> ListKind[T_co]: ...
+
+    @property
+    def order(self) -> str: ...
+
+    def values(self) -> dict[str, object]:
+        """Each condition's value by its name (``hub.sql.read.Condition``); None: any."""
+        ...
+
+
+async def page(
+    conn: asyncpg.Pool | asyncpg.Connection, query: ListQuery[T], first: int, after: str | None
 ) -> Page[T]:
+    """The ``first`` rows of the query after the cursor ``after``, with one statement."""
+    kind = query.kind
+    order = kind.orders[query.order]
+    rows = await conn.fetch(
+        order.statement, *kind.params(query), *order.position(after), first + 1
+    )
     shown = rows[:first]
     return Page(
-        items=[build(r) for r in shown],
-        cursors=[cursor(r) for r in shown],
+        items=[kind.build(r) for r in shown],
+        cursors=[order.cursor_of(r) for r in shown],
         has_next=len(rows) > first,
         has_previous=after is not None,
     )
+
+
+async def count(conn: asyncpg.Pool | asyncpg.Connection, query: ListQuery[object]) -> int:
+    """How many rows the query's filter matches in all."""
+    kind = query.kind
+    value: int = await conn.fetchval(kind.count, *kind.params(query))
+    return value
 
 
 # ---------------------------------------------------------------- wishes
@@ -128,42 +205,29 @@ class WishQuery:
     claimed_by_team: int | None = None
     ascending: bool = False
 
-    def params(self) -> tuple[object, ...]:
-        return (
-            *self.scope.params(),
-            *_one_or_many(self.status),
-            _values(self.category),
-            _values(self.beneficiary_group),
-            self.source_code,
-            self.submitted_from,
-            self.submitted_to,
-            search_pattern(self.search),
-            self.handling_level.value if self.handling_level else None,
-            self.claimed_by_team,
-        )
+    @property
+    def kind(self) -> ListKind[Wish]:
+        return WISHES
 
+    @property
+    def order(self) -> str:
+        return "asc" if self.ascending else "desc"
 
-async def wishes_page(
-    conn: asyncpg.Pool | asyncpg.Connection, query: WishQuery, first: int, after: str | None
-) -> Page[Wish]:
-    kind = "wish-asc" if query.ascending else "wish-desc"
-    at: dt.datetime | None = None
-    last_id: int | None = None
-    if after is not None:
-        position = ids.decode_cursor(after, kind)
-        if len(position) != 2:
-            raise QueryError("`after` is not a cursor this API gave out")
-        at, last_id = ids.cursor_datetime(position[0]), ids.cursor_int(position[1])
-    sql = q.WISHES_PAGE_ASC if query.ascending else q.WISHES_PAGE_DESC
-    rows = await conn.fetch(sql, *query.params(), at, last_id, first + 1)
-    return _page(
-        rows, first, after, wish_from_row, lambda r: ids.encode_cursor(kind, r["submitted_at"], r["id"])
-    )
-
-
-async def wishes_count(conn: asyncpg.Pool | asyncpg.Connection, query: WishQuery) -> int:
-    value: int = await conn.fetchval(q.WISHES_COUNT, *query.params())
-    return value
+    def values(self) -> dict[str, object]:
+        statuses, status = _one_or_many(self.status)
+        return {
+            **self.scope.values(),
+            "statuses": statuses,
+            "status": status,
+            "category": _values(self.category),
+            "beneficiary_group": _values(self.beneficiary_group),
+            "source_code": self.source_code,
+            "submitted_from": self.submitted_from,
+            "submitted_to": self.submitted_to,
+            "search": search_pattern(self.search),
+            "handling_level": self.handling_level.value if self.handling_level else None,
+            "claimed_by_team": self.claimed_by_team,
+        }
 
 
 def wish_from_row(r: asyncpg.Record) -> Wish:
@@ -186,6 +250,18 @@ def wish_from_row(r: asyncpg.Record) -> Wish:
     )
 
 
+WISHES = ListKind(
+    sql=q.WISHES,
+    orders={
+        "desc": Order(q.WISHES_PAGE_DESC, "wish-desc", q.BY_SUBMITTED),
+        "asc": Order(q.WISHES_PAGE_ASC, "wish-asc", q.BY_SUBMITTED),
+    },
+    count=q.WISHES_COUNT,
+    by_id=q.WISHES_BY_ID,
+    build=wish_from_row,
+)
+
+
 def claim_from_row(r: asyncpg.Record) -> Claim:
     return Claim(
         wish_id=r["wish_id"],
@@ -204,22 +280,15 @@ class TeamQuery:
     scope: RegionScope = RegionScope()
     category: Sequence[ServiceCategory] | None = None
     search: str | None = None
+    order: ClassVar[str] = "id"
 
-    def params(self) -> tuple[object, ...]:
-        return (*self.scope.params(), _values(self.category), search_pattern(self.search))
+    @property
+    def kind(self) -> ListKind[Team]:
+        return TEAMS
 
-
-async def teams_page(
-    conn: asyncpg.Pool | asyncpg.Connection, query: TeamQuery, first: int, after: str | None
-) -> Page[Team]:
-    last_id = _id_cursor(after, "team")
-    rows = await conn.fetch(q.TEAMS_PAGE, *query.params(), last_id, first + 1)
-    return _page(rows, first, after, team_from_row, lambda r: ids.encode_cursor("team", r["id"]))
-
-
-async def teams_count(conn: asyncpg.Pool | asyncpg.Connection, query: TeamQuery) -> int:
-    value: int = await conn.fetchval(q.TEAMS_COUNT, *query.params())
-    return value
+    def values(self) -> dict[str, object]:
+        return {**self.scope.values(), "category": _values(self.category),
+                "search": search_pattern(self.search)}
 
 
 def team_from_row(r: asyncpg.Record) -> Team:
@@ -235,6 +304,15 @@ def team_from_row(r: asyncpg.Record) -> Team:
     )
 
 
+TEAMS = ListKind(
+    sql=q.TEAMS,
+    orders={"id": Order(q.TEAMS_PAGE, "team", q.BY_ID)},
+    count=q.TEAMS_COUNT,
+    by_id=q.TEAMS_BY_ID,
+    build=team_from_row,
+)
+
+
 # ---------------------------------------------------------------- stations
 
 
@@ -242,24 +320,14 @@ def team_from_row(r: asyncpg.Record) -> Team:
 class StationQuery:
     scope: RegionScope = RegionScope()
     level: Sequence[StationLevel] | None = None
+    order: ClassVar[str] = "id"
 
-    def params(self) -> tuple[object, ...]:
-        return (*self.scope.params(), _values(self.level))
+    @property
+    def kind(self) -> ListKind[Station]:
+        return STATIONS
 
-
-async def stations_page(
-    conn: asyncpg.Pool | asyncpg.Connection, query: StationQuery, first: int, after: str | None
-) -> Page[Station]:
-    last_id = _id_cursor(after, "station")
-    rows = await conn.fetch(q.STATIONS_PAGE, *query.params(), last_id, first + 1)
-    return _page(
-        rows, first, after, station_from_row, lambda r: ids.encode_cursor("station", r["id"])
-    )
-
-
-async def stations_count(conn: asyncpg.Pool | asyncpg.Connection, query: StationQuery) -> int:
-    value: int = await conn.fetchval(q.STATIONS_COUNT, *query.params())
-    return value
+    def values(self) -> dict[str, object]:
+        return {**self.scope.values(), "level": _values(self.level)}
 
 
 def station_from_row(r: asyncpg.Record) -> Station:
@@ -274,6 +342,15 @@ def station_from_row(r: asyncpg.Record) -> Station:
     )
 
 
+STATIONS = ListKind(
+    sql=q.STATIONS,
+    orders={"id": Order(q.STATIONS_PAGE, "station", q.BY_ID)},
+    count=q.STATIONS_COUNT,
+    by_id=q.STATIONS_BY_ID,
+    build=station_from_row,
+)
+
+
 # ---------------------------------------------------------------- activities
 
 
@@ -284,36 +361,15 @@ class ActivityQuery:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     team: int | None = None
+    order: ClassVar[str] = "date"
 
-    def params(self) -> tuple[object, ...]:
-        return (
-            *self.scope.params(), _values(self.category), self.date_from, self.date_to, self.team
-        )
+    @property
+    def kind(self) -> ListKind[Activity]:
+        return ACTIVITIES
 
-
-async def activities_page(
-    conn: asyncpg.Pool | asyncpg.Connection, query: ActivityQuery, first: int, after: str | None
-) -> Page[Activity]:
-    day: dt.date | None = None
-    last_id: int | None = None
-    if after is not None:
-        position = ids.decode_cursor(after, "activity")
-        if len(position) != 2:
-            raise QueryError("`after` is not a cursor this API gave out")
-        day, last_id = ids.cursor_date(position[0]), ids.cursor_int(position[1])
-    rows = await conn.fetch(q.ACTIVITIES_PAGE, *query.params(), day, last_id, first + 1)
-    return _page(
-        rows,
-        first,
-        after,
-        activity_from_row,
-        lambda r: ids.encode_cursor("activity", r["date"], r["id"]),
-    )
-
-
-async def activities_count(conn: asyncpg.Pool | asyncpg.Connection, query: ActivityQuery) -> int:
-    value: int = await conn.fetchval(q.ACTIVITIES_COUNT, *query.params())
-    return value
+    def values(self) -> dict[str, object]:
+        return {**self.scope.values(), "category": _values(self.category),
+                "date_from": self.date_from, "date_to": self.date_to, "team": self.team}
 
 
 def activity_from_row(r: asyncpg.Record) -> Activity:
@@ -334,6 +390,15 @@ def activity_from_row(r: asyncpg.Record) -> Activity:
     )
 
 
+ACTIVITIES = ListKind(
+    sql=q.ACTIVITIES,
+    orders={"date": Order(q.ACTIVITIES_PAGE, "activity", q.BY_DATE)},
+    count=q.ACTIVITIES_COUNT,
+    by_id=q.ACTIVITIES_BY_ID,
+    build=activity_from_row,
+)
+
+
 # ---------------------------------------------------------------- regions
 
 
@@ -348,15 +413,6 @@ async def regions_list(
 ) -> list[Region]:
     rows = await conn.fetch(q.REGIONS_LIST, level.value if level else None, parent_code)
     return [region_from_row(r) for r in rows]
-
-
-def _id_cursor(after: str | None, kind: str) -> int | None:
-    if after is None:
-        return None
-    position = ids.decode_cursor(after, kind)
-    if len(position) != 1:
-        raise QueryError("`after` is not a cursor this API gave out")
-    return ids.cursor_int(position[0])
 
 
 def _one_or_many(items: Sequence[object] | None) -> tuple[list[str] | None, str | None]:

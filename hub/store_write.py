@@ -175,7 +175,7 @@ async def _ensure_regions(conn: asyncpg.Connection, parsed: list[Parsed]) -> set
         if region.level in (RegionLevel.TOWN, RegionLevel.VILLAGE):
             new.setdefault(region.code, region)
     if new:
-        ordered = sorted(new.values(), key=lambda r: len(r.code))  # parents first
+        ordered = sorted(new.values(), key=lambda r: r.code)  # one order; parents first
         await conn.execute(
             q.INSERT_RECORD_REGIONS,
             [r.code for r in ordered],

@@ -1,9 +1,10 @@
 """The wish list's background jobs inside ``hub serve``: the outbox's delivery
 worker, and the automatic escalation rule when ``[escalation]`` turns it on.
 
-Every worker process runs them; they coordinate through PostgreSQL (leases
-on outbox rows, an advisory lock per escalation pass), so each event is sent,
-and each wish escalated, by one process.
+Every worker process on every host runs them; they coordinate through
+PostgreSQL alone (leases on outbox rows; a lease per escalation period, and
+row locks per batch), so each event is sent, and each wish escalated, by one
+process, also through a transaction-pooling PgBouncer.
 """
 
 from __future__ import annotations

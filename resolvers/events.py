@@ -13,7 +13,7 @@ from typing import Any
 
 from strawberry.types.nodes import Selection
 
-from hub import events, regions
+from hub import events, read, regions
 from hub.errors import AccessError, QueryError
 from hub.models import Wish, WishEvent
 from resolvers import queries
@@ -53,7 +53,8 @@ async def wish_events(
 
 
 async def _prefetch(ctx: Context, selections: Sequence[Selection], wishes: list[Wish]) -> None:
-    jobs: list[Awaitable[Any]] = [queries.prefetch(ctx, selections, wishes, node=("wish",))]
+    jobs: list[Awaitable[Any]] = [queries.prefetch(ctx, selections, read.WISHES, wishes,
+                                                          node=("wish",))]
     if selects(selections, ("wish", "region")):
         # Towns and villages (reference regions need no statement), as
         # Wish.region shows them to this caller.

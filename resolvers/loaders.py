@@ -120,18 +120,10 @@ class Loaders:
         self.region_children: _ManyByKey[str, Region] = _ManyByKey(
             pool, q.REGION_CHILDREN, read.region_from_row, _parent_code
         )
-        self.station: _ByKey[int, Station] = _ByKey(
-            pool, q.STATIONS_BY_ID, read.station_from_row, lambda s: s.id
-        )
-        self.team: _ByKey[int, Team] = _ByKey(
-            pool, q.TEAMS_BY_ID, read.team_from_row, lambda t: t.id
-        )
-        self.wish: _ByKey[int, Wish] = _ByKey(
-            pool, q.WISHES_BY_ID, read.wish_from_row, lambda w: w.id
-        )
-        self.activity: _ByKey[int, Activity] = _ByKey(
-            pool, q.ACTIVITIES_BY_ID, read.activity_from_row, lambda a: a.id
-        )
+        self.station: _ByKey[int, Station] = _by_id(pool, read.STATIONS)
+        self.team: _ByKey[int, Team] = _by_id(pool, read.TEAMS)
+        self.wish: _ByKey[int, Wish] = _by_id(pool, read.WISHES)
+        self.activity: _ByKey[int, Activity] = _by_id(pool, read.ACTIVITIES)
         self.claims: _ManyByKey[int, Claim] = _ManyByKey(
             pool, q.CLAIMS_BY_WISH, read.claim_from_row, lambda c: c.wish_id
         )
@@ -155,6 +147,16 @@ class Loaders:
             batch_load_fn=functools.partial(_rejected_last_day, pool))
         self.flow: DataLoader[FlowKey, hub_flow.WishFlow] = DataLoader(
             batch_load_fn=functools.partial(_flow_batch, pool))
+
+
+def _by_id(pool: asyncpg.Pool, kind: read.ListKind[V]) -> _ByKey[int, V]:
+    """A list kind's objects by id (deleted and shadowed ones are none)."""
+    return _ByKey(pool, kind.by_id, kind.build, _id_of)
+
+
+def _id_of(value: Any) -> int:
+    key: int = value.id
+    return key
 
 
 def _parent_code(region: Region) -> str:

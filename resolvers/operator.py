@@ -61,10 +61,11 @@ def _where(caller: Caller) -> str:
 
 
 async def _source(ctx: Context, code: str) -> Source:
-    for source in (await ctx.sources()).values():
+    sources = (await ctx.sources()).values()
+    for source in sources:
         if source.code == code:
             return source
-    raise QueryError("no source has this code (shengjing, fengxiang, wenhuayun, huludao ...)")
+    raise QueryError(f"no source has this code ({', '.join(s.code for s in sources)})")
 
 
 async def _readable_sources(ctx: Context, caller: Caller, code: str | None) -> list[str] | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from strawberry.types.nodes import Selection
 
@@ -12,6 +12,8 @@ from hub import ids, read
 from hub.models import Region, RegionLevel, Source
 from resolvers.context import Context
 from resolvers.lookahead import selects
+
+T = TypeVar("T")
 
 # Type name in a global id -> the loader that finds it by integer key.
 _NODE_LOADERS = {
@@ -21,35 +23,27 @@ _NODE_LOADERS = {
     "Activity": "activity",
 }
 
-
-# The four list kinds: a page of them, and their count for a query.
-_LISTS: dict[str, tuple[Callable[..., Awaitable[read.Page[Any]]], Callable[..., Awaitable[int]]]] = {
-    "wishes": (read.wishes_page, read.wishes_count),
-    "teams": (read.teams_page, read.teams_count),
-    "stations": (read.stations_page, read.stations_count),
-    "activities": (read.activities_page, read.activities_count),
-}
+# A to-one relation's table -> the loader that finds its rows by id.
+_LOADER_OF_TABLE = {"stations": "station", "teams": "team"}
 
 
 async def list_page(
     ctx: Context,
-    kind: str,
     selections: Sequence[Selection],
-    query: Callable[[], Any],
+    query: Callable[[], read.ListQuery[T]],
     first: int | None,
     after: str | None,
-) -> tuple[read.Page[Any], Callable[[], Awaitable[int]]]:
-    """A page of ``kind`` (its relations prefetched) and a deferred count of the query's rows.
+) -> tuple[read.Page[T], Callable[[], Awaitable[int]]]:
+    """A page of a list (its relations prefetched) and a deferred count of the query's rows.
 
     ``query`` builds the ``hub.read`` query from the field's filter, once
-    ``first`` has been checked.
+    ``first`` has been checked; the query names its list kind.
     """
     size = read.check_first(20 if first is None else first)
     built = query()
-    fetch, count = _LISTS[kind]
-    page = await fetch(ctx.pool, built, size, after)
-    await prefetch(ctx, selections, page.items)
-    return page, lambda: count(ctx.pool, built)
+    page = await read.page(ctx.pool, built, size, after)
+    await prefetch(ctx, selections, built.kind, page.items)
+    return page, lambda: read.count(ctx.pool, built)
 
 
 async def node(ctx: Context, global_id: str) -> Any:
@@ -79,23 +73,24 @@ def _int(key: str) -> int | None:
 
 
 async def prefetch(
-    ctx: Context, selections: Sequence[Selection], rows: Sequence[Any],
-    node: tuple[str, ...] = ("edges", "node"),
+    ctx: Context, selections: Sequence[Selection], kind: read.ListKind[object],
+    rows: Sequence[Any], node: tuple[str, ...] = ("edges", "node"),
 ) -> None:
     """Load, for a whole page at once, the relations the query reads per row.
 
     ``selections`` are those of the connection field, where a row is at
     ``node`` (a subscription's events: ``("wish",)``); rows are the page's
-    wishes, teams, stations or activities. Afterwards their relation fields
-    resolve to plain values (see ``Loaders.get``).
+    objects of ``kind``, whose declared to-one relations (their ids read
+    with the page) are loaded when selected. Afterwards their relation
+    fields resolve to plain values (see ``Loaders.get``).
     """
     if not rows:
         return
     jobs: list[Awaitable[Any]] = []
-    if selects(selections, (*node, "station")):
-        jobs.append(_load_ids(ctx.loaders.station, rows, "station_id"))
-    if selects(selections, (*node, "team")):
-        jobs.append(_load_ids(ctx.loaders.team, rows, "team_id"))
+    for relation in kind.sql.to_one:
+        if selects(selections, (*node, relation.field)):
+            loader = getattr(ctx.loaders, _LOADER_OF_TABLE[relation.table])
+            jobs.append(_load_ids(loader, rows, relation.column))
     if selects(selections, (*node, "source")):
         jobs.append(ctx.sources())
     if selects(selections, (*node, "claims")):

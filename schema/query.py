@@ -75,10 +75,8 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.WishConnection:
-        page, count = await queries.list_page(
-            info.context, "wishes", info.selected_fields[0].selections,
-            lambda: wish_query(filter, order_by or WishOrder.SUBMITTED_DESC), first, after)
-        return c.connection(c.WishConnection, c.WishEdge, page, count)
+        order = order_by or WishOrder.SUBMITTED_DESC
+        return await c.page(c.WishConnection, info, lambda: wish_query(filter, order), first, after)
 
     @strawberry.field(description="志愿服务队伍列表 / Volunteer teams, keyset-paginated.")
     async def teams(
@@ -88,10 +86,7 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.TeamConnection:
-        page, count = await queries.list_page(
-            info.context, "teams", info.selected_fields[0].selections,
-            lambda: team_query(filter), first, after)
-        return c.connection(c.TeamConnection, c.TeamEdge, page, count)
+        return await c.page(c.TeamConnection, info, lambda: team_query(filter), first, after)
 
     @strawberry.field(description="新时代文明实践阵地列表 / Stations, keyset-paginated.")
     async def stations(
@@ -101,10 +96,7 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.StationConnection:
-        page, count = await queries.list_page(
-            info.context, "stations", info.selected_fields[0].selections,
-            lambda: station_query(filter), first, after)
-        return c.connection(c.StationConnection, c.StationEdge, page, count)
+        return await c.page(c.StationConnection, info, lambda: station_query(filter), first, after)
 
     @strawberry.field(
         description="志愿服务活动列表，最近的在前 / Activities, latest first, keyset-paginated."
@@ -116,10 +108,7 @@ class Query:
         first: Annotated[int | None, strawberry.argument(description=_FIRST_DOC)] = 20,
         after: Annotated[str | None, strawberry.argument(description=_AFTER_DOC)] = None,
     ) -> c.ActivityConnection:
-        page, count = await queries.list_page(
-            info.context, "activities", info.selected_fields[0].selections,
-            lambda: activity_query(filter), first, after)
-        return c.connection(c.ActivityConnection, c.ActivityEdge, page, count)
+        return await c.page(c.ActivityConnection, info, lambda: activity_query(filter), first, after)
 
     @strawberry.field(description="统计（精确值）/ Exact figures for the filter.")
     async def stats(self, info: CtxInfo, filter: StatsFilter | None = None) -> Stats:

@@ -29,7 +29,7 @@ settings.load_profile("hub")
 # count things. Regions and sources are reference data and stay.
 _DATA_TABLES = (
     "claims, claim_cards, wishes, teams, stations, activities, "
-    "batches, dead_letters, sync_cursors, outbox, wish_transfers, wish_dispatches"
+    "batches, dead_letters, sync_cursors, outbox, wish_transfers, wish_dispatches, job_leases"
 )
 
 

@@ -8,9 +8,9 @@ The package is everything the hub knows about the platform: ``translate``
 
 from adapters.base import Platform
 from adapters.fengxiang.pull import PULLER
-from adapters.fengxiang.seed import DIALECT
+from adapters.fengxiang.seed import DIALECT, NETWORK
 from adapters.fengxiang.translate import ADAPTER, envelope
 
-PLATFORM = Platform(adapter=ADAPTER, envelope=envelope, dialect=DIALECT, puller=PULLER)
+PLATFORM = Platform(adapter=ADAPTER, envelope=envelope, dialect=DIALECT, network=NETWORK, puller=PULLER)
 
 __all__ = ["ADAPTER", "PLATFORM"]

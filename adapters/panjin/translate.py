@@ -62,7 +62,7 @@ from hub.models import (
     WishRecord,
     WishStatus,
 )
-from hub.privacy import mask_key, mask_name, names_organisation, redact_text, replace_names, scrubbed_copy
+from hub.privacy import mask_key, names_organisation, redact_text, replace_names, scrubbed_copy
 
 T = TypeVar("T")
 
@@ -260,10 +260,23 @@ def _opt_text(fields: Fields, key: str) -> str | None:
     if isinstance(value, bool | list):
         raise fields.invalid(key, "must be text")
     if isinstance(value, int | float):
-        return _id_text(value)
-    if not isinstance(value, str):
+        text = _id_text(value)
+    elif isinstance(value, str):
+        text = value.strip()
+    else:
         raise fields.invalid(key, "must be text")
-    return value.strip()
+    fields.texts.append(text)  # a text the record's person names are masked in
+    return text
+
+
+def _person(fields: Fields, key: str) -> str | None:
+    """A person's name, masked (王某某); the full name is remembered, so that the
+    row's other texts (its wish) repeating it are masked too (``adapters._batch``)."""
+    text = _opt_text(fields, key)
+    if text is None:
+        return None
+    fields.texts.pop()  # the name itself: not a text that repeats it
+    return fields.person(text)
 
 
 def _id_text(value: int | float) -> str:
@@ -360,7 +373,7 @@ def _wish(fields: Fields, places: Places, team_ids: Mapping[str, str]) -> WishRe
     submitted_at = _time(fields, "征集时间")
     claimed_at = _opt_time(fields, "认领时间")
     fulfilled_at = _opt_time(fields, "圆梦时间")
-    name = _opt_text(fields, "帮扶对象")
+    name = _person(fields, "帮扶对象")
     region = _county(fields, places)
     claims: tuple[ClaimIn, ...] = ()
     claimant = _opt_text(fields, "认领方")
@@ -368,7 +381,7 @@ def _wish(fields: Fields, places: Places, team_ids: Mapping[str, str]) -> WishRe
         kind = _choice(fields, "认领方类型", _CLAIMANT, ClaimantKind.TEAM)
         claims = (ClaimIn(
             claimant_kind=kind,
-            claimant_name=mask_name(claimant) if kind is ClaimantKind.VOLUNTEER else claimant,
+            claimant_name=fields.person(claimant) if kind is ClaimantKind.VOLUNTEER else claimant,
             claimed_at=claimed_at or fulfilled_at or submitted_at,
             team_ref=team_ids.get(claimant) if kind is ClaimantKind.TEAM else None,
             team_by_name=kind is ClaimantKind.TEAM,
@@ -379,7 +392,7 @@ def _wish(fields: Fields, places: Places, team_ids: Mapping[str, str]) -> WishRe
         kind=_choice(fields, "心愿类型", _KIND, WishKind.GOODS),
         category=_labels.wish_category(_text(fields, "心愿类别")),
         beneficiary_group=_labels.beneficiary_group(_text(fields, "帮扶对象类别")),
-        beneficiary_name=None if name is None else mask_name(name),
+        beneficiary_name=name,
         status=status,
         region=region,
         submitted_at=submitted_at,

@@ -7,9 +7,9 @@ The package is everything the hub knows about the platform: ``translate``
 """
 
 from adapters.base import Platform
-from adapters.shengjing.seed import DIALECT
+from adapters.shengjing.seed import DIALECT, EXAMPLE, NETWORK
 from adapters.shengjing.translate import ADAPTER, envelope
 
-PLATFORM = Platform(adapter=ADAPTER, envelope=envelope, dialect=DIALECT)
+PLATFORM = Platform(adapter=ADAPTER, envelope=envelope, dialect=DIALECT, network=NETWORK, example=EXAMPLE)
 
 __all__ = ["ADAPTER", "PLATFORM"]

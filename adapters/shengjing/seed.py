@@ -2,33 +2,42 @@
 
 A wish re-sent early (OPEN), its final version, a deletion (``delFlag`` 1),
 and now and then 辽宁文化云's mirror of it (sometimes before the city's own
-record, sometimes after).
+record, sometimes after). It registers 沈阳's teams (DW records), one of
+which claims a large share of the city's wishes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
+from collections.abc import Callable, Sequence
 
-from adapters.base import Renderer
+from adapters.base import Renderer, SeedNetwork
+from adapters.wenhuayun.seed import CODE as _MIRROR
 from adapters.wenhuayun.seed import wish_item
 from hub.models import WishStatus
+from hub.places import short_forms
 from hub.seed.facts import (
     CLAIMER_KINDS,
     DAY,
     HOUR,
     Emission,
+    TeamFacts,
     WishFacts,
     beijing_date,
     beijing_text,
     id_number,
 )
 from hub.seed.geo import County
-from hub.seed.network import Network, area_name, hash_index
+from hub.seed.network import Network, hash_index, make_team, pick_county
 from hub.seed.world import SECOND, World, before_now, deleted_at
 
 CODE = "shengjing"
-_MIRROR = "wenhuayun"
+
+# The team that claims a large share of 沈阳's wishes (the platform document's example).
+STAR_TEAM_ID = "T-88"
+STAR_TEAM_NAME = "华清爱心联盟志愿者服务队"
 
 _STATUS = {
     WishStatus.PENDING: "0", WishStatus.OPEN: "1", WishStatus.CLAIMED: "2",
@@ -54,7 +63,8 @@ class ShengjingDialect:
 
     def team(self, rng: random.Random, net: Network, county: County) -> tuple[str, str | None]:
         # One team holds many of 沈阳's wishes.
-        team = net.shengjing_teams[0] if rng.random() < 0.15 else rng.choice(net.shengjing_teams)
+        teams = net.teams[CODE].teams
+        team = teams[0] if rng.random() < 0.15 else rng.choice(teams)
         return team.name, team.id
 
     def renderer(self, world: World, rng: random.Random) -> Renderer:
@@ -122,4 +132,57 @@ def _mirror(world: World, rng: random.Random, f: WishFacts, xy_id: str) -> list[
     return out
 
 
+def area_name(rng: random.Random, county: County) -> str:
+    """沈阳's district as people type it: 沈阳市铁西区, 铁西区 or (older records) 铁西."""
+    r = rng.random()
+    if r < 0.3:
+        return county.city_name + county.name
+    shorts = sorted(short_forms(county.name))
+    if r < 0.45 and shorts:
+        return shorts[0]
+    return county.name
+
+
+def _teams(rng: random.Random, counties: Sequence[County], n: int,
+           members: Callable[[], int]) -> list[TeamFacts]:
+    """沈阳's registry; its first team is the star of the platform document."""
+    pick = pick_county(counties)
+    teams = []
+    for i in range(n):
+        county = pick.pick(rng)
+        if i == 0:
+            star = next((c for c in counties if c.name == "于洪区"), county)
+            teams.append(TeamFacts(STAR_TEAM_ID, STAR_TEAM_NAME, "扶危帮困", star, 46, steady=True))
+        else:
+            teams.append(make_team(rng, f"T-{100 + i}", county, members()))
+    return teams
+
+
+def _dw(rng: random.Random, team: TeamFacts, members: int, at: dt.datetime, deleted: bool,
+        net: Network) -> dict[str, object]:
+    station = ""
+    if rng.random() < 0.5:
+        station = rng.choice(team.county.villages).name + "新时代文明实践站"
+    return {
+        "recordType": "DW", "dwId": team.id, "dwName": team.name, "dwType": team.service,
+        "areaName": area_name(rng, team.county), "stationName": station, "memberNum": members,
+        "updateTime": beijing_text(at), "delFlag": 1 if deleted else 0,
+    }
+
+
+# One open wish in 沈阳市铁西区 that lands: the push ``hub demo`` shows, signed.
+EXAMPLE = json.dumps({
+    "platform": "shengjing",
+    "pushTime": "2026-06-01 09:30:00",
+    "records": [{
+        "recordType": "XY", "xyId": "DEMO-0001", "xyTitle": "想要一套绘本",
+        "xyContent": "社区儿童之家缺少绘本", "xyType": "图书读物", "xyKind": "1",
+        "objType": "留守儿童", "objName": "李小明", "areaName": "沈阳市铁西区",
+        "streetName": "霁虹街道", "communityName": "", "stationName": "",
+        "status": "1", "createTime": "2026-06-01 09:00:00", "claimTime": "", "finishTime": "",
+        "claimers": [], "updateTime": "2026-06-01 09:00:00", "delFlag": 0,
+    }],
+}, separators=(",", ":")).encode("ascii")
+
 DIALECT = ShengjingDialect()
+NETWORK = SeedNetwork(teams=_teams, min_teams=12, team_record=_dw)

@@ -8,9 +8,9 @@ The package is everything the hub knows about the platform: ``translate``
 
 from adapters.base import Platform
 from adapters.wenhuayun.pull import PULLER
-from adapters.wenhuayun.seed import DIALECT
+from adapters.wenhuayun.seed import DIALECT, NETWORK
 from adapters.wenhuayun.translate import ADAPTER, WenhuayunFault, envelope
 
-PLATFORM = Platform(adapter=ADAPTER, envelope=envelope, dialect=DIALECT, puller=PULLER)
+PLATFORM = Platform(adapter=ADAPTER, envelope=envelope, dialect=DIALECT, network=NETWORK, puller=PULLER)
 
 __all__ = ["ADAPTER", "PLATFORM", "WenhuayunFault"]

@@ -1,18 +1,37 @@
 """辽宁文化云 as ``hub seed`` writes it: wish items (with deletions), in pages of up to 1,000.
 
-It also mirrors some of 盛京使者's wishes (``wish_item`` with an ``origin``).
+It also mirrors some of 盛京使者's wishes (``wish_item`` with an ``origin``);
+writes every county's stations, registers the teams outside 沈阳 and records
+the service activities outside 本溪满族自治县 (``NETWORK``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable, Sequence
 
-from adapters.base import Renderer
+from adapters.base import Renderer, SeedNetwork
 from hub.models import WishStatus
-from hub.seed.facts import CLAIMER_KINDS, DAY, Emission, WishFacts, iso_beijing, masked
+from hub.seed.activities import ActivityFacts
+from hub.seed.facts import (
+    CLAIMER_KINDS,
+    DAY,
+    Emission,
+    TeamFacts,
+    WishFacts,
+    iso_beijing,
+    masked,
+)
 from hub.seed.geo import County
-from hub.seed.network import Network, hash_index, team_near
+from hub.seed.network import (
+    Network,
+    StationFacts,
+    hash_index,
+    make_team,
+    pick_county,
+    team_near,
+)
 from hub.seed.world import SECOND, World, deleted_at
 
 CODE = "wenhuayun"
@@ -38,7 +57,7 @@ class WenhuayunDialect:
         return CLAIMER_KINDS.pick(rng)
 
     def team(self, rng: random.Random, net: Network, county: County) -> tuple[str, str | None]:
-        team = net.wenhuayun_teams[0] if rng.random() < 0.05 else team_near(rng, net, county)
+        team = net.teams[CODE].teams[0] if rng.random() < 0.05 else team_near(rng, net, county)
         return team.name, team.id
 
     def renderer(self, world: World, rng: random.Random) -> Renderer:
@@ -93,4 +112,63 @@ def wish_item(world: World, rng: random.Random, f: WishFacts, at: dt.datetime, w
     }
 
 
+def _teams(rng: random.Random, counties: Sequence[County], n: int,
+           members: Callable[[], int]) -> list[TeamFacts]:
+    pick = pick_county(counties)
+    return [make_team(rng, f"WHY-TM-{i + 1:05d}", pick.pick(rng), members()) for i in range(n)]
+
+
+def _team(rng: random.Random, team: TeamFacts, members: int, at: dt.datetime, deleted: bool,
+          net: Network) -> dict[str, object]:
+    stations = net.stations_by_county.get(team.county.code) or []
+    station = stations[hash_index(team.id, len(stations))] if stations else None
+    return {
+        "entity": "team", "team_id": team.id, "name": team.name, "service_type": team.service,
+        "station_id": None if station is None else station.id,
+        "division_code": team.county.code if station is None else station.division_code,
+        "member_count": members, "updated_at": iso_beijing(at), "deleted": deleted,
+    }
+
+
+def _station(s: StationFacts, at: dt.datetime, deleted: bool) -> dict[str, object]:
+    return {
+        "entity": "station", "station_id": s.id, "name": s.name, "level": s.level,
+        "parent_id": s.parent_id, "division_code": s.division_code, "port_id": s.port_id,
+        "updated_at": iso_beijing(at), "deleted": deleted,
+    }
+
+
+def _activity(rng: random.Random, world: World, a: ActivityFacts) -> list[Emission]:
+    """An activity item; a few are corrected days later or (rarely) withdrawn."""
+    teams = world.net.teams[CODE].by_county.get(a.county.code) or []
+    team_id = None
+    if teams and rng.random() < 0.85:
+        team_id = teams[hash_index(f"{a.n}", len(teams))].id
+    stations = world.net.stations_by_county.get(a.county.code) or []
+    station = rng.choice(stations) if stations and rng.random() < 0.7 else None
+    r = rng.random()
+    code = a.county.code if r < 0.3 else (a.village.code[:9] if r < 0.5 else a.village.code)
+    item: dict[str, object] = {
+        "entity": "activity", "activity_id": f"WHY-AC-{a.n + 1:07d}", "title": a.title,
+        "service_type": a.service, "team_id": team_id,
+        "station_id": None if station is None else station.id, "division_code": code,
+        "date": a.day.isoformat(), "sessions": a.sessions, "volunteer_times": a.volunteers,
+        "beneficiary_times": a.served, "service_hours": a.hours,
+        "updated_at": iso_beijing(a.sent), "deleted": False,
+    }
+    out = [Emission(a.sent, CODE, item)]
+    r = rng.random()
+    if r < 0.025:
+        t = min(a.sent + DAY * rng.uniform(1, 20), world.now - dt.timedelta(seconds=1))
+        if t > a.sent:
+            change = {"deleted": True} if r < 0.005 else {"beneficiary_times": a.served + 10}
+            out.append(Emission(t, CODE, {**item, **change, "updated_at": iso_beijing(t)}))
+    return out
+
+
 DIALECT = WenhuayunDialect()
+NETWORK = SeedNetwork(
+    teams=_teams, min_teams=12, team_record=_team,
+    station_id=lambda serial: f"WHY-ST-{serial:05d}", station_record=_station,
+    activity_records=_activity, min_activities=120,
+)

@@ -21,7 +21,7 @@ from typing import Any
 
 from hub import db, seed
 from hub.bootstrap import prepare_database
-from hub.commands.serve import add_server_options, serve
+from hub.commands.serve import add_server_options, check_config, serve
 from hub.config import data_dir, load_config
 from hub.security.demo import DemoConfig, demo_config, sample_source, signed_curl
 from hub.security.settings import SecuritySettings
@@ -73,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     directory = data_dir().expanduser().resolve() / "demo"
     # The configuration first: a broken HUB_CONFIG ends the demo before any database starts.
     config = demo_config(directory)
+    check_config()  # the demo's file with the user's laid over it
     print(f"hub demo: its own embedded PostgreSQL in {directory / 'pg'} (never DATABASE_URL)",
           file=sys.stderr, flush=True)
     shown = asyncio.run(_prepare(directory))

@@ -26,6 +26,15 @@ def add_server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
 
 
+def check_config() -> None:
+    """Build the app once from ``HUB_CONFIG``: a bad file (an unknown table or
+    key, a wrong type, a rule across settings) ends the command here, with its
+    one-line message, before any database starts or migrates."""
+    from hub.app import create_app
+
+    create_app()
+
+
 async def prepare() -> str:
     announce_database()
     url = await db.resolve_url()
@@ -73,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("hub: --workers must be at least 1")
         return 2
+    check_config()
     asyncio.run(prepare())
     serve(args.host, args.port, args.workers)
     return 0

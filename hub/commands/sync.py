@@ -8,7 +8,9 @@
 On a terminal a one-line progress display runs on stderr; otherwise the
 command logs one line per source. A source that fails ends the command with
 its error (exit status 2) once the others have run; under ``--watch`` the
-failure is logged and the next round tries again.
+failure is logged and the next round tries again. A source another process
+(another watch, another host) is syncing is skipped that round: one sync per
+source at a time (``hub.leases``).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import httpx
 
 from hub.commands._common import open_pool
 from hub.config import Config, load_config
-from hub.errors import ConfigError, SyncError
+from hub.errors import ConfigError, SyncBusy, SyncError
 from hub.sync import PULLERS, Progress, SyncResult, SyncSettings, puller, sync_source
 
 log = logging.getLogger("hub.sync")
@@ -55,7 +57,7 @@ async def run(args: argparse.Namespace) -> int:
         # httpx logs every request at INFO: one line per page is not "quiet".
         logging.getLogger("httpx").setLevel(logging.WARNING)
     config = load_config()
-    settings = SyncSettings.from_config(config)
+    settings = config.sync
     targets = select_targets(config, args.codes, every=args.all)
     interval = args.interval if args.interval is not None else settings.interval
     if interval <= 0:
@@ -88,7 +90,7 @@ def select_targets(config: Config, codes: Sequence[str], *, every: bool) -> list
             raise ConfigError(f"no pullable source has a base_url in {where}")
         return [Target(c, _base_url(config, c)) for c in chosen]
     if not codes:
-        raise ConfigError("name the sources to pull (e.g. hub sync fengxiang) or give --all")
+        raise ConfigError(f"name the sources to pull ({', '.join(PULLERS)}) or give --all")
     for code in codes:
         puller(code)  # unknown or not pullable: a SyncError naming those that are
     return [Target(code, _base_url(config, code)) for code in dict.fromkeys(codes)]
@@ -99,8 +101,6 @@ def _base_url(config: Config, code: str) -> str:
     if source is None or not source.base_url:
         where = config.path or "HUB_CONFIG"
         raise ConfigError(f"[sources.{code}] base_url is not set in {where}")
-    if not source.base_url.startswith(("http://", "https://")):
-        raise ConfigError(f"[sources.{code}] base_url must start with http:// or https://")
     return source.base_url
 
 
@@ -157,7 +157,10 @@ async def watch(
             pool, targets, settings, display, from_start=from_start and done == 0
         )
         for failure in failures:
-            log.error("%s", failure)
+            if isinstance(failure, SyncBusy):  # another watch (or host) has it: not a failure
+                log.info("%s; skipped this round", failure)
+            else:
+                log.error("%s", failure)
         done += 1
         if rounds is not None and done >= rounds:
             break

@@ -58,21 +58,18 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from hub.apq import PersistedQueries, PersistedQueryError
-from hub.config import Config
-from hub.errors import ConfigError, DatabaseUnavailable
+from hub.config import Config, GraphQLSettings
+from hub.errors import DatabaseUnavailable
 from hub.graphiql import graphiql_html
 from hub.http import unavailable
 from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.http.media import GRAPHQL_RESPONSE, JSON, content_type, negotiate
+from hub.http.reads import ReadPath
+from hub.response_cache import Entry, ResponseCache
 from hub.security.text import variable_problem
 from resolvers.context import Context
 
 log = logging.getLogger("hub.graphql")
-
-DEFAULT_GET_MAX_AGE = 30
-DEFAULT_MAX_BODY_BYTES = 1024 * 1024
-DEFAULT_DEADLINE_SECONDS = 10
-DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 
 _PARAMETERS = ("query", "variables", "operationName", "extensions")
 _GET_ALLOWS = frozenset({OperationType.QUERY})
@@ -90,23 +87,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         schema: BaseSchema,
         *,
         persisted: PersistedQueries | None = None,
-        get_max_age: int = DEFAULT_GET_MAX_AGE,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        deadline_seconds: float = DEFAULT_DEADLINE_SECONDS,
-        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        settings: GraphQLSettings | None = None,
+        cache: ResponseCache | None = None,
     ) -> None:
         super().__init__(schema, graphql_ide="graphiql", allow_queries_via_get=True)
+        settings = settings or GraphQLSettings()
         self.persisted = persisted if persisted is not None else PersistedQueries()
-        self.get_max_age = get_max_age
-        self.max_body_bytes = max_body_bytes
-        self.deadline_seconds = deadline_seconds
-        self.max_response_bytes = max_response_bytes
+        self.get_max_age = settings.get_max_age
+        self.max_body_bytes = settings.max_body_bytes
+        self.deadline_seconds = settings.deadline_seconds
+        self.max_response_bytes = settings.max_response_bytes
+        self.reads = ReadPath(cache)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
     ) -> Context:
         state: Any = request.app.state
-        return Context(pool=state.pool, config=state.config, request=request, response=response)
+        pool = getattr(request.state, "read_pool", None) or state.pool  # a replica's, for queries
+        return Context(pool=pool, config=state.config, request=request, response=response)
 
     async def render_graphql_ide(self, request: Request) -> Response:
         return HTMLResponse(_ide_page())
@@ -165,12 +163,24 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             operation.query = resolved.query
         if operation.query is None:
             raise HTTPException(400, "the request has no `query`")
+        lookup = await self.reads.lookup(
+            request, operation.query, operation.operation_name, operation.variables)
+        if lookup is not None and lookup.hit is not None:
+            if resolved is not None and resolved.remember is not None:
+                self.persisted.put(resolved.remember, resolved.query)  # it ran without error
+            return self._cached(request, media, lookup.hit)
 
+        request.state.read_pool = self.reads.pool_for(
+            request, operation.query, operation.operation_name)
         sub_response = await self.get_sub_response(request)
         context = await self.get_context(request, sub_response)
         try:
             async with asyncio.timeout(self.deadline_seconds or None):
                 result = await self._execute(request, operation, context)
+                if _database_unavailable(result) and self.reads.replica_lost(request):
+                    request.state.read_pool = None  # again, on the primary
+                    context = await self.get_context(request, sub_response)
+                    result = await self._execute(request, operation, context)
         except CannotGetOperationTypeError as exc:
             return self._request_error(request, media, [
                 {"message": exc.as_http_error_reason(), "extensions": {"code": "BAD_USER_INPUT"}}
@@ -194,7 +204,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         request.state.graphql_outcome = "graphql_error" if result.errors else "ok"
         response = self._encoded(encoded, media, 200)
         _merge(response, sub_response)
-        response.headers["Cache-Control"] = self._cache_control(request, result)
+        response.headers["Cache-Control"] = self._cache_control(request, bool(result.errors))
+        if not result.errors:
+            self.reads.keep(request, lookup, encoded)
+            if request.method == "POST" and lookup is None:
+                await self.reads.wrote(request, operation.query, operation.operation_name, response)
         if _database_unavailable(result):
             # Retry, not fix: the database could not be reached (hub.http.unavailable).
             response.status_code = 503
@@ -275,11 +289,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except MissingQueryError as exc:
             raise HTTPException(400, "the request has no `query`") from exc
 
-    def _cache_control(self, request: Request, result: ExecutionResult) -> str:
-        if request.method != "GET" or result.errors or self.get_max_age <= 0:
+    def _cache_control(self, request: Request, errors: bool) -> str:
+        if request.method != "GET" or errors or self.get_max_age <= 0:
             return "no-store"
         scope = "private" if "authorization" in request.headers else "public"
         return f"{scope}, max-age={self.get_max_age}"
+
+    def _cached(self, request: Request, media: str, entry: Entry) -> Response:
+        """An answer from the response cache (``hub.http.reads``)."""
+        request.state.graphql_outcome = "ok"
+        request.state.graphql_operation = entry.operation
+        response = self._encoded(entry.body, media, 200)
+        response.headers["Cache-Control"] = self._cache_control(request, False)
+        return response
 
     def _request_error(self, request: Request, media: str, errors: list[Any]) -> Response:
         request.state.graphql_outcome = "request_error"
@@ -365,25 +387,6 @@ def _merge(response: Response, sub_response: Response) -> None:
         response.status_code = sub_response.status_code
 
 
-def settings(config: Config) -> dict[str, Any]:
-    """``[graphql] get_max_age``, ``max_body_bytes``, ``deadline_seconds`` and
-    ``max_response_bytes`` (0 turns the last two off)."""
-    section = config.section("graphql")
-    out = {
-        "get_max_age": section.get("get_max_age", DEFAULT_GET_MAX_AGE),
-        "max_body_bytes": section.get("max_body_bytes", DEFAULT_MAX_BODY_BYTES),
-        "max_response_bytes": section.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
-    }
-    for name, value in out.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"[graphql] {name} must be a non-negative integer")
-    deadline = section.get("deadline_seconds", DEFAULT_DEADLINE_SECONDS)
-    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or deadline < 0:
-        raise ConfigError("[graphql] deadline_seconds must be a non-negative number")
-    out["deadline_seconds"] = float(deadline)
-    return out
-
-
 def graphql_app(
     schema: BaseSchema | None = None,
     *,
@@ -392,9 +395,10 @@ def graphql_app(
     from hub import apq
     from schema.schema import schema as served
 
-    cfg = config if config is not None else Config(path=None)
+    cfg = config if config is not None else Config()
     return GraphQLEndpoint(
         schema if schema is not None else served,
         persisted=apq.from_config(cfg),
-        **settings(cfg),
+        settings=cfg.graphql,
+        cache=ResponseCache(cfg.cache) if cfg.cache.enabled else None,
     )

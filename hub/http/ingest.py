@@ -31,23 +31,15 @@ from starlette.routing import Route
 
 import adapters
 from hub.config import Config
-from hub.errors import AdapterError, ConfigError, DatabaseError, DatabaseUnavailable, IngestError
-from hub.http import unavailable
+from hub.errors import AdapterError, DatabaseError, DatabaseUnavailable, IngestError
+from hub.http import reads, unavailable
 from hub.http.body import BadContentLength, BodyTooLarge, ClientGone, read_body
 from hub.ingest import ingest
 from hub.privacy import safe_message
 
 log = logging.getLogger("hub.http.ingest")
 
-DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024
 _SIGNATURE_PREFIX = "sha256="
-
-
-def max_body_bytes(config: Config) -> int:
-    value = config.section("ingest").get("max_body_bytes", DEFAULT_MAX_BODY_BYTES)
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ConfigError("[ingest] max_body_bytes must be a positive integer")
-    return value
 
 
 async def ingest_endpoint(request: Request) -> Response:
@@ -70,7 +62,7 @@ async def ingest_endpoint(request: Request) -> Response:
     if not signature.startswith(_SIGNATURE_PREFIX):
         return _error(401, "missing X-Hub-Signature-256: sha256=<hex>", "BAD_SIGNATURE")
 
-    limit = max_body_bytes(config)
+    limit = config.ingest.max_body_bytes
     try:
         body = await read_body(request.headers.raw, request.receive, limit)
     except BadContentLength:
@@ -98,7 +90,10 @@ async def ingest_endpoint(request: Request) -> Response:
         log.error("%s: push failed: %s", code, exc)
         return _error(503, "the hub could not store this delivery now; send it again later",
                       "SERVICE_UNAVAILABLE")
-    return JSONResponse(report.to_json())
+    response = JSONResponse(report.to_json())
+    request.state.ingest_source = code
+    await reads.wrote(request, response)
+    return response
 
 
 def _bearer(header: str | None) -> str | None:

@@ -23,18 +23,10 @@ from collections import OrderedDict
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from hub.config import Config
-from hub.errors import ConfigError
+from hub.config import ServerSettings
 
-DEFAULT_KEEPALIVE_REQUESTS = 1000
+DEFAULT_KEEPALIVE_REQUESTS = ServerSettings().keepalive_requests
 _TRACKED = 10_000  # connections remembered per worker (about 1 MB at most)
-
-
-def keepalive_requests(config: Config) -> int:
-    value = config.section("server").get("keepalive_requests", DEFAULT_KEEPALIVE_REQUESTS)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ConfigError("[server] keepalive_requests must be a whole number >= 0")
-    return value
 
 
 class KeepAliveLimit:

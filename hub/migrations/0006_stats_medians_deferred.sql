@@ -28,68 +28,11 @@ create table stats_medians_dirty (
 );
 create index stats_medians_dirty_key on stats_medians_dirty (area, g, p);
 
--- Periods are those of 0005 and one more per area: g 'A', p 1900-01-01, all
--- time (every year from 1900 to 2200, the bounds hub.stats_calendar gives a
--- filter without dates), which a filter without dates reads. Each changed
--- year changes it too.
-create or replace function stats_refresh_medians() returns trigger
-language plpgsql as $$
-begin
-    insert into stats_medians_dirty (area, g, p)
-    select distinct area, g, p from changed_rows
-    union
-    select distinct area, 'A'::"char", date '1900-01-01' from changed_rows where g = 'Y';
-    return null;
-end
-$$;
-
-create or replace function stats_medians_of(keys_area text[], keys_g "char"[], keys_p date[])
-returns table (area text, g "char", p date, claim double precision, fulfil double precision)
-language sql stable as $$
-    with k as (
-        select distinct * from unnest(keys_area, keys_g, keys_p) as k(area, g, p)
-    ),
-    -- Every source (0: all together, the province's) and measure, so that
-    -- each period is a seek on the primary key.
-    s as (select 0::smallint as src union all select id::smallint from sources),
-    mm as (select * from (values ('c'::"char"), ('f'::"char")) as mm(m)),
-    h as (
-        select x.area, x.g, x.p, x.m, x.b, sum(x.n) as n
-          from (
-            select k.area, k.g, k.p, h.m, h.b, h.n
-              from k cross join s cross join mm
-              join stats_wish_hist h
-                on h.area = k.area and h.src = s.src and h.m = mm.m and h.g = k.g and h.p = k.p
-            union all
-            select k.area, k.g, k.p, h.m, h.b, h.n
-              from k cross join s cross join mm
-              join stats_wish_hist h
-                on h.area = k.area and h.src = s.src and h.m = mm.m and h.g = 'Y'
-               and h.p >= date '1900-01-01' and h.p < date '2200-01-01'
-             where k.g = 'A'
-          ) x
-         group by 1, 2, 3, 4, 5
-        having sum(x.n) > 0
-    ),
-    ranked as (
-        select h.*, sum(h.n) over (partition by h.area, h.g, h.p, h.m order by h.b) as upto,
-               sum(h.n) over (partition by h.area, h.g, h.p, h.m) as total
-          from h
-    ),
-    medians as (
-        select r.area, r.g, r.p, r.m,
-               (min(r.b) filter (where r.upto > (r.total - 1) / 2)
-                + min(r.b) filter (where r.upto > r.total / 2)) / 2.0 as value
-          from ranked r
-         group by 1, 2, 3, 4
-    )
-    select k.area, k.g, k.p,
-           (select m.value from medians m
-             where m.area = k.area and m.g = k.g and m.p = k.p and m.m = 'c')::double precision,
-           (select m.value from medians m
-             where m.area = k.area and m.g = k.g and m.p = k.p and m.m = 'f')::double precision
-      from k
-$$;
+-- This migration redefined stats_refresh_medians (a changed period is only
+-- marked: one row per period, plus its all-time period 'A' 1900-01-01 for
+-- each changed year), stats_medians_of (also the all-time periods) and
+-- stats_medians_truncated (the marks too). Their current bodies are in
+-- functions.sql, applied after the numbered migrations.
 
 -- All time, for every area that has yearly histograms: the refresh computes
 -- them after the migration.
@@ -130,13 +73,5 @@ begin
      order by 1, 2, 3
     on conflict (area, g, p) do update set claim = excluded.claim, fulfil = excluded.fulfil;
     return cardinality(keys_area);
-end
-$$;
-
-create or replace function stats_medians_truncated() returns trigger
-language plpgsql as $$
-begin
-    truncate stats_wish_medians, stats_medians_dirty;
-    return null;
 end
 $$;

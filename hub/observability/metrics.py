@@ -13,6 +13,9 @@ Series (all prefixed ``hub_``):
 - ``ingest_records_total`` by ``source`` and ``outcome`` (accepted,
   duplicate, rejected) and ``ingest_deliveries_total`` by ``source``, ``via``
   and ``outcome`` (stored, unreadable, failed);
+- ``response_cache_total`` by ``outcome`` (hit, miss, skip) and
+  ``reads_total`` by ``database`` (primary, replica): ``hub.response_cache``,
+  ``hub.replicas``;
 - ``source_sync_lag_seconds`` by ``source``: read from the database at each
   scrape (see ``hub.http.metrics``), so it is right whichever process synced.
 
@@ -97,6 +100,18 @@ INGEST_DELIVERIES = Counter(
     ["source", "via", "outcome"],
     registry=REGISTRY,
 )
+RESPONSE_CACHE = Counter(
+    "hub_response_cache_total",
+    "GraphQL requests by what the response cache did: hit, miss, skip (not cacheable).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+READS = Counter(
+    "hub_reads_total",
+    "Query operations by the database that answered them: primary or replica.",
+    ["database"],
+    registry=REGISTRY,
+)
 
 # Operation names come from clients: only well-formed ones become label
 # values, and only so many per process, so a client cannot blow up the series.
@@ -127,6 +142,14 @@ def observe_request(endpoint: str, operation: str, outcome: str, seconds: float)
 
 def resolver_errors(operation: str, kind: str, n: int = 1) -> None:
     RESOLVER_ERRORS.labels(operation, kind).inc(n)
+
+
+def response_cache(outcome: str) -> None:
+    RESPONSE_CACHE.labels(outcome).inc()
+
+
+def read_from(database: str) -> None:
+    READS.labels(database).inc()
 
 
 def ingest_records(source: str, outcome: str, n: int) -> None:

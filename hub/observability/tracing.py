@@ -22,19 +22,10 @@ from strawberry.extensions import SchemaExtension
 from hub.config import Config
 from hub.errors import ConfigError
 
-DEFAULT_SERVICE_NAME = "liaoning-hub"
-
-
-def enabled(config: Config) -> bool:
-    value = config.section("tracing").get("enabled", False)
-    if not isinstance(value, bool):
-        raise ConfigError("[tracing] enabled must be true or false")
-    return value
-
 
 def extensions(config: Config) -> list[Any]:
     """The schema extensions tracing needs: none unless ``[tracing] enabled``."""
-    if not enabled(config):
+    if not config.tracing.enabled:
         return []
     try:
         from opentelemetry import trace
@@ -44,7 +35,7 @@ def extensions(config: Config) -> list[Any]:
             "[tracing] enabled needs OpenTelemetry: pip install 'liaoning-hub[tracing]'"
         ) from exc
     if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        _install_provider(config)
+        _install_provider(config.tracing.service_name)
 
     def factory() -> SchemaExtension:
         return OpenTelemetryExtension(arg_filter=lambda args, info: {})
@@ -52,8 +43,7 @@ def extensions(config: Config) -> list[Any]:
     return [factory]
 
 
-def _install_provider(config: Config) -> None:
-    name = config.section("tracing").get("service_name", DEFAULT_SERVICE_NAME)
+def _install_provider(name: str) -> None:
     try:
         from opentelemetry import trace
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -65,6 +55,6 @@ def _install_provider(config: Config) -> None:
             "[tracing] enabled needs the OpenTelemetry SDK and OTLP exporter: "
             "pip install 'liaoning-hub[tracing]'"
         ) from exc
-    provider = TracerProvider(resource=Resource.create({"service.name": str(name)}))
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)

@@ -66,7 +66,7 @@ def demo_config(directory: Path) -> DemoConfig:
     path = directory / "hub.toml"
     if user.path is not None and user.path.resolve() == path.resolve():
         raise ConfigError(f"HUB_CONFIG names the demo's own file {path}; point it at your configuration")
-    raw = _merged(_DEFAULTS, user.raw)
+    raw = _merged(_DEFAULTS, user.tables)
     sources = _sources(user, directory / "demo-sources.json")
     raw["sources"] = {
         **raw.get("sources", {}),
@@ -90,7 +90,9 @@ def demo_config(directory: Path) -> DemoConfig:
 
 def signed_curl(source: DemoSource, url: str) -> str:
     """A ready-to-paste ``curl`` pushing one small record of ``source``, signed."""
-    body = json.dumps(_SAMPLES[source.code], separators=(",", ":"))  # ASCII: pastes byte for byte
+    example = adapters.REGISTRY[source.code].example
+    assert example is not None, source.code
+    body = example.decode("ascii")  # pastes byte for byte
     signature = hmac.new(source.secret.encode(), body.encode(), hashlib.sha256).hexdigest()
     return (
         f"curl -sS {url}/ingest/{source.code} \\\n"
@@ -101,27 +103,9 @@ def signed_curl(source: DemoSource, url: str) -> str:
     )
 
 
-# One wish of 盛京使者 that lands (an open wish in 沈阳市铁西区); the others
-# push their own formats (docs/platforms/).
-_SAMPLES: dict[str, Any] = {
-    "shengjing": {
-        "platform": "shengjing",
-        "pushTime": "2026-06-01 09:30:00",
-        "records": [{
-            "recordType": "XY", "xyId": "DEMO-0001", "xyTitle": "想要一套绘本",
-            "xyContent": "社区儿童之家缺少绘本", "xyType": "图书读物", "xyKind": "1",
-            "objType": "留守儿童", "objName": "李小明", "areaName": "沈阳市铁西区",
-            "streetName": "霁虹街道", "communityName": "", "stationName": "",
-            "status": "1", "createTime": "2026-06-01 09:00:00", "claimTime": "", "finishTime": "",
-            "claimers": [], "updateTime": "2026-06-01 09:00:00", "delFlag": 0,
-        }],
-    },
-}
-
-
 def sample_source(sources: tuple[DemoSource, ...]) -> DemoSource | None:
-    """The source the demo shows a signed push for."""
-    return next((s for s in sources if s.code in _SAMPLES), None)
+    """The source the demo shows a signed push for: the first platform with an ``example``."""
+    return next((s for s in sources if (p := adapters.get(s.code)) and p.example), None)
 
 
 def _sources(user: Config, kept: Path) -> list[DemoSource]:

@@ -170,7 +170,7 @@ class GraphQLGate:
     # ------------------------------------------------------------ how much
 
     async def _body(self, scope: Scope, receive: Receive) -> bytes:
-        limit = self.security.settings.limits.max_body_bytes
+        limit = self.security.settings.max_body_bytes
         try:
             return await read_body(scope["headers"], receive, limit)
         except BadContentLength as exc:

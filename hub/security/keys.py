@@ -20,7 +20,6 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from hub import regions
 from hub.config import Config
@@ -30,7 +29,6 @@ from hub.security.roles import KEY_ROLES, Caller, Role
 
 TOKEN_PREFIX = "lnhub_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 def new_token() -> str:
@@ -89,37 +87,16 @@ class ApiKey:
 
 
 def keys_from_config(config: Config) -> dict[str, ApiKey]:
-    """Every ``[keys.NAME]`` table, checked; a bad one is a ``ConfigError``."""
-    table = config.section("keys")
+    """Every ``[keys.NAME]`` table (typed by ``hub.config``), with the rules
+    across its settings; a bad one is a ``ConfigError``."""
     keys: dict[str, ApiKey] = {}
-    for name, entry in table.items():
+    for name, entry in config.keys.items():
         where = f"[keys.{name}] in {config.path}"
         check_name(name)
-        if not isinstance(entry, Mapping):
-            raise ConfigError(f"{where} must be a table")
-        keys[name] = _key(name, entry, where)
+        role = parse_role(entry.role, where)
+        keys[name] = ApiKey(name=name, role=role, sha256=entry.sha256,
+                            region=check_region(role, entry.region, where), created=entry.created)
     return keys
-
-
-def _key(name: str, entry: Mapping[str, Any], where: str) -> ApiKey:
-    unknown = set(entry) - {"role", "region", "sha256", "created"}
-    if unknown:
-        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))}")
-    role = parse_role(entry.get("role"), where)
-    digest = entry.get("sha256")
-    if not isinstance(digest, str) or not _HEX64.match(digest):
-        raise ConfigError(f"{where}: sha256 must be the 64 hex digits of the token's SHA-256")
-    region = entry.get("region")
-    if region is not None and not isinstance(region, str):
-        raise ConfigError(f"{where}: region must be a string such as \"210100\"")
-    created = entry.get("created")
-    return ApiKey(
-        name=name,
-        role=role,
-        sha256=digest,
-        region=check_region(role, region, where),
-        created=created if isinstance(created, str) else None,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,7 @@ def settings_of(context: Any) -> SecuritySettings:
     if isinstance(security, Security):
         return security.settings
     config = getattr(context, "config", None)
-    return SecuritySettings.from_config(config) if isinstance(config, Config) else SecuritySettings()
+    return SecuritySettings.from_config(config if isinstance(config, Config) else Config())
 
 
 def caller_of(context: Any) -> Caller:

@@ -1,4 +1,6 @@
-"""A year of service activities: 辽宁文化云 everywhere but 本溪满族自治县, where 枫乡 records them."""
+"""A year of service activities, each recorded by the platform of the most
+specific scope among those that record activities (``SeedNetwork``): the
+facts here, the records in the platform's own words."""
 
 from __future__ import annotations
 
@@ -7,31 +9,46 @@ import heapq
 import math
 import random
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from hub.seed import words
-from hub.seed.facts import (
-    BEIJING,
-    DAY,
-    Emission,
-    Weighted,
-    iso_beijing,
-)
-from hub.seed.geo import BENXI_COUNTY, SHENYANG
-from hub.seed.network import hash_index
-from hub.seed.plan import FENGXIANG, WENHUAYUN
+from hub.seed.facts import BEIJING, DAY, Emission, Weighted
+from hub.seed.geo import County, Place
+from hub.seed.plan import owners
 from hub.seed.world import World
+
+if TYPE_CHECKING:
+    from adapters.base import ActivityRecords
 
 _SERVICES = Weighted((*words.SERVICE_LABELS, *words.OTHER_SERVICE_LABELS),
                      (8, 10, 9, 9, 8, 5, 12, 14, 1, 2))
 
 
-def activity_emissions(world: World, platform: str) -> Iterator[Emission]:
-    """Every activity ``platform`` records, sent on the evening of its day."""
+@dataclass(frozen=True, slots=True)
+class ActivityFacts:
+    """One activity, before its platform writes it down."""
+
+    n: int  # its number among the platform's activities
+    day: dt.date
+    sent: dt.datetime  # the evening of its day, when it is first sent
+    county: County
+    village: Place
+    service: str
+    title: str
+    sessions: int
+    volunteers: int
+    served: int
+    hours: float
+
+
+def activity_emissions(world: World, platform: str,
+                       records: ActivityRecords) -> Iterator[Emission]:
+    """Every activity ``platform`` records, sent on the evening of its day (corrections later)."""
     rng = random.Random(f"{world.seed}:activities:{platform}")
-    if platform == FENGXIANG:
-        counties = [world.geo.by_code(BENXI_COUNTY)]
-    else:
-        counties = [c for c in world.geo.counties if c.code != BENXI_COUNTY]
+    recording = [w for w in world.plan.writers if w.code in world.plan.activities]
+    owner = owners(world.geo, recording)
+    counties = [c for c in world.geo.counties if owner.get(c.code) == platform]
     pick = Weighted(counties, [c.weight for c in counties])
     first = world.start.astimezone(BEIJING).date()
     last = (world.now - DAY).astimezone(BEIJING).date()  # yesterday's are all in
@@ -56,44 +73,11 @@ def activity_emissions(world: World, platform: str) -> Iterator[Emission]:
         served = max(5, round(volunteers * rng.uniform(1.5, 8)))
         hours = round(volunteers * rng.uniform(1, 4) * 2) / 2
         village = rng.choice(county.villages)
-        if platform == FENGXIANG:
-            team = rng.choice(world.net.fengxiang_teams) if rng.random() < 0.8 else None
-            record: dict[str, object] = {
-                "kind": "activity", "act_id": f"FX-ACT-{i + 1:05d}", "title": title,
-                "category": service, "team_id": None if team is None else int(team.id),
-                "village_code": village.code, "date": day.isoformat(), "times": sessions,
-                "volunteers": volunteers, "served": served, "hours": hours, "rev": 1,
-            }
-            yield Emission(sent, FENGXIANG, record)
-            if rng.random() < 0.02:
-                t = sent + DAY * rng.uniform(1, 20)
-                heapq.heappush(later, (t, i, Emission(t, FENGXIANG, {
-                    **record, "volunteers": volunteers + 3, "rev": 2})))
-            continue
-        teams = world.net.teams_by_county.get(county.code) or []
-        team_id = None
-        if teams and county.city_code != SHENYANG and rng.random() < 0.85:
-            team_id = teams[hash_index(f"{i}", len(teams))].id
-        stations = world.net.stations_by_county.get(county.code) or []
-        station = rng.choice(stations) if stations and rng.random() < 0.7 else None
-        r = rng.random()
-        code = county.code if r < 0.3 else (village.code[:9] if r < 0.5 else village.code)
-        item: dict[str, object] = {
-            "entity": "activity", "activity_id": f"WHY-AC-{i + 1:07d}", "title": title,
-            "service_type": service, "team_id": team_id,
-            "station_id": None if station is None else station.id, "division_code": code,
-            "date": day.isoformat(), "sessions": sessions, "volunteer_times": volunteers,
-            "beneficiary_times": served, "service_hours": hours,
-            "updated_at": iso_beijing(sent), "deleted": False,
-        }
-        yield Emission(sent, WENHUAYUN, item)
-        r = rng.random()
-        if r < 0.025:
-            # Corrected a few days later, or (rarely) withdrawn.
-            t = min(sent + DAY * rng.uniform(1, 20), world.now - dt.timedelta(seconds=1))
-            if t > sent:
-                change = {"deleted": True} if r < 0.005 else {"beneficiary_times": served + 10}
-                heapq.heappush(later, (t, i, Emission(t, WENHUAYUN, {
-                    **item, **change, "updated_at": iso_beijing(t)})))
+        facts = ActivityFacts(i, day, sent, county, village, service, title, sessions,
+                              volunteers, served, hours)
+        now, *corrections = records(rng, world, facts)
+        yield now
+        for e in corrections:
+            heapq.heappush(later, (e.at, i, e))
     while later:
         yield heapq.heappop(later)[2]

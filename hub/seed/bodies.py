@@ -18,23 +18,27 @@ import adapters
 from hub.seed.activities import activity_emissions
 from hub.seed.facts import Emission
 from hub.seed.network import network_emissions
-from hub.seed.plan import FENGXIANG, WENHUAYUN, Writer
+from hub.seed.plan import Writer, scope_depth
 from hub.seed.wishes import wish_emissions
 from hub.seed.world import World, build_world
 
 
 def writers() -> list[Writer]:
     """Every registered platform, as a writer of its scope's wishes."""
-    return [Writer(p.code, p.info.scope_code, p.dialect.records_per_wish)
+    return [Writer(p.code, p.info.scope_code, p.dialect.records_per_wish, p.network)
             for p in adapters.REGISTRY.values()]
 
 
 def emissions(world: World) -> Iterator[Emission]:
     """Every record of the seed, merged by sending time (stable on ties)."""
-    streams = [network_emissions(world.seed, world.net, world.start, world.now)]
-    streams += [wish_emissions(world, w.code, adapters.REGISTRY[w.code].dialect)
-                for w in world.plan.writers]
-    streams += [activity_emissions(world, WENHUAYUN), activity_emissions(world, FENGXIANG)]
+    writers = world.plan.writers
+    streams = [network_emissions(world.seed, world.net, world.start, world.now, writers)]
+    streams += [wish_emissions(world, w.code, adapters.REGISTRY[w.code].dialect) for w in writers]
+    # Activities of the widest scope first (records sent at the same moment keep that order).
+    recording = sorted((w for w in writers if w.network and w.network.activity_records),
+                       key=lambda w: scope_depth(w.scope_code))
+    streams += [activity_emissions(world, w.code, w.network.activity_records)
+                for w in recording if w.network and w.network.activity_records]
     return heapq.merge(*streams, key=lambda e: e.at)
 
 

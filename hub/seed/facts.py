@@ -88,6 +88,7 @@ class TeamFacts:
     service: str
     county: County
     members: int
+    steady: bool = False  # the examples rely on it: never changed nor dissolved
 
 
 # ---------------------------------------------------------------- drawing

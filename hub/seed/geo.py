@@ -23,9 +23,6 @@ CITY_POPULATION: dict[str, int] = {
     "211100": 139, "211200": 239, "211300": 287, "211400": 243,
 }
 
-SHENYANG = "210100"
-BENXI_COUNTY = "210521"
-
 
 @dataclass(frozen=True, slots=True)
 class Place:

@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from hub.errors import DatabaseError
-from hub.ingest import Report, ingest
+from hub.ingest import ingest
 from hub.seed.bodies import bodies, seed_world
 from hub.sql import seed as q
 from hub.stats_refresh import refresh_medians
@@ -25,8 +24,6 @@ from hub.stats_refresh import refresh_medians
 # Bodies in flight at once: enough to keep PostgreSQL busy while Python parses
 # the next one, few enough not to queue on the rollups' lock.
 DEFAULT_CONCURRENCY = 3
-_ATTEMPTS = 5
-_RETRIED = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 
 
 @dataclass(slots=True)
@@ -68,20 +65,6 @@ class SeedSummary:
     wishes: int = 0
 
 
-async def _deliver(pool: asyncpg.Pool, source: str, body: bytes) -> Report:
-    """One body through ``ingest``, sent again when the database chose it as a
-    deadlock's victim (as a platform re-sends after a failure): a delivery is
-    one transaction, so nothing of the failed attempt was kept."""
-    for attempt in range(_ATTEMPTS):
-        try:
-            return await ingest(pool, source, body, via="seed")
-        except DatabaseError as exc:
-            if attempt + 1 == _ATTEMPTS or not isinstance(exc.__cause__, _RETRIED):
-                raise
-            await asyncio.sleep(0.05 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
 async def load(
     pool: asyncpg.Pool,
     scale: float,
@@ -107,7 +90,8 @@ async def load(
 
     async def push(source: str, body: bytes) -> None:
         try:
-            report = await _deliver(pool, source, body)
+            # A deadlock's victim is stored again inside ``ingest``.
+            report = await ingest(pool, source, body, via="seed")
         except BaseException as exc:
             failure.append(exc)
             return

@@ -1,9 +1,13 @@
 """The 新时代文明实践 network: stations and volunteer teams.
 
-辽宁文化云 holds the stations of every county (中心 → 所 → 站 → 点) and the
-teams outside 沈阳; 盛京使者 registers 沈阳's teams (DW records); 枫乡's
-teams are known only from its orders. All of them exist before the year of
-wishes starts, and a few change or disappear during it.
+Which platform knows which part is each platform's ``SeedNetwork``
+(``adapters/<code>/``): one writes the stations of every county (中心 → 所 →
+站 → 点); a platform that sends its teams keeps the registry of the counties
+it is the most specific registry for; one that does not knows its teams only
+from its own records. All of them exist before the year of wishes starts,
+and a few change or disappear during it.
+
+This module names no platform: the plan's writers bring their parts.
 """
 
 from __future__ import annotations
@@ -11,25 +15,22 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from hub.places import short_forms
 from hub.seed import words
 from hub.seed.facts import (
     DAY,
     Emission,
     TeamFacts,
     Weighted,
-    beijing_text,
-    iso_beijing,
 )
-from hub.seed.geo import BENXI_COUNTY, SHENYANG, County, Geography, Place
-from hub.seed.plan import SHENGJING, WENHUAYUN, Plan
+from hub.seed.geo import County, Geography, Place
+from hub.seed.plan import Plan, Writer, owners
 
-# The team that claims a large share of 沈阳's wishes (the platform document's example).
-STAR_TEAM_ID = "T-88"
-STAR_TEAM_NAME = "华清爱心联盟志愿者服务队"
+if TYPE_CHECKING:
+    from adapters.base import StationRecord, TeamRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,56 +45,77 @@ class StationFacts:
 
 
 @dataclass(slots=True)
+class Registry:
+    """The teams one platform knows, and those of each county and city."""
+
+    teams: list[TeamFacts]
+    by_county: dict[str, list[TeamFacts]] = field(default_factory=dict)
+    by_city: dict[str, list[TeamFacts]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for team in self.teams:
+            self.by_county.setdefault(team.county.code, []).append(team)
+            self.by_city.setdefault(team.county.city_code, []).append(team)
+
+
+@dataclass(slots=True)
 class Network:
     stations: list[StationFacts] = field(default_factory=list)
     stations_by_county: dict[str, list[StationFacts]] = field(default_factory=dict)
-    shengjing_teams: list[TeamFacts] = field(default_factory=list)
-    wenhuayun_teams: list[TeamFacts] = field(default_factory=list)
-    fengxiang_teams: list[TeamFacts] = field(default_factory=list)
-    teams_by_county: dict[str, list[TeamFacts]] = field(default_factory=dict)
-    teams_by_city: dict[str, list[TeamFacts]] = field(default_factory=dict)
+    teams: dict[str, Registry] = field(default_factory=dict)  # platform code -> its teams
+    registry_of: dict[str, str] = field(default_factory=dict)  # county -> the registry's platform
+
+
+def senders(writers: Sequence[Writer]) -> list[Writer]:
+    """The platforms that send their teams (registries), in the writers' order."""
+    return [w for w in writers if w.network is not None and w.network.sends_teams]
+
+
+def station_writer(writers: Sequence[Writer]) -> Writer | None:
+    """The platform that writes the stations (the first that does)."""
+    return next((w for w in writers
+                 if w.network is not None and w.network.station_record is not None), None)
 
 
 def build_network(seed: int, geo: Geography, plan: Plan) -> Network:
     rng = random.Random(f"{seed}:network")
     net = Network()
-    _stations(rng, geo, plan, net)
+    writer = station_writer(plan.writers)
+    if writer is not None and writer.network is not None and writer.network.station_id:
+        _stations(rng, geo, plan, net, writer.network.station_id)
     sigma = 1.1
     mu = math.log(plan.mean_members) - sigma * sigma / 2
 
     def members() -> int:
         return max(3, round(rng.lognormvariate(mu, sigma)))
 
-    shenyang = [c for c in geo.counties if c.city_code == SHENYANG]
-    others = [c for c in geo.counties if c.city_code != SHENYANG]
-    pick_sy = Weighted(shenyang, [c.weight for c in shenyang])
-    pick_other = Weighted(others, [c.weight for c in others])
-    for i in range(plan.shengjing_teams):
-        county = pick_sy.pick(rng)
-        if i == 0:
-            star = next((c for c in shenyang if c.name == "于洪区"), county)
-            team = TeamFacts(STAR_TEAM_ID, STAR_TEAM_NAME, "扶危帮困", star, 46)
-        else:
-            team = _team(rng, f"T-{100 + i}", county, members())
-        net.shengjing_teams.append(team)
-    for i in range(plan.wenhuayun_teams):
-        team = _team(rng, f"WHY-TM-{i + 1:05d}", pick_other.pick(rng), members())
-        net.wenhuayun_teams.append(team)
-        net.teams_by_county.setdefault(team.county.code, []).append(team)
-        net.teams_by_city.setdefault(team.county.city_code, []).append(team)
-    benxi = geo.by_code(BENXI_COUNTY)
-    for i in range(plan.fengxiang_teams):
-        net.fengxiang_teams.append(_team(rng, str(401 + i), benxi, 0))
+    registries = senders(plan.writers)
+    net.registry_of = owners(geo, registries)
+    known = [w for w in plan.writers if w.network is not None and w.network.teams is not None]
+    own = owners(geo, known)
+    # Registries first, then the teams known only from their platform's records.
+    for w in sorted(known, key=lambda w: w not in registries):
+        assert w.network is not None and w.network.teams is not None
+        holder = net.registry_of if w in registries else own
+        counties = [c for c in geo.counties if holder.get(c.code) == w.code]
+        net.teams[w.code] = Registry(w.network.teams(rng, counties, plan.teams[w.code], members))
     return net
 
 
 def team_near(rng: random.Random, net: Network, county: County) -> TeamFacts:
-    """A team of 文化云's registry working in or near ``county``."""
-    near = net.teams_by_county.get(county.code) or net.teams_by_city.get(county.city_code)
-    return rng.choice(near or net.wenhuayun_teams)
+    """A team of the registry holding ``county``'s teams, working in or near it."""
+    registry = net.teams[net.registry_of[county.code]]
+    near = registry.by_county.get(county.code) or registry.by_city.get(county.city_code)
+    return rng.choice(near or registry.teams)
 
 
-def _team(rng: random.Random, team_id: str, county: County, members: int) -> TeamFacts:
+def pick_county(counties: Sequence[County]) -> Weighted[County]:
+    """A choice of ``counties`` by their weight."""
+    return Weighted(counties, [c.weight for c in counties])
+
+
+def make_team(rng: random.Random, team_id: str, county: County, members: int) -> TeamFacts:
+    """A team of ``county``, named from its place, a theme and its field."""
     service = rng.choice(words.SERVICE_LABELS) if rng.random() < 0.95 else rng.choice(
         words.OTHER_SERVICE_LABELS)
     field_word = words.TEAM_FIELDS.get(service, "")
@@ -102,7 +124,8 @@ def _team(rng: random.Random, team_id: str, county: County, members: int) -> Tea
     return TeamFacts(team_id, name, service, county, members)
 
 
-def _stations(rng: random.Random, geo: Geography, plan: Plan, net: Network) -> None:
+def _stations(rng: random.Random, geo: Geography, plan: Plan, net: Network,
+              station_id: Callable[[int], str]) -> None:
     """A 中心 per county, then 所 in towns, 站 in villages and 点 beside them."""
     counties = list(geo.counties)
     centres: dict[str, StationFacts] = {}
@@ -112,7 +135,7 @@ def _stations(rng: random.Random, geo: Geography, plan: Plan, net: Network) -> N
             port: str) -> StationFacts:
         nonlocal serial
         serial += 1
-        station = StationFacts(f"WHY-ST-{serial:05d}", name, level,
+        station = StationFacts(station_id(serial), name, level,
                                None if parent is None else parent.id, code, port, county)
         net.stations.append(station)
         net.stations_by_county.setdefault(county.code, []).append(station)
@@ -156,92 +179,54 @@ def _fresh(rng: random.Random, places: tuple[Place, ...], seen: set[str]) -> Pla
     return place
 
 
-def area_name(rng: random.Random, county: County) -> str:
-    """沈阳's district as people type it: 沈阳市铁西区, 铁西区 or (older records) 铁西."""
-    r = rng.random()
-    if r < 0.3:
-        return county.city_name + county.name
-    shorts = sorted(short_forms(county.name))
-    if r < 0.45 and shorts:
-        return shorts[0]
-    return county.name
-
-
 # ---------------------------------------------------------------- records
 
 
-def network_emissions(seed: int, net: Network, start: dt.datetime,
-                      now: dt.datetime) -> Iterator[Emission]:
+def network_emissions(seed: int, net: Network, start: dt.datetime, now: dt.datetime,
+                      writers: Sequence[Writer]) -> Iterator[Emission]:
     """Stations, then teams, registered before ``start``; a few change during the year."""
     rng = random.Random(f"{seed}:network-records")
     at = start - 30 * DAY
-    for station in net.stations:
-        at += dt.timedelta(seconds=7)
-        yield Emission(at, WENHUAYUN, _station(station, at, deleted=False))
+    code, station = _station_record(writers)
+    if station is not None:
+        for s in net.stations:
+            at += dt.timedelta(seconds=7)
+            yield Emission(at, code, station(s, at, False))
     at = start - 20 * DAY
     later: list[Emission] = []
-    for team in net.shengjing_teams:
-        at += dt.timedelta(seconds=5)
-        yield Emission(at, SHENGJING, _dw(rng, team, team.members, at, deleted=False))
-        later.extend(_changes(rng, team, start, now, SHENGJING))
-    for team in net.wenhuayun_teams:
-        at += dt.timedelta(seconds=5)
-        yield Emission(at, WENHUAYUN, _why_team(team, team.members, at, deleted=False, net=net))
-        later.extend(_changes(rng, team, start, now, WENHUAYUN, net))
+    for w in senders(writers):
+        assert w.network is not None and w.network.team_record is not None
+        record = w.network.team_record
+        for team in net.teams[w.code].teams:
+            at += dt.timedelta(seconds=5)
+            yield Emission(at, w.code, record(rng, team, team.members, at, False, net))
+            later.extend(_changes(rng, team, start, now, w.code, record, net))
     # Stations closed during the year.
-    for station in net.stations[len(net.stations) // 2:: 97]:
-        if station.level != "中心":
-            t = start + (now - start) * rng.random()
-            later.append(Emission(t, WENHUAYUN, _station(station, t, deleted=True)))
+    if station is not None:
+        for s in net.stations[len(net.stations) // 2:: 97]:
+            if s.level != "中心":
+                t = start + (now - start) * rng.random()
+                later.append(Emission(t, code, station(s, t, True)))
     later.sort(key=lambda e: e.at)
     yield from later
 
 
+def _station_record(writers: Sequence[Writer]) -> tuple[str, StationRecord | None]:
+    writer = station_writer(writers)
+    if writer is None or writer.network is None:
+        return "", None
+    return writer.code, writer.network.station_record
+
+
 def _changes(rng: random.Random, team: TeamFacts, start: dt.datetime, now: dt.datetime,
-             source: str, net: Network | None = None) -> list[Emission]:
+             source: str, record: TeamRecord, net: Network) -> list[Emission]:
     """Some teams grow during the year; about one in a hundred is dissolved."""
     r = rng.random()
-    if team.id == STAR_TEAM_ID or r > 0.06:
+    if team.steady or r > 0.06:
         return []
     t = start + (now - start) * rng.random()
-    deleted = r < 0.01
     grown = team.members + rng.randint(1, 40)
-    if source == SHENGJING:
-        return [Emission(t, source, _dw(rng, team, grown, t, deleted=deleted))]
-    assert net is not None
-    return [Emission(t, source, _why_team(team, grown, t, deleted=deleted, net=net))]
-
-
-def _station(s: StationFacts, at: dt.datetime, *, deleted: bool) -> dict[str, object]:
-    return {
-        "entity": "station", "station_id": s.id, "name": s.name, "level": s.level,
-        "parent_id": s.parent_id, "division_code": s.division_code, "port_id": s.port_id,
-        "updated_at": iso_beijing(at), "deleted": deleted,
-    }
-
-
-def _dw(rng: random.Random, team: TeamFacts, members: int, at: dt.datetime, *,
-        deleted: bool) -> dict[str, object]:
-    station = ""
-    if rng.random() < 0.5:
-        station = rng.choice(team.county.villages).name + "新时代文明实践站"
-    return {
-        "recordType": "DW", "dwId": team.id, "dwName": team.name, "dwType": team.service,
-        "areaName": area_name(rng, team.county), "stationName": station, "memberNum": members,
-        "updateTime": beijing_text(at), "delFlag": 1 if deleted else 0,
-    }
-
-
-def _why_team(team: TeamFacts, members: int, at: dt.datetime, *, deleted: bool,
-              net: Network) -> dict[str, object]:
-    stations = net.stations_by_county.get(team.county.code) or []
-    station = stations[hash_index(team.id, len(stations))] if stations else None
-    return {
-        "entity": "team", "team_id": team.id, "name": team.name, "service_type": team.service,
-        "station_id": None if station is None else station.id,
-        "division_code": team.county.code if station is None else station.division_code,
-        "member_count": members, "updated_at": iso_beijing(at), "deleted": deleted,
-    }
+    return [Emission(t, source, record(rng, team, grown, t, r < 0.01, net))]
 
 
 def hash_index(key: str, n: int) -> int:

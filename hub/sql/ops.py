@@ -17,3 +17,7 @@ WISHES_SHOWN = "select count(*) from wishes where not deleted and not shadowed"
 PLACES_NAMED_BY_CODE = """
 select count(*) from regions where level in ('TOWN', 'VILLAGE') and name = code
 """
+
+# Settings as PostgreSQL holds them for this session (durations in their
+# unit: statement_timeout in ms), for the warning of a pool behind PgBouncer.
+SETTINGS = "select name, setting from pg_settings where name = any($1::text[])"

@@ -1,5 +1,10 @@
 """SQL of the API's reads: list pages, totals and the per-request loaders.
 
+The four list kinds (wishes, teams, stations, activities) are each one
+``ListSql`` declaration (its table, the rows never listed, its filter's
+conditions, its columns, its to-one relations); ``page``, ``count`` and
+``by_id`` write every kind's statements the same way.
+
 A single wish status is passed as a scalar (``$5``) rather than a one-element
 array (``$4``): only an equality lets the planner walk the (county, status,
 submitted_at) index in order instead of filtering a date-ordered scan.
@@ -10,70 +15,160 @@ code (equality on ``city_code``), a county code (equality on
 list hides deleted records, and wishes also hide shadowed provincial mirrors.
 
 Pages select and limit the base rows first, then join their to-one
-relations (limit first, join after: 15-30x faster than the other way).
+relations (limit first, join after: 15-30x faster than the other way), so
+that a page and its to-one relations come from one statement.
 """
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    """One filter of a list: ``sql`` (``{a}`` the table's alias, ``{p}`` the
+    parameter) applies when the parameter, of PostgreSQL type ``type``, is
+    not null. ``name`` is the value's key in the list query's ``values()``."""
+
+    name: str
+    type: str
+    sql: str
+
+
+@dataclass(frozen=True, slots=True)
+class ToOne:
+    """A to-one relation read with each row: the id of the live row of
+    ``table`` whose (source, source_id) is the row's (source,
+    ``<field>_ref``), selected as ``<field>_id``. ``field`` is the relation's
+    name (the GraphQL field that reads it)."""
+
+    field: str
+    table: str
+
+    @property
+    def column(self) -> str:
+        return f"{self.field}_id"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """A column of a list's order (and of its keyset cursor), of PostgreSQL type ``type``."""
+
+    column: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListSql:
+    """One list kind's table, as its statements need it."""
+
+    table: str
+    alias: str
+    hidden: str  # the rows no list shows, as a condition that keeps the others
+    conditions: tuple[Condition, ...]
+    columns: str
+    to_one: tuple[ToOne, ...] = ()
+
+    def select(self) -> str:
+        a = self.alias
+        joined = "".join(
+            f""",
+       (select x.id from {r.table} x
+         where x.source = {a}.source and x.source_id = {a}.{r.field}_ref and not x.deleted)
+         as {r.column}"""
+            for r in self.to_one
+        )
+        return self.columns.strip() + joined
+
+    def where(self) -> str:
+        """Its filter: ``$1``… in the order of ``conditions``."""
+        a = self.alias
+        lines = [self.hidden.format(a=a)]
+        for n, c in enumerate(self.conditions, start=1):
+            p = f"${n}"
+            lines.append(f"({p}::{c.type} is null or {c.sql.format(a=a, p=p)})")
+        return "\n      and ".join(lines)
+
+
+# Every list's first three conditions: its region, as hub.read.RegionScope gives it.
+REGION = (
+    Condition("city", "text", "{a}.city_code = {p}"),
+    Condition("county", "text", "{a}.county_code = {p}"),
+    Condition("prefix", "text", "{a}.region_code like {p}"),
+)
+
+
+def page(kind: ListSql, keys: tuple[Key, ...], descending: bool) -> str:
+    """A page of ``kind`` in ``keys``' order after a keyset position: the filter's
+    parameters, then one per key (all null: the first page), then the limit."""
+    a = kind.alias
+    n = len(kind.conditions)
+    at = [f"${n + 1 + i}::{k.type}" for i, k in enumerate(keys)]
+    columns = ", ".join(f"{a}.{k.column}" for k in keys)
+    order = ", ".join(f"{a}.{k.column}{' desc' if descending else ''}" for k in keys)
+    return f"""
+select {kind.select()}
+from (
+    select {a}.* from {kind.table} {a}
+    where {kind.where()}
+      and ({at[0]} is null or ({columns}) {'<' if descending else '>'} ({', '.join(at)}))
+    order by {order}
+    limit ${n + 1 + len(keys)}
+) {a}
+order by {order}
+"""
+
+
+def count(kind: ListSql) -> str:
+    return f"select count(*) from {kind.table} {kind.alias}\nwhere {kind.where()}"
+
+
+def by_id(kind: ListSql) -> str:
+    a = kind.alias
+    return f"""
+select {kind.select()}
+from {kind.table} {a}
+where {a}.id = any($1::bigint[]) and {kind.hidden.format(a=a)}
+"""
+
+
+_STATION = ToOne("station", "stations")
+BY_ID = (Key("id", "bigint"),)
 
 # ---------------------------------------------------------------- wishes
 
-_WISH_FILTER = """
-      not w.deleted and not w.shadowed
-  and ($1::text is null or w.city_code = $1)
-  and ($2::text is null or w.county_code = $2)
-  and ($3::text is null or w.region_code like $3)
-  and ($4::text[] is null or w.status = any($4))
-  and ($5::text is null or w.status = $5)
-  and ($6::text[] is null or w.category = any($6))
-  and ($7::text[] is null or w.beneficiary_group = any($7))
-  and ($8::text is null or w.source = (select s.id from sources s where s.code = $8))
-  and ($9::timestamptz is null or w.submitted_at >= $9)
-  and ($10::timestamptz is null or w.submitted_at < $10)
-  and ($11::text is null or w.title ilike $11)
-  and ($12::text is null or w.handling_level = $12)
-  and ($13::bigint is null or exists (
-        select 1 from claims c join teams t on t.source = w.source and t.source_id = c.team_ref
-         where c.wish_id = w.id and t.id = $13))
-"""
-
-_WISH_COLUMNS = """
+WISHES = ListSql(
+    table="wishes",
+    alias="w",
+    hidden="not {a}.deleted and not {a}.shadowed",
+    conditions=(
+        *REGION,
+        Condition("statuses", "text[]", "{a}.status = any({p})"),
+        Condition("status", "text", "{a}.status = {p}"),
+        Condition("category", "text[]", "{a}.category = any({p})"),
+        Condition("beneficiary_group", "text[]", "{a}.beneficiary_group = any({p})"),
+        Condition("source_code", "text",
+                  "{a}.source = (select s.id from sources s where s.code = {p})"),
+        Condition("submitted_from", "timestamptz", "{a}.submitted_at >= {p}"),
+        Condition("submitted_to", "timestamptz", "{a}.submitted_at < {p}"),
+        Condition("search", "text", "{a}.title ilike {p}"),
+        Condition("handling_level", "text", "{a}.handling_level = {p}"),
+        Condition("claimed_by_team", "bigint", """exists (
+        select 1 from claims c join teams t on t.source = {a}.source and t.source_id = c.team_ref
+         where c.wish_id = {a}.id and t.id = {p})"""),
+    ),
+    columns="""
        w.id, w.source, w.source_id, w.title, w.kind, w.category, w.beneficiary_group,
        w.beneficiary_name, w.status, w.region_code, w.submitted_at, w.claimed_at,
-       w.fulfilled_at, w.handling_level,
-       (select st.id from stations st
-         where st.source = w.source and st.source_id = w.station_ref and not st.deleted)
-         as station_id
-"""
-
-WISHES_PAGE_DESC = f"""
-select {_WISH_COLUMNS}
-from (
-    select w.* from wishes w
-    where {_WISH_FILTER}
-      and ($14::timestamptz is null or (w.submitted_at, w.id) < ($14, $15::bigint))
-    order by w.submitted_at desc, w.id desc
-    limit $16
-) w
-order by w.submitted_at desc, w.id desc
-"""
-
-WISHES_PAGE_ASC = f"""
-select {_WISH_COLUMNS}
-from (
-    select w.* from wishes w
-    where {_WISH_FILTER}
-      and ($14::timestamptz is null or (w.submitted_at, w.id) > ($14, $15::bigint))
-    order by w.submitted_at, w.id
-    limit $16
-) w
-order by w.submitted_at, w.id
-"""
-
-WISHES_COUNT = f"select count(*) from wishes w where {_WISH_FILTER}"
-
-WISHES_BY_ID = f"""
-select {_WISH_COLUMNS}
-from wishes w
-where w.id = any($1::bigint[]) and not w.deleted and not w.shadowed
-"""
+       w.fulfilled_at, w.handling_level
+""",
+    to_one=(_STATION,),
+)
+BY_SUBMITTED = (Key("submitted_at", "timestamptz"), Key("id", "bigint"))
+WISHES_PAGE_DESC = page(WISHES, BY_SUBMITTED, descending=True)
+WISHES_PAGE_ASC = page(WISHES, BY_SUBMITTED, descending=False)
+WISHES_COUNT = count(WISHES)
+WISHES_BY_ID = by_id(WISHES)
 
 CLAIMS_BY_WISH = """
 select c.wish_id, c.claimant_kind, c.claimant_name, c.claimed_at,
@@ -87,123 +182,64 @@ order by c.wish_id, c.ordinal
 
 # ---------------------------------------------------------------- teams
 
-_TEAM_FILTER = """
-      not t.deleted
-  and ($1::text is null or t.city_code = $1)
-  and ($2::text is null or t.county_code = $2)
-  and ($3::text is null or t.region_code like $3)
-  and ($4::text[] is null or t.category = any($4))
-  and ($5::text is null or t.name ilike $5)
-"""
-
-_TEAM_COLUMNS = """
-       t.id, t.source, t.source_id, t.name, t.category, t.region_code, t.member_count,
-       (select st.id from stations st
-         where st.source = t.source and st.source_id = t.station_ref and not st.deleted)
-         as station_id
-"""
-
-TEAMS_PAGE = f"""
-select {_TEAM_COLUMNS}
-from (
-    select t.* from teams t
-    where {_TEAM_FILTER}
-      and ($6::bigint is null or t.id > $6)
-    order by t.id
-    limit $7
-) t
-order by t.id
-"""
-
-TEAMS_COUNT = f"select count(*) from teams t where {_TEAM_FILTER}"
-
-TEAMS_BY_ID = f"""
-select {_TEAM_COLUMNS}
-from teams t
-where t.id = any($1::bigint[]) and not t.deleted
-"""
+TEAMS = ListSql(
+    table="teams",
+    alias="t",
+    hidden="not {a}.deleted",
+    conditions=(
+        *REGION,
+        Condition("category", "text[]", "{a}.category = any({p})"),
+        Condition("search", "text", "{a}.name ilike {p}"),
+    ),
+    columns="""
+       t.id, t.source, t.source_id, t.name, t.category, t.region_code, t.member_count
+""",
+    to_one=(_STATION,),
+)
+TEAMS_PAGE = page(TEAMS, BY_ID, descending=False)
+TEAMS_COUNT = count(TEAMS)
+TEAMS_BY_ID = by_id(TEAMS)
 
 # ---------------------------------------------------------------- stations
 
-_STATION_FILTER = """
-      not s.deleted
-  and ($1::text is null or s.city_code = $1)
-  and ($2::text is null or s.county_code = $2)
-  and ($3::text is null or s.region_code like $3)
-  and ($4::text[] is null or s.level = any($4))
-"""
-
-_STATION_COLUMNS = """
-       s.id, s.source, s.source_id, s.name, s.level, s.region_code,
-       (select p.id from stations p
-         where p.source = s.source and p.source_id = s.parent_ref and not p.deleted)
-         as parent_id
-"""
-
-STATIONS_PAGE = f"""
-select {_STATION_COLUMNS}
-from (
-    select s.* from stations s
-    where {_STATION_FILTER}
-      and ($5::bigint is null or s.id > $5)
-    order by s.id
-    limit $6
-) s
-order by s.id
-"""
-
-STATIONS_COUNT = f"select count(*) from stations s where {_STATION_FILTER}"
-
-STATIONS_BY_ID = f"""
-select {_STATION_COLUMNS}
-from stations s
-where s.id = any($1::bigint[]) and not s.deleted
-"""
+STATIONS = ListSql(
+    table="stations",
+    alias="s",
+    hidden="not {a}.deleted",
+    conditions=(*REGION, Condition("level", "text[]", "{a}.level = any({p})")),
+    columns="""
+       s.id, s.source, s.source_id, s.name, s.level, s.region_code
+""",
+    to_one=(ToOne("parent", "stations"),),
+)
+STATIONS_PAGE = page(STATIONS, BY_ID, descending=False)
+STATIONS_COUNT = count(STATIONS)
+STATIONS_BY_ID = by_id(STATIONS)
 
 # ---------------------------------------------------------------- activities
 
-_ACTIVITY_FILTER = """
-      not a.deleted
-  and ($1::text is null or a.city_code = $1)
-  and ($2::text is null or a.county_code = $2)
-  and ($3::text is null or a.region_code like $3)
-  and ($4::text[] is null or a.category = any($4))
-  and ($5::date is null or a.date >= $5)
-  and ($6::date is null or a.date < $6)
-  and ($7::bigint is null or exists (
-        select 1 from teams t where t.id = $7 and t.source = a.source and t.source_id = a.team_ref))
-"""
-
-_ACTIVITY_COLUMNS = """
+ACTIVITIES = ListSql(
+    table="activities",
+    alias="a",
+    hidden="not {a}.deleted",
+    conditions=(
+        *REGION,
+        Condition("category", "text[]", "{a}.category = any({p})"),
+        Condition("date_from", "date", "{a}.date >= {p}"),
+        Condition("date_to", "date", "{a}.date < {p}"),
+        Condition("team", "bigint", """exists (
+        select 1 from teams t where t.id = {p} and t.source = {a}.source and t.source_id = {a}.team_ref)"""),
+    ),
+    columns="""
        a.id, a.source, a.source_id, a.title, a.category, a.region_code, a.date,
-       a.sessions, a.volunteer_attendances, a.beneficiaries, a.volunteer_hours,
-       (select st.id from stations st
-         where st.source = a.source and st.source_id = a.station_ref and not st.deleted)
-         as station_id,
-       (select t.id from teams t
-         where t.source = a.source and t.source_id = a.team_ref and not t.deleted)
-         as team_id
-"""
-
-ACTIVITIES_PAGE = f"""
-select {_ACTIVITY_COLUMNS}
-from (
-    select a.* from activities a
-    where {_ACTIVITY_FILTER}
-      and ($8::date is null or (a.date, a.id) < ($8, $9::bigint))
-    order by a.date desc, a.id desc
-    limit $10
-) a
-order by a.date desc, a.id desc
-"""
-
-ACTIVITIES_COUNT = f"select count(*) from activities a where {_ACTIVITY_FILTER}"
-
-ACTIVITIES_BY_ID = f"""
-select {_ACTIVITY_COLUMNS}
-from activities a
-where a.id = any($1::bigint[]) and not a.deleted
-"""
+       a.sessions, a.volunteer_attendances, a.beneficiaries, a.volunteer_hours
+""",
+    to_one=(_STATION, ToOne("team", "teams")),
+)
+BY_DATE = (Key("date", "date"), Key("id", "bigint"))
+ACTIVITIES_PAGE = page(ACTIVITIES, BY_DATE, descending=True)
+ACTIVITIES_COUNT = count(ACTIVITIES)
+ACTIVITIES_BY_ID = by_id(ACTIVITIES)
 
 # ---------------------------------------------------------------- regions and sources
 

@@ -1,4 +1,4 @@
-"""SQL of the pull side (``hub sync``): cursors, per-source locks, health marks."""
+"""SQL of the pull side (``hub sync``): cursors, health marks (its lease: ``hub.sql.leases``)."""
 
 SOURCE_PK = "select id from sources where code = $1"
 
@@ -16,11 +16,6 @@ on conflict (source, entity) do update
 CURSORS_OF_SOURCE = """
 select entity, cursor, updated_at from sync_cursors where source = $1 order by entity
 """
-
-# One sync per source at a time, across processes (a watch and a manual run).
-# The first key is ours alone; the second is the source's id.
-TRY_LOCK_SOURCE = "select pg_try_advisory_lock($1::int, $2::int)"
-UNLOCK_SOURCE = "select pg_advisory_unlock($1::int, $2::int)"
 
 RECORD_SYNC_SUCCESS = "update sources set last_success_at = now() where id = $1"
 

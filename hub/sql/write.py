@@ -18,17 +18,26 @@ LOCK_MIRRORS_SHARED = "select pg_advisory_xact_lock_shared(2101, 1)"
 LOCK_MIRRORS_EXCLUSIVE = "select pg_advisory_xact_lock(2101, 1)"
 LOCK_CARDS = "select pg_advisory_xact_lock(2102, $1::int)"
 
-# Towns and villages named by records, parents first; a region whose county
-# the hub does not know is left out (its records are then rejected).
-# Towns and villages named by records; a place held under its code gets a
-# name once one arrives (never a name replaced by another, nor by a code).
+# Towns and villages named by records, in code order (parents first); a
+# region whose county the hub does not know is left out (its records are then
+# rejected). A place held under its code gets a name once one arrives (never
+# a name replaced by another, nor by a code).
+#
+# Concurrent deliveries name the same places: a place already held as it
+# should be is skipped before the upsert, because ON CONFLICT DO UPDATE locks
+# the row it meets (WHERE or not) until commit, which made every delivery of
+# a city wait for the others and, in two batch orders, deadlock (40P01). The
+# rest go in code order, so two deliveries wait for each other's new places in
+# one order.
 INSERT_RECORD_REGIONS = """
 insert into regions (code, name, level, parent_code)
 select u.code, u.name, u.level, u.parent_code
 from unnest($1::text[], $2::text[], $3::text[], $4::text[])
-     with ordinality as u(code, name, level, parent_code, n)
+     as u(code, name, level, parent_code)
 where exists (select 1 from regions c where c.code = left(u.code, 6))
-order by u.n
+  and not exists (select 1 from regions r
+                   where r.code = u.code and (r.name <> r.code or u.name = u.code))
+order by u.code collate "C"
 on conflict (code) do update set name = excluded.name
  where regions.name = regions.code and excluded.name <> excluded.code
 """

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import adapters
 from adapters.base import Puller
+from hub.config import SyncSettings
 from hub.errors import SyncError
 from hub.sync.engine import Progress, SyncResult, sync_source
-from hub.sync.settings import SyncSettings
 
 PULLERS: dict[str, Puller] = {
     code: platform.puller for code, platform in adapters.REGISTRY.items() if platform.puller

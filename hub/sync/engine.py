@@ -13,7 +13,8 @@ that cannot finish raises ``SyncError`` naming the platform and what failed,
 leaving the cursor after the last committed page, and marks the source's
 row failed (``last_failure_at``, ``last_failure``), which source health
 shows as FAILING; a finished run sets ``last_success_at``. One run per
-source at a time, across processes (a PostgreSQL advisory lock).
+source at a time, across processes and hosts: the run holds the source's
+lease (``hub.leases``, ``sync:CODE``) and stops if it loses it.
 """
 
 from __future__ import annotations
@@ -30,17 +31,16 @@ import asyncpg
 import httpx
 
 from adapters.base import Page, Puller
-from hub.errors import DatabaseError, HubError, SyncError
+from hub import leases
+from hub.config import SyncSettings
+from hub.errors import DatabaseError, HubError, SyncBusy, SyncError
 from hub.privacy import scrub_text
 from hub.report import Report
 from hub.sql import sync as q
 from hub.sync.fetch import PageFetcher, Sleep
-from hub.sync.settings import SyncSettings
 
 log = logging.getLogger("hub.sync")
 
-# First key of the per-source advisory lock (the second is the source's id).
-_LOCK_KEY = 210001
 _FAILURE_CHARS = 500
 
 
@@ -66,6 +66,10 @@ class Progress:
 
 
 ProgressFn = Callable[[Progress], None]
+
+
+def lease_name(code: str) -> str:
+    return f"sync:{code}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +100,7 @@ async def sync_source(
 
     ``from_start`` ignores the stored cursors (a full re-read; what the hub
     already holds comes back as duplicates). ``ingest`` defaults to
-    ``hub.ingest.ingest``. The run holds one of the pool's connections for
-    its lock and ingests on another: the pool needs at least two.
+    ``hub.ingest.ingest``.
     """
     settings = settings or SyncSettings()
     own_client = client is None
@@ -141,6 +144,7 @@ class _Run:
     from_start: bool
     fetcher: PageFetcher | None = None
     source_pk: int = 0
+    lease: leases.Lease | None = None
 
     @property
     def code(self) -> str:
@@ -155,21 +159,15 @@ class _Run:
             raise SyncError(f"{self.code}: {exc}") from exc
 
     async def _locked(self) -> SyncResult:
-        async with self.pool.acquire() as conn:
-            pk = await conn.fetchval(q.SOURCE_PK, self.code)
-            if pk is None:
-                raise SyncError(f"{self.code}: the database knows no such source (hub migrate)")
-            self.source_pk = int(pk)
-            if not await conn.fetchval(q.TRY_LOCK_SOURCE, _LOCK_KEY, self.source_pk):
-                raise SyncError(f"{self.code}: another sync of this source is running")
-            try:
-                return await self._recorded()
-            finally:
-                # A broken connection has dropped the lock with its session.
-                with contextlib.suppress(
-                    asyncpg.PostgresError, asyncpg.InterfaceError, OSError, DatabaseError
-                ):
-                    await conn.execute(q.UNLOCK_SOURCE, _LOCK_KEY, self.source_pk)
+        pk = await self.pool.fetchval(q.SOURCE_PK, self.code)
+        if pk is None:
+            raise SyncError(f"{self.code}: the database knows no such source (hub migrate)")
+        self.source_pk = int(pk)
+        async with leases.holding(self.pool, lease_name(self.code)) as lease:
+            if lease is None:
+                raise SyncBusy(f"{self.code}: another sync of this source is running")
+            self.lease = lease
+            return await self._recorded()
 
     async def _recorded(self) -> SyncResult:
         started = time.monotonic()
@@ -201,6 +199,9 @@ class _Run:
         position: str | None = None if self.from_start else stored
         pages = repeats = 0
         while True:
+            if self.lease is not None and self.lease.lost:
+                raise SyncError(f"{self.code}: {entity}: stopped: this run lost its lease "
+                                "(the database did not answer in time); the next run goes on")
             page = await self.fetcher.fetch(entity, position)
             pages += 1
             if page.body is not None:

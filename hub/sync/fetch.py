@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import httpx
 
 from adapters.base import Page, Puller, RetryableAnswer
+from hub.config import SyncSettings
 from hub.errors import SyncError
-from hub.sync.settings import SyncSettings
 
 log = logging.getLogger("hub.sync")
 

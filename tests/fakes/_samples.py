@@ -1,7 +1,9 @@
-"""Deterministic, realistic content for the platform fakes (no personal data).
+"""Deterministic, realistic content for the platform fakes (no personal data, no platform).
 
-Labels are the province's own; places are real codes from the hub's shipped
-reference data, so records land in the regions the adapters resolve.
+Shared by the fakes of pulled platforms (``tests/adapters/<code>/fake_api.py``).
+Labels are the province's own, used by every platform alike; places are real
+codes from the hub's shipped reference data, so records land in the regions
+the adapters resolve.
 """
 
 from __future__ import annotations

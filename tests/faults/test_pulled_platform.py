@@ -27,11 +27,11 @@ import pytest
 
 from hub import db
 from hub.bootstrap import prepare_database
+from hub.config import SyncSettings
 from hub.errors import SyncError
 from hub.sync import PULLERS, sync_source
-from hub.sync.settings import SyncSettings
+from tests.adapters.fengxiang.fake_api import FengxiangFake
 from tests.fakes._server import Fault
-from tests.fakes.fengxiang_api import FengxiangFake
 from tests.faults._support import Hub, Postgres, Setup, held, psql, running, shengjing_wishes, sign
 
 SETTINGS = SyncSettings(

@@ -13,17 +13,14 @@ import pytest
 
 from hub import db
 from hub.app import create_app
-from hub.config import Config
+from hub.config import Config, parse_config
 from hub.ingest import ingest
 
 CITY_COUNTIES = ["210102", "210106", "210202", "210303", "210521", "211421"]
 
 # Public reads without a key, and no rate limit: these tests are about reads,
 # not about who may make them (that is tests/security).
-OPEN_CONFIG = Config(
-    path=None,
-    raw={"public": {"enabled": True}, "security": {"rate_limit": {"enabled": False}}},
-)
+OPEN_CONFIG = parse_config({"public": {"enabled": True}, "security": {"rate_limit": {"enabled": False}}})
 
 
 @pytest.fixture
@@ -34,9 +31,10 @@ async def client(clean_db: asyncpg.Pool) -> AsyncIterator[httpx.AsyncClient]:
         yield c
 
 
-# asyncpg's own type introspection, run once per connection and type.
+# asyncpg's own type introspection, run once per connection and type; the
+# response cache's read of the data version (one per request, hub.data_version).
 _INTROSPECTION = ("WITH RECURSIVE typeinfo_tree", "SELECT current_setting('jit')",
-                  "SELECT set_config('jit'", "SELECT t.oid")
+                  "SELECT set_config('jit'", "SELECT t.oid", "select version from data_version")
 
 
 class StatementLog:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from hub.app import create_app
-from hub.config import Config
+from hub.config import Config, parse_config
 from hub.dashboard import session as ses
 from hub.dashboard.operations import OPERATIONS_DIR, manifest
 from hub.dashboard.routes import ECHARTS_VERSION, STATIC
@@ -40,8 +40,8 @@ KEYS = {
 
 
 def config(public: bool) -> Config:
-    return Config(path=None, raw={"public": {"enabled": public}, "keys": KEYS,
-                                  "security": {"rate_limit": {"enabled": False}}})
+    return parse_config({"public": {"enabled": public}, "keys": KEYS,
+                         "security": {"rate_limit": {"enabled": False}}})
 
 
 async def _client(pool: asyncpg.Pool, public: bool) -> httpx.AsyncClient:
@@ -212,7 +212,7 @@ async def test_with_trusted_documents_only_the_public_page_runs_once_they_are_re
 ) -> None:
     raw = {"public": {"enabled": True}, "keys": KEYS,
            "security": {"trusted_documents_only": True, "rate_limit": {"enabled": False}}}
-    app = create_app(config=Config(path=None, raw=raw), pool=clean_db)
+    app = create_app(config=parse_config(raw), pool=clean_db)
     board = next(d for d in manifest()["operations"] if d["name"] == "Cities")
     request = {"query": board["body"], "operationName": "Cities",
                "extensions": {"persistedQuery": {"version": 1, "sha256Hash": board["id"]}}}

@@ -14,7 +14,7 @@ from graphql import parse
 
 from hub import db
 from hub.app import create_app
-from hub.config import Config
+from hub.config import Config, parse_config
 from hub.security.cost import operation_cost
 from hub.security.limits import fragments_of, operations_of
 from schema.schema import schema
@@ -25,7 +25,7 @@ _WORST_SERIES = ('{ statsSeries(granularity: DAY, filter: {from: "0001-01-01", t
 
 
 def _config(**graphql: object) -> Config:
-    return Config(path=None, raw={**OPEN_CONFIG.raw, "graphql": graphql})
+    return parse_config({**OPEN_CONFIG.tables, "graphql": graphql})
 
 
 def _cost(query: str, **variables: object) -> int:

@@ -52,8 +52,8 @@ def test_stale_after_is_configurable() -> None:
     assert stale_after(config) == dt.timedelta(hours=2)
     assert source_health(row(received=3, success=3), NOW, config) is SourceHealth.STALE
     assert stale_after(CONFIG) == dt.timedelta(hours=24)
-    with pytest.raises(ConfigError):
-        stale_after(parse_config({"health": {"stale_after_hours": "soon"}}))
+    with pytest.raises(ConfigError, match=r"\[health\] stale_after_hours must be a number > 0"):
+        parse_config({"health": {"stale_after_hours": "soon"}})
 
 
 async def health_now(pool: asyncpg.Pool, code: str) -> SourceHealth:

@@ -133,3 +133,47 @@ async def test_cards_and_pinks_arriving_together_are_combined(clean_db: asyncpg.
     statuses = await clean_db.fetch("select distinct status from wishes")
     assert [s["status"] for s in statuses] == ["FULFILLED"]
     assert await clean_db.fetchval("select count(*) from claims") == 10
+
+
+@pytest.mark.parametrize("state", ["40P01", "40001"])
+async def test_a_delivery_the_database_gives_up_for_another_is_stored_on_a_later_attempt(
+    clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch, state: str
+) -> None:
+    real = hub.ingest.record_batch
+    failures = 2
+
+    async def given_up(conn: asyncpg.Connection, *args: Any, **kw: Any) -> None:
+        nonlocal failures
+        await real(conn, *args, **kw)
+        if failures:
+            failures -= 1
+            # What PostgreSQL raises on a deadlock's victim or a serialization failure.
+            await conn.execute(f"do $$ begin raise exception 'given up' using errcode = '{state}';"
+                               " end $$")
+
+    monkeypatch.setattr(hub.ingest, "record_batch", given_up)
+    report = await ingest(clean_db, "shengjing", shengjing(xy("SJ1"), xy("SJ2")))
+    assert (report.accepted, report.duplicates, failures) == (2, 0, 0)
+    assert await clean_db.fetchval("select count(*) from wishes") == 2
+    assert await clean_db.fetchval("select count(*) from batches") == 1
+    assert await clean_db.fetchval(
+        "select records_accepted from sources where code = 'shengjing'") == 2
+
+
+async def test_a_delivery_given_up_on_every_attempt_fails_without_a_trace(
+    clean_db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = hub.ingest.record_batch
+    attempts = 0
+
+    async def given_up(conn: asyncpg.Connection, *args: Any, **kw: Any) -> None:
+        nonlocal attempts
+        attempts += 1
+        await real(conn, *args, **kw)
+        await conn.execute("do $$ begin raise exception 'given up' using errcode = '40P01'; end $$")
+
+    monkeypatch.setattr(hub.ingest, "record_batch", given_up)
+    with pytest.raises(DatabaseError, match="40P01"):
+        await ingest(clean_db, "shengjing", shengjing(xy("SJ1")))
+    assert attempts == hub.ingest.STORE_ATTEMPTS
+    assert await clean_db.fetchval("select count(*) from wishes") == 0

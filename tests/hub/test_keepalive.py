@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from hub.config import Config
+from hub.config import Config, parse_config
 from hub.errors import ConfigError
-from hub.http.keepalive import KeepAliveLimit, keepalive_requests
+from hub.http.keepalive import KeepAliveLimit
 
 
 async def _ok(request: Request) -> PlainTextResponse:
@@ -55,7 +55,7 @@ async def test_zero_turns_it_off() -> None:
 
 
 def test_the_setting_is_checked() -> None:
-    assert keepalive_requests(Config(path=None)) == 1000
-    assert keepalive_requests(Config(path=None, raw={"server": {"keepalive_requests": 0}})) == 0
-    with pytest.raises(ConfigError):
-        keepalive_requests(Config(path=None, raw={"server": {"keepalive_requests": -1}}))
+    assert Config().server.keepalive_requests == 1000
+    assert parse_config({"server": {"keepalive_requests": 0}}).server.keepalive_requests == 0
+    with pytest.raises(ConfigError, match=r"\[server\] keepalive_requests must be a whole number >= 0"):
+        parse_config({"server": {"keepalive_requests": -1}})

@@ -285,13 +285,15 @@ async def test_a_hub_killed_mid_delivery_sends_everything_in_order_after_restart
     ({"sources": {"shengjing": {"callback_url": "https://sj.example.cn/hub"}}},
      "[sources.shengjing] has a callback_url but no secret to sign with"),
     ({"sources": {"shengjing": {"secret": "s", "callback_url": "ftp://sj"}}},
-     "[sources.shengjing] callback_url must be an http(s) URL"),
-    ({"callbacks": {"timeout_seconds": 0}}, "[callbacks] timeout_seconds must be a number > 0"),
-    ({"escalation": {"county_days": "14"}}, "[escalation] county_days must be a number > 0"),
+     "[sources.shengjing] callback_url: 'ftp://sj' (a string) is not an http(s) URL"),
+    ({"callbacks": {"timeout_seconds": 0}},
+     "[callbacks] timeout_seconds must be a number > 0, found 0 (a whole number)"),
+    ({"escalation": {"county_days": "14"}},
+     "[escalation] county_days must be a number > 0, found '14' (a string)"),
 ])
 def test_a_bad_setting_stops_the_hub_at_start(raw: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        create_app(config=parse_config(raw))
+        create_app(config=parse_config(raw))  # the types when read, the rules across settings here
     assert str(caught.value) == message
 
 

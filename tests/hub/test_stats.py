@@ -21,6 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import adapters
 from hub import regions as _regions
 from hub import stats_medians
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory, WishStatus
@@ -57,7 +58,7 @@ VILLAGES = {"210106002001": "210106002", "210521100201": "210521100",
 RECORD_REGIONS = ["210100", "210102", "210106", *TOWNS, *VILLAGES, "210521", "211402", "210202"]
 FILTER_REGIONS = [None, "210000", "210100", "210200", "210300", "211400", "210106", "210521",
                   "211402", "210106002", "210106002001", "210521100", "211402002003", "110000"]
-SOURCES = ("shengjing", "fengxiang", "wenhuayun", "huludao")
+SOURCES = tuple(adapters.REGISTRY)  # in the order of their rows' ids
 
 _TRUNCATE = "truncate claims, claim_cards, wishes, teams, stations, activities restart identity"
 

@@ -26,12 +26,12 @@ import pytest
 
 from hub.commands.sync import Display, Target, select_targets, watch
 from hub.config import parse_config
-from hub.errors import ConfigError, SyncError
+from hub.errors import ConfigError, SyncBusy, SyncError
 from hub.sync import PULLERS, SyncResult, SyncSettings, sync_source
 from hub.sync.fetch import parse_retry_after
+from tests.adapters.fengxiang.fake_api import FengxiangFake
+from tests.adapters.wenhuayun.fake_api import ENTITIES, WenhuayunFake, busy
 from tests.fakes._server import Fault
-from tests.fakes.fengxiang_api import FengxiangFake
-from tests.fakes.wenhuayun_api import ENTITIES, WenhuayunFake, busy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -330,16 +330,19 @@ async def test_one_sync_per_source_at_a_time(
     slow = asyncio.create_task(
         sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=settings)
     )
-    for _ in range(100):  # until the first run holds its lock (it then waits on the fake)
+    for _ in range(100):  # until the first run holds its lease (it then waits on the fake)
         if await clean_db.fetchval(
-            "select exists (select 1 from pg_locks where locktype = 'advisory' "
-            "and classid = 210001 and granted)"
+            "select exists (select 1 from job_leases "
+            "where name = 'sync:fengxiang' and leased_until > now())"
         ):
             break
         await asyncio.sleep(0.01)
-    with pytest.raises(SyncError, match="another sync of this source is running"):
+    with pytest.raises(SyncBusy, match="another sync of this source is running"):
         await sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url, settings=settings)
     assert (await slow).accepted == 3
+    # Released at the end: the next run goes at once.
+    assert (await sync_source(clean_db, PULLERS["fengxiang"], fengxiang.base_url,
+                              settings=settings)).duplicates == 0
 
 
 # ---------------------------------------------------------------- 文化云
@@ -494,13 +497,13 @@ def test_targets_come_from_the_configuration() -> None:
 
 
 def test_sync_settings_are_checked() -> None:
-    assert SyncSettings.from_table({"page_size": 50, "timeout": 2}).timeout == 2.0
-    with pytest.raises(ConfigError, match="unknown keys: page"):
-        SyncSettings.from_table({"page": 5})
-    with pytest.raises(ConfigError, match="max_retries must be a whole number"):
-        SyncSettings.from_table({"max_retries": 2.5})
-    with pytest.raises(ConfigError, match="timeout must be positive"):
-        SyncSettings.from_table({"timeout": 0})
+    assert parse_config({"sync": {"page_size": 50, "timeout": 2}}).sync.timeout == 2.0
+    with pytest.raises(ConfigError, match=r"has no setting 'page' \(did you mean 'page_size'"):
+        parse_config({"sync": {"page": 5}})
+    with pytest.raises(ConfigError, match=r"max_retries must be a whole number >= 0, found 2\.5"):
+        parse_config({"sync": {"max_retries": 2.5}})
+    with pytest.raises(ConfigError, match="timeout must be a number > 0, found 0"):
+        parse_config({"sync": {"timeout": 0}})
 
 
 def test_retry_after_reads_seconds_and_dates() -> None:
@@ -569,3 +572,21 @@ async def test_hub_sync_command(
         assert failed.returncode == 2
         assert "hub: fengxiang: GET /open/orders failed 2 times; last: HTTP 503" in failed.stderr
         assert "Traceback" not in failed.stderr
+
+
+async def test_a_watch_skips_a_source_another_host_is_syncing(
+    clean_db: asyncpg.Pool, fengxiang: FengxiangFake, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Watches on several hosts: a source whose lease another process holds is
+    skipped that round (no error), and synced by the round after it is free."""
+    fengxiang.add_orders(3)
+    await clean_db.execute(  # another host's run holds it for 0.3 s
+        "insert into job_leases (name, holder, leased_until) "
+        "values ('sync:fengxiang', 'another-host:4242:cafe0000', now() + interval '0.3 s')")
+    with caplog.at_level(logging.INFO, logger="hub.sync"):
+        await watch(clean_db, [Target("fengxiang", fengxiang.base_url)], FAST,
+                    Display(io.StringIO(), live=False), interval=0.5, rounds=2)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert any("another sync of this source is running; skipped" in r.getMessage()
+               for r in caplog.records)
+    assert await held(clean_db, "fengxiang", "orders") == fengxiang.versions("orders")

@@ -206,7 +206,7 @@ async def test_a_batch_of_events_loads_its_relations_together(
                                        field("claims", field("claimantName")))]
     pool = await db.create_pool(database_url, min_size=1, max_size=4, init=init)
     app = SimpleNamespace(state=SimpleNamespace())
-    ctx = Context(pool=pool, config=Config(path=None), request=SimpleNamespace(app=app),
+    ctx = Context(pool=pool, config=Config(), request=SimpleNamespace(app=app),
                   caller=Caller(Role.PROVINCE, name="ops"))
     items = _open_wishes(20)
     for i, item in enumerate(items):
@@ -251,3 +251,38 @@ async def test_a_mutation_is_an_event_too(clean_db: asyncpg.Pool) -> None:
             "{ handlingLevel } }", TOKENS["province"], id=ids.encode_id("Wish", wish))
     assert response.json()["data"]["escalateWish"]["handlingLevel"] == "CITY", response.text
     assert await _events_since(clean_db, before) == [("WS-0000", "ESCALATED")]
+
+
+@pytest.mark.parametrize("direct", [False, True], ids=["polling", "direct-listen"])
+async def test_behind_a_bouncer_events_come_by_polling_or_a_direct_listener(
+    clean_db: asyncpg.Pool, database_url: str, direct: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pool whose URL names a PgBouncer never LISTENs on its own connections
+    (the bouncer would hand that session to someone else): it listens on
+    DATABASE_DIRECT_URL, or reads every POLL_SECONDS_UNHEARD without it."""
+    from hub import db
+
+    if direct:
+        monkeypatch.setenv("DATABASE_DIRECT_URL", database_url)
+    else:
+        monkeypatch.delenv("DATABASE_DIRECT_URL", raising=False)
+        monkeypatch.setattr(events, "POLL_SECONDS_UNHEARD", 0.2)
+    sep = "&" if "?" in database_url else "?"
+    pool = await db.create_pool(f"{database_url}{sep}pgbouncer=true", min_size=2, max_size=2)
+    hub = WishEvents(pool)
+    try:
+        async with hub.subscribe(lambda w: True) as subscriber:
+            # Both of the pool's connections are free and listen to nothing.
+            held = [await pool.acquire(timeout=2) for _ in range(2)]
+            for conn in held:
+                assert await conn.fetchval("select count(*) from pg_listening_channels()") == 0
+                await pool.release(conn)
+            await push_items(clean_db, _open_wishes(1))
+            started = asyncio.get_running_loop().time()
+            got = await _next(subscriber.events(), timeout=5)
+            assert got.wish.source_id == "WS-0000"
+            # Notified at once, long before the direct listener's next poll (5 s).
+            assert not direct or asyncio.get_running_loop().time() - started < 2.0
+    finally:
+        await hub.close()
+        await pool.close()

@@ -17,6 +17,7 @@ from hub.cli import build_parser
 from hub.config import parse_config
 from hub.errors import HubError
 from tests.ecosystem.conftest import start_server, stop_server
+from tests.fakes.receiver import Receiver
 from tests.http.conftest import counting_client
 from tests.hub.wishlist_data import key, load, push_shengjing, shengjing_wish
 from tests.security.conftest import TOKENS, config, hub_client, post
@@ -301,30 +302,50 @@ async def test_hub_escalate_lists_then_escalates(
 async def test_two_hub_processes_escalate_each_wish_once(
     clean_db: asyncpg.Pool, database_url: str, tmp_path: Path,
 ) -> None:
+    """Two servers sharing nothing but the database (as two hosts): each wish is
+    escalated once, each callback reaches its platform once, and the rule runs
+    one pass per period between them, not one each."""
     await load(clean_db)
     # Nothing is due while the two servers start ...
     await clean_db.execute("update wishes set submitted_at = now()")
-    settings = ("[escalation]\ncounty_days = 14\nevery_seconds = 0.1\n"
-                "[statistics]\nrefresh_medians_seconds = 0\n")
+    receivers = {code: Receiver(f"{code}-secret").start() for code in ("shengjing", "wenhuayun")}
+    settings = ("[escalation]\ncounty_days = 14\nevery_seconds = 0.2\n"
+                "[statistics]\nrefresh_medians_seconds = 0\n"
+                "[callbacks]\npoll_seconds = 0.05\n" + "".join(
+                    f'[sources.{code}]\ntoken = "{code}-token"\nsecret = "{code}-secret"\n'
+                    f'callback_url = "{r.url}"\n' for code, r in receivers.items()))
     servers = [start_server(database_url, tmp_path / name, config=settings)
                for name in ("one", "two")]
     try:
+        claims = "select coalesce(max(claims), 0) from job_leases where name = $1"
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        before = await clean_db.fetchval(claims, escalation.PASS_LEASE)
         # ... then ten OPEN wishes are due for both at once.
         await clean_db.execute("update wishes set submitted_at = now() - interval '15 days'")
-        deadline = asyncio.get_running_loop().time() + 30
-        while await clean_db.fetchval("select count(*) from wish_transfers") < 10:
-            assert asyncio.get_running_loop().time() < deadline, "the rule did not run"
+        while sum(len(r.accepted) for r in receivers.values()) < 10:
+            assert loop.time() < started + 30, "the rule or the callbacks did not run"
             await asyncio.sleep(0.1)
-        await asyncio.sleep(0.5)  # time for a second escalation, were there one
+        await asyncio.sleep(1.0)  # time for a second escalation or delivery, were there one
+        passes = await clean_db.fetchval(claims, escalation.PASS_LEASE) - before
+        elapsed = loop.time() - started
     finally:
         for server in servers:
             stop_server(server)
+        for r in receivers.values():
+            r.stop()
     per_wish = await clean_db.fetch(
         "select wish_id, count(*) as n, min(to_level) as level, min(by) as by "
         "from wish_transfers group by wish_id")
     assert len(per_wish) == 10
     assert {(r["n"], r["level"], r["by"]) for r in per_wish} == {(1, "CITY", "rule")}
     assert await clean_db.fetchval("select count(*) from outbox") == 10
+    heard = {code: [x.headers["x-hub-delivery"] for x in r.received]
+             for code, r in receivers.items()}
+    assert (len(heard["shengjing"]), len(heard["wenhuayun"])) == (4, 6)
+    assert len(set(heard["shengjing"] + heard["wenhuayun"])) == 10  # each event once
+    # Each server tries every 0.2 s; between them, one pass per 0.2 s (a lease).
+    assert 1 <= passes <= elapsed / 0.2 + 1
 
 
 async def test_hostile_reasons_and_notes_are_refused_or_stored_without_personal_data(

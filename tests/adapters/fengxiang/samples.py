@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,3 +35,15 @@ def personal_data() -> tuple[list[bytes], list[str]]:
     bad["demand"]["text"] = f"想要收音机 {PHONES[1]}"
     body["data"].append(bad)
     return [json.dumps(body, ensure_ascii=False).encode()], PHONES + NAMES
+
+
+def written(texts: Callable[[int], str]) -> tuple[list[bytes], list[str], list[str]]:
+    """An order whose beneficiary's full name is repeated in its text, which holds a phone
+    and an ID number written in one of many ways (``texts(n)``), and a rejected one; the
+    name; and the title's beginning the hub must keep, masked."""
+    body = _fixture("example.json")
+    order = body["data"][0]
+    order["person"]["name_masked"] = "李建华"
+    order["demand"]["text"] = f"李建华的孩子想要书包 {texts(1)}"
+    body["data"].append({**copy.deepcopy(order), "order_no": "FX-W-BAD", "stage": texts(2)})
+    return [json.dumps(body, ensure_ascii=False).encode()], ["李建华"], ["李某某的孩子"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,3 +39,14 @@ def personal_data() -> tuple[list[bytes], list[str]]:
     orphan.update(card="BL-PII-ORPHAN", pink="PK-211421-999999")
     body["events"].append(orphan)
     return [json.dumps(body, ensure_ascii=False).encode()], PHONES + ID_NUMBERS + NAMES
+
+
+def written(texts: Callable[[int], str]) -> tuple[list[bytes], list[str], list[str]]:
+    """A pink card whose beneficiary's full name is repeated in its wish, which holds a
+    phone and an ID number written in one of many ways (``texts(n)``), and a rejected one;
+    the name; and the wish's beginning the hub must keep, masked."""
+    body = _fixture("example.json")
+    pink = body["events"][1]
+    pink.update(name="刘建军", wish=f"刘建军需要代购常用药 {texts(5)}")
+    body["events"].append({**copy.deepcopy(pink), "code": "PK-W-BAD", "kind": texts(0)})
+    return [json.dumps(body, ensure_ascii=False).encode()], ["刘建军"], ["刘某某需要代购"]

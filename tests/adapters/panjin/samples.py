@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from adapters.panjin.translate import envelope
@@ -50,3 +51,14 @@ def personal_data() -> tuple[list[bytes], list[str]]:
               状态="不知道", 心愿内容=f"身份证{ID_NUMBERS[1]}"),
     ]
     return [envelope(rows, None)], PHONES + ID_NUMBERS + NAMES
+
+
+def written(texts: Callable[[int], str]) -> tuple[list[bytes], list[str], list[str]]:
+    """A ledger row whose beneficiary's full name is repeated in its wish, which holds a
+    phone and an ID number written in one of many ways (``texts(n)``), and a rejected row;
+    the name; and the wish's beginning the hub must keep, masked."""
+    rows = [
+        _wish("PJ-W-1", 帮扶对象="孙建业", 心愿内容=f"孙建业老人想要棉衣 {texts(2)}"),
+        _wish("PJ-W-BAD", 帮扶对象="孙建业", 状态=texts(3), 心愿内容=f"孙建业 {texts(4)}"),
+    ]
+    return [envelope(rows, None)], ["孙建业"], ["孙某某老人想要棉衣"]

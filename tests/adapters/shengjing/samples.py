@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,21 @@ def personal_data() -> tuple[list[bytes], list[str]]:
                objIdCard=ID_NUMBERS[2])
     body["records"].append(bad)
     return [json.dumps(body, ensure_ascii=False).encode()], PHONES + ID_NUMBERS + NAMES
+
+
+def written(texts: Callable[[int], str]) -> tuple[list[bytes], list[str], list[str]]:
+    """Wishes whose beneficiary's full name is repeated in their title and whose texts
+    (``texts(n)``) hold phone and ID numbers written every way, some rejected; the
+    names; and titles (beginnings) the hub must keep, masked."""
+    body = _fixture("example.json")
+    wish = body["records"][0]
+    wish.update(objName="王建国", xyTitle="王建国老人想要轮椅", xyContent=texts(0))
+    body["records"] += [
+        {**copy.deepcopy(wish), "xyId": f"SJ-W-{n}", "xyTitle": f"王建国{texts(n)}"}
+        for n in range(1, 6)
+    ]
+    body["records"].append({**copy.deepcopy(wish), "xyId": "SJ-W-BAD", "status": "王某某+8613812345678",
+                            "objName": "王建国13812345678", "xyContent": texts(6)})
+    body["records"].append({**copy.deepcopy(wish), "xyId": "SJ-W-BAD2",
+                            "claimers": {"type": "个人", "name": "赵铁柱", "id": "P-9"}})
+    return [json.dumps(body, ensure_ascii=False).encode()], ["王建国", "赵铁柱"], ["王某某老人想要轮椅"]

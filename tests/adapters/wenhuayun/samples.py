@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,3 +38,15 @@ def personal_data() -> tuple[list[bytes], list[str]]:
     bad.update(wish_id="WHY-PII-BAD", division_code="220102", target_phone=PHONES[1])
     body["items"].append(bad)
     return [json.dumps(body, ensure_ascii=False).encode()], PHONES + ID_NUMBERS + NAMES
+
+
+def written(texts: Callable[[int], str]) -> tuple[list[bytes], list[str], list[str]]:
+    """A wish whose beneficiary's full name is repeated in its title, which holds a phone
+    and an ID number written in one of many ways (``texts(n)``), and a rejected one; the
+    name; and the title the hub must keep, masked."""
+    body = _fixture("example.json")
+    item = body["items"][1]
+    item.update(target_name="欧阳娜娜", title=f"欧阳娜娜想看一次电影 {texts(3)}")
+    body["items"].append({**copy.deepcopy(item), "wish_id": "WHY-W-BAD", "state": texts(4)})
+    return ([json.dumps(body, ensure_ascii=False).encode()], ["欧阳娜娜"],
+            ["欧阳某某想看一次电影 想要轮椅，电话***，ID***"])
