@@ -14,7 +14,7 @@ GraphQL, resolvers, figures assembled), and each statement's p50/min with how
 many requests ran it. On a busy machine read the minimums: they are what a
 request costs when it gets the CPU.
 
-KIND filters the kinds by substring (``flow``, ``series``, ...).
+KIND filters the kinds by substring (``flow``, ``Series``, ...).
 """
 
 from __future__ import annotations
@@ -43,13 +43,15 @@ from bench import stats as b  # noqa: E402
 from hub import db  # noqa: E402
 from hub import stats as hub_stats  # noqa: E402
 from hub.app import create_app  # noqa: E402
-from hub.config import Config  # noqa: E402
+from hub.config import parse_config  # noqa: E402
 from hub.prewarm import prewarm  # noqa: E402
 from hub.sql import stats as q  # noqa: E402
 from hub.sql import stats_flow as fq  # noqa: E402
 
-CONFIG = Config(path=None, raw={"public": {"enabled": True},
-                                "security": {"rate_limit": {"enabled": False}}})
+# As bench/stats.py's server: anonymous reads, no rate limit, no response cache.
+CONFIG = parse_config({"public": {"enabled": True},
+                       "security": {"rate_limit": {"enabled": False}},
+                       "cache": {"responses": False}})
 _NAMES = {text: name for module in (q, fq) for name, text in vars(module).items()
           if isinstance(text, str) and name.isupper()}
 
@@ -139,7 +141,7 @@ async def _measure(client: httpx.AsyncClient, log: list[tuple[str, float]], kind
             raise SystemExit(f"{kind}: the hub answered {response.text[:300]}")
         trips.append(len(log))
         python.append(walls[-1] - sum(elapsed for _, elapsed in log) * 1000)
-        per: collections.Counter[str] = collections.Counter()
+        per: dict[str, float] = collections.defaultdict(float)
         for sql, elapsed in log:
             per[_name(sql)] += elapsed * 1000
         for name, ms in per.items():
