@@ -35,12 +35,15 @@ def wait_for(port: int, timeout: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def serve_hub(url: str, workers: int) -> Iterator[int]:
-    """``hub.app`` under uvicorn on 127.0.0.1 (anonymous reads, no rate limit: the
-    benchmarks measure queries, not the limiter); yields its port once it listens."""
+def serve_hub(url: str, workers: int, *, cache: bool = False) -> Iterator[int]:
+    """``hub.app`` under uvicorn on 127.0.0.1 (anonymous reads, no rate limit and,
+    unless ``cache``, no response cache: the benchmarks measure queries, not the
+    limiter, and a repeated query would otherwise be answered from memory);
+    yields its port once it listens."""
     port = free_port()
     config = Path(tempfile.mkdtemp()) / "hub.toml"
-    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n")
+    config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n"
+                      f"[cache]\nresponses = {'true' if cache else 'false'}\n")
     env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
            "HUB_LOG_LEVEL": "warning"}
     server = subprocess.Popen(

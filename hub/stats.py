@@ -36,6 +36,7 @@ from hub import regions as _regions
 from hub.errors import QueryError
 from hub.models import RegionLevel
 from hub.sql import stats as q
+from hub.sql import stats_flow as fq
 from hub.stats_calendar import Granularity, bucket_end, buckets, check_series
 from hub.stats_query import (
     OVERDUE_DAYS,
@@ -101,15 +102,20 @@ async def stats(
     today: dt.date | None = None,
     medians: bool = True,
     pool: asyncpg.Pool | None = None,
+    flow: bool = False,
+    stock: bool = True,
 ) -> StatsResult:
     """The figures of one filter. ``medians=False`` skips them (None) when not asked for.
 
     ``pool``, here and below: where a second connection may be borrowed, when
-    one is idle, for statements that can run at once (the same figures)."""
+    one is idle, for statements that can run at once (the same figures).
+    ``flow``, here and below: the flow figures too (``StatsResult.flow``,
+    see ``hub.stats_flow``), read with the others; ``stock=False``: only
+    them (the other figures zeros)."""
     scope = _scope(f.region_code)
     if scope is None:
-        return empty_result(medians)
-    query = Query.build(f, [scope.prefix], scope.lvl, today, medians)
+        return empty_result(medians, flow)
+    query = Query.build(f, [scope.prefix], scope.lvl, today, medians, stock=stock, flow=flow)
     query.set_dates(f.from_, f.to)
     out = await query.run(conn, pool)
     return out[(scope.prefix, None)]
@@ -125,6 +131,8 @@ async def stats_by_region(
     overdue_days: int = OVERDUE_DAYS,
     figures: bool = True,
     pool: asyncpg.Pool | None = None,
+    flow: bool = False,
+    stock: bool = True,
 ) -> list[tuple[str, StatsResult]]:
     """Figures of every region at ``level`` inside the filter's region; see BY_REGION_DESCRIPTION.
 
@@ -145,7 +153,8 @@ async def stats_by_region(
         return []
     prefixes = [_regions.prefix_of(c) for c in codes]
     query = Query.build(f, prefixes, _LVL.get(level), today, medians and figures,
-                         within=scope.prefix, overdue_days=overdue_days)
+                        within=scope.prefix, overdue_days=overdue_days, stock=stock,
+                        flow=flow and figures)
     query.set_dates(f.from_, f.to, figures=figures)
     out = await query.run(conn, pool)
     return [(code, out[(prefix, None)]) for code, prefix in zip(codes, prefixes, strict=True)]
@@ -160,6 +169,8 @@ async def stats_series(
     medians: bool = True,
     overdue_days: int = OVERDUE_DAYS,
     pool: asyncpg.Pool | None = None,
+    flow: bool = False,
+    stock: bool = True,
 ) -> list[tuple[dt.date, StatsResult]]:
     """Figures per DAY/WEEK/MONTH/YEAR bucket over [from, to); see SERIES_DESCRIPTION."""
     granularity = Granularity(granularity)
@@ -178,8 +189,8 @@ async def stats_series(
     check_series(lo, hi, granularity)  # a bounded number of points, before any figure
     starts = buckets(lo, hi, granularity)
     query = Query.build(f, [scope.prefix], scope.lvl, today, medians,
-                         overdue_days=overdue_days)
-    query.set_series(lo, hi, granularity, starts)
+                        overdue_days=overdue_days, stock=stock, flow=flow)
+    query.set_series(lo, hi, granularity, starts, flow_lo=f.from_, flow_hi=f.to)
     out = await query.run(conn, pool)
     return [(start, out[(scope.prefix, start)]) for start in starts]
 
@@ -231,6 +242,11 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.FIGURES, no, no, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.FIGURES_COUNTS, no, no, no, no, no, no, None, no, 0, None, 0, False)
         await conn.fetch(q.WISH_FIGURES, no, no, no, no, no, no, None, no, 0, None, 0)
+        for with_network in (q.FIGURES_FLOW, q.FIGURES_COUNTS_FLOW):
+            await conn.fetch(with_network, no, no, no, no, no, no, None, no, 0, None, 0, False)
+        for wish_alone in (q.WISH_FIGURES_FLOW, q.FLOW_FIGURES):
+            await conn.fetch(wish_alone, no, no, no, no, no, no, None, no, 0, None, 0)
+        await conn.fetch(fq.BASE_FLOWS, no, no, "21", "22", 2, None, None, None, None)
         await conn.fetch(q.OTHER_FIGURES, no, no, no, no, no, None, no, None, False)
         await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.HIST_FINE_SETS, no, no, no, no, no, no, no, no, no, no, no)
@@ -238,6 +254,8 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
                          None, None, no, no, no, no)
         await conn.fetch(q.BASE_WISHES, no, no, no, "21", "22", 2, None, None, None, None)
+        await conn.fetch(q.BASE_WISHES_FLOWS, no, no, no, "21", "22", 2, None, None, None, None,
+                         no, no)
         await conn.fetch(q.BASE_ACTIVITIES, no, no, no, "21", "22", 2, None, None)
         await conn.fetch(q.REGIONS_IN_RANGE, RegionLevel.COUNTY.value, "21", "21")
     except asyncpg.exceptions.SyntaxOrAccessError:  # no such table or function yet

@@ -17,13 +17,17 @@ Deleted records and shadowed mirrors never count. The counting is done ahead,
 in cells kept by triggers like the other figures' (migration 0011); what no
 cell holds (towns, villages, category and group filters on fine grains) is
 counted from the records through region-first indexes.
+
+The API's figures read the flow in the statements of the other figures
+(``hub.stats``' ``flow=True``, ``hub.stats_query``); ``flows`` here counts
+any list of filters at once (a workbook's rows, the figures a DataLoader
+gathers).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import asyncpg
 
@@ -33,7 +37,7 @@ from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
 from hub.sql import stats as q
 from hub.sql import stats_flow as fq
 from hub.stats_calendar import bounds, cover, route
-from hub.stats_query import StatsFilter, code_range, counted
+from hub.stats_query import StatsFilter, WishFlow, code_range, counted
 
 __all__ = ["FLOW_DESCRIPTION", "WishFlow", "flows"]
 
@@ -48,14 +52,6 @@ FLOW_DESCRIPTION = (
 _LVL = {RegionLevel.PROVINCE: 1, RegionLevel.CITY: 2, RegionLevel.COUNTY: 3}
 _CATEGORIES = list(WishCategory)
 _GROUPS = list(BeneficiaryGroup)
-
-
-@dataclass(frozen=True, slots=True)
-class WishFlow:
-    submitted: int
-    claimed: int
-    fulfilled: int
-    cancelled: int
 
 
 _NONE = WishFlow(0, 0, 0, 0)

@@ -31,6 +31,7 @@ from hub import regions as _regions
 from hub import stats_medians as med
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
 from hub.sql import stats as q
+from hub.sql import stats_flow as fq
 from hub.stats_calendar import (
     CEILING,
     FLOOR,
@@ -54,6 +55,7 @@ __all__ = [
     "Query",
     "StatsFilter",
     "StatsResult",
+    "WishFlow",
     "WishStats",
     "beijing_today",
     "code_range",
@@ -89,6 +91,16 @@ class WishStats:
 
 
 @dataclass(frozen=True, slots=True)
+class WishFlow:
+    """Wish events of each kind on a Beijing day of the filter's dates (``hub.stats_flow``)."""
+
+    submitted: int
+    claimed: int
+    fulfilled: int
+    cancelled: int
+
+
+@dataclass(frozen=True, slots=True)
 class ActivityStats:
     activities: int
     sessions: int
@@ -104,6 +116,7 @@ class StatsResult:
     teams: int
     team_members: int
     stations: int
+    flow: WishFlow | None = None  # when asked for (``Query.flow``)
 
 
 def beijing_today(now: dt.datetime | None = None) -> dt.date:
@@ -153,8 +166,8 @@ class _Acc:
 
     # A plain class rather than a dataclass with default factories: a year of
     # days makes 365 of them per request, and this __init__ takes 0.75 µs, not 1.3.
-    __slots__ = ("activity", "coarse", "counts", "hours", "medians", "network", "overdue",
-                 "srcs", "volunteer_hours")
+    __slots__ = ("activity", "coarse", "counts", "flow", "hours", "medians", "network",
+                 "overdue", "srcs", "volunteer_hours")
 
     def __init__(self) -> None:
         self.counts = [0] * 8
@@ -168,6 +181,7 @@ class _Acc:
         self.volunteer_hours = _NO_HOURS
         self.network = (0, 0, 0)
         self.srcs: set[int] = set()  # sources with cells here
+        self.flow = [0] * 4  # submitted, claimed, fulfilled, cancelled on their own days
 
 
 _NO_HOURS = Decimal(0)
@@ -175,7 +189,8 @@ _NO_HOURS = Decimal(0)
 # Columns of a FIGURES row: kind, area, bucket, srcs, n1..n9, hours, coarse claim, fulfil.
 # A wish row's n1..n8 are ``Acc.counts``, an activity row's n1..n4 ``Acc.activity``.
 _WISH_COUNTS = ("n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8")
-_ACTIVITY_COUNTS = _WISH_COUNTS[:4]
+_ACTIVITY_COUNTS = _FLOW_COUNTS = _WISH_COUNTS[:4]
+_FLOW_KINDS = {"s": 0, "c": 1, "f": 2, "x": 3}
 _STATUS_INDEX = {"PENDING": 1, "OPEN": 2, "CLAIMED": 3, "FULFILLED": 4, "CANCELLED": 5}
 
 
@@ -202,8 +217,15 @@ class Query:
     cell_blocks: list[tuple[int, Block]] = field(default_factory=list)
     record_blocks: list[tuple[int, Block]] = field(default_factory=list)
     activity_blocks: list[Block] = field(default_factory=list)
+    # The flow figures' periods (tag 4 in the cells statements), cells and records.
+    flow_cell_blocks: list[Block] = field(default_factory=list)
+    flow_record_blocks: list[Block] = field(default_factory=list)
     series: Granularity | None = None
     network: bool = True  # teams and stations too
+    # What is asked for: the stock figures (every figure but the flow), the
+    # flow figures (hub.stats_flow), or both: then in the same statements.
+    stock: bool = True
+    flow: bool = False
     overdue_from_open: bool = False  # daily buckets: see set_series
     overdue_by_rest: bool = False  # see set_dates
     _clipped: dict[dt.date | None, list[Block]] = field(default_factory=dict)
@@ -219,6 +241,8 @@ class Query:
         *,
         within: str | None = None,
         overdue_days: int = OVERDUE_DAYS,
+        stock: bool = True,
+        flow: bool = False,
     ) -> Query:
         dims = ("c" if f.category else "") + ("g" if f.beneficiary_group else "")
         return cls(
@@ -227,8 +251,8 @@ class Query:
             grp=_GROUPS.index(f.beneficiary_group) + 1 if f.beneficiary_group else 0,
             category=f.category.value if f.category else None,
             group=f.beneficiary_group.value if f.beneficiary_group else None,
-            src=f.source_code, today=today or beijing_today(), medians=medians,
-            overdue_days=overdue_days,
+            src=f.source_code, today=today or beijing_today(), medians=medians and (stock or not flow),
+            overdue_days=overdue_days, stock=stock or not flow, flow=flow,
         )
 
     # ------------------------------------------------------------ dates
@@ -239,6 +263,12 @@ class Query:
             blocks, lambda g: lvl is not None and counted(lvl, g, self.dims))
         self.cell_blocks += [(tag, b) for b in cells]
         self.record_blocks += [(tag, b) for b in records]
+
+    def _split_flow(self, blocks: Iterable[Block]) -> None:
+        if self.flow:
+            lvl = self.lvl
+            self.flow_cell_blocks, self.flow_record_blocks = route(
+                blocks, lambda g: lvl is not None and counted(lvl, g, self.dims))
 
     def _cutoff(self) -> dt.date:
         return self.today - dt.timedelta(days=self.overdue_days)
@@ -263,11 +293,15 @@ class Query:
     def set_dates(self, lo: dt.date | None, hi: dt.date | None, *, figures: bool = True) -> None:
         a, z = bounds(lo, hi)
         cutoff = self._cutoff()
-        self.network = figures
+        self.network = figures and self.stock
         if not figures:
+            self.stock, self.flow = True, False
             self._split(self._cover(a, min(z, cutoff)), 1)
             return
         blocks = self._cover(a, z)
+        self._split_flow(blocks)
+        if not self.stock:
+            return
         self._split(blocks, 0)
         self.activity_blocks = blocks
         late, rest = self._cover(a, min(z, cutoff)), self._cover(max(a, cutoff), z)
@@ -283,10 +317,29 @@ class Query:
             self._split(late, 1)
 
     def set_series(self, lo: dt.date, hi: dt.date, granularity: Granularity,
-                   starts: Sequence[dt.date]) -> None:
+                   starts: Sequence[dt.date], *, flow_lo: dt.date | None = None,
+                   flow_hi: dt.date | None = None) -> None:
+        """Buckets from ``starts``, over ``[lo, hi)``; the flow figures of a
+        bucket count its whole period within the filter's own ``[flow_lo,
+        flow_hi)`` (a bound left out: no bound), events after the last wish
+        submitted too (a cancellation today)."""
         self.series = granularity
         self.unit = granularity.unit
         self.bucket_keys = list(starts)
+        if self.flow:
+            if granularity is Granularity.DAY:  # one block of days: the first to the last
+                a = starts[0] if flow_lo is None else max(starts[0], flow_lo)
+                z = starts[-1] + dt.timedelta(days=1)
+                self._split_flow([Block("D", a, z if flow_hi is None else min(z, flow_hi))])
+            else:
+                ends = [bucket_end(start, granularity) for start in starts]
+                edges = [(start if flow_lo is None else max(start, flow_lo),
+                          end if flow_hi is None else min(end, flow_hi))
+                         for start, end in zip(starts, ends, strict=True)]
+                self._split_flow(merge(b for a, z in edges
+                                       for b in cover(a, z, granularity.coarsest)))
+        if not self.stock:
+            return
         if granularity is Granularity.DAY:
             # Every bucket one day: the range is one block of days, and a day's
             # overdue wishes are its OPEN ones when it lies before the cutoff
@@ -329,7 +382,7 @@ class Query:
                 await self._read(conn, other, accs, coarse, stored)
         else:
             await self._read(conn, None, accs, coarse, stored)
-        return {key: _result(acc, self.medians) for key, acc in accs.items()}
+        return {key: _result(acc, self.medians, self.flow) for key, acc in accs.items()}
 
     async def _read(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
                     accs: dict[tuple[str, dt.date | None], _Acc], coarse: bool,
@@ -337,6 +390,11 @@ class Query:
         # With a second connection, the other cells are read on it while the
         # wish cells and the medians' first step run on ``conn``: only the
         # medians' second step waits for them (it reads records on ``other``).
+        if not self.stock:
+            if self.flow_cell_blocks:
+                await self._cells(conn, accs, q.FLOW_FIGURES, False)
+            await self._flow_records(conn, accs)
+            return
         side: asyncio.Task[None] | None = None
         if self.lvl is not None and other is not None:
             side = asyncio.ensure_future(self._cells(other, accs, q.OTHER_FIGURES, False))
@@ -346,10 +404,13 @@ class Query:
                 if self.network:
                     await self._network_records(conn, accs)
             elif side is not None:
-                await self._cells(conn, accs, q.WISH_FIGURES, coarse)
+                await self._cells(conn, accs, self._with_flow(q.WISH_FIGURES), coarse)
             else:
-                await self._cells(conn, accs, q.FIGURES if coarse else q.FIGURES_COUNTS, coarse)
+                await self._cells(conn, accs, self._with_flow(
+                    q.FIGURES if coarse else q.FIGURES_COUNTS), coarse)
             await self._wish_records(conn, accs)
+            if self.flow and not self.record_blocks:  # else read with the wishes'
+                await self._flow_records(conn, accs)
             if self.medians:
                 await self._medians(conn, other, side,
                                     {k: a for k, a in accs.items() if k not in stored})
@@ -367,6 +428,14 @@ class Query:
         elif self.overdue_by_rest:
             for acc in accs.values():
                 acc.overdue += acc.counts[_STATUS_INDEX["OPEN"]]  # less the rest's, read above
+
+    def _with_flow(self, statement: str) -> str:
+        """The cells statement, with the flow figures' cells when they are asked for."""
+        if not self.flow:
+            return statement
+        if statement is q.WISH_FIGURES:
+            return q.WISH_FIGURES_FLOW
+        return q.FIGURES_FLOW if statement is q.FIGURES else q.FIGURES_COUNTS_FLOW
 
     def _fine_from_both(self) -> bool:
         """Whether the medians' one-hour counts come both from histograms and from records."""
@@ -451,12 +520,17 @@ class Query:
             wish = self._wish_periods()
             tagged = [(0, b) for b, _ in wish]
             odue = [n for _, n in wish]
-            if statement is not q.WISH_FIGURES:
+            # The wish cells alone (and the flow's) read no activity and no
+            # network: a parameter a statement does not use has no type, and
+            # PostgreSQL refuses to prepare it.
+            alone = statement in (q.WISH_FIGURES, q.WISH_FIGURES_FLOW, q.FLOW_FIGURES)
+            if not alone:
                 tagged += [(2, b) for b in self.activity_blocks]
                 odue += [0] * len(self.activity_blocks)
-            # WISH_FIGURES reads no network: a parameter a statement does not
-            # use has no type, and PostgreSQL refuses to prepare it.
-            flag = () if statement is q.WISH_FIGURES else (self.network,)
+            if self.flow:
+                tagged += [(4, b) for b in self.flow_cell_blocks]
+                odue += [0] * len(self.flow_cell_blocks)
+            flag = () if alone else (self.network,)
             rows = await conn.fetch(statement, *self._ranges(tagged), odue, self.unit,
                                     self.prefixes, self.cat, self.src, self.grp, *flag)
         network: dict[str, list[int]] = {}
@@ -471,6 +545,11 @@ class Query:
                 continue
             acc = accs.get(self._key(r["area"], r["bucket"]))
             if acc is None:
+                continue
+            if kind == "f":
+                flow = acc.flow
+                for i, name in enumerate(_FLOW_COUNTS):
+                    flow[i] += r[name]
                 continue
             if kind == "w":
                 acc.srcs.update(r["srcs"])
@@ -509,14 +588,20 @@ class Query:
         key_len = len(self.prefixes[0])
         # Records are read over plain covers only (see _cover): every sign is 1.
         tags, _, los, his, _ = self._ranges(self.record_blocks)
-        rows = await conn.fetch(q.BASE_WISHES, tags, los, his, lo, hi, key_len, self.unit,
-                                self.category, self.group, self.src)
+        # The flow's records in the same statement (tag 4), when it is asked for.
+        flow = self.flow_record_blocks if self.flow else []
+        statement, more = ((q.BASE_WISHES_FLOWS, ([b.lo for b in flow], [b.hi for b in flow]))
+                           if flow else (q.BASE_WISHES, ()))
+        rows = await conn.fetch(statement, tags, los, his, lo, hi, key_len, self.unit,
+                                self.category, self.group, self.src, *more)
         for r in rows:
             acc = accs.get(self._key(r["key"], r["bucket"]))
             if acc is None:
                 continue
             n = r["n"]
-            if r["kind"] == "s":
+            if r["tag"] == 4:
+                acc.flow[_FLOW_KINDS[r["kind"]]] += n
+            elif r["kind"] == "s":
                 if r["tag"] in (1, 3):
                     if r["label"] == "OPEN":
                         acc.overdue += n if r["tag"] == 1 else -n
@@ -527,6 +612,22 @@ class Query:
                 found = acc.hours[r["kind"]]
                 found[r["hours"]] = found.get(r["hours"], 0) + n
                 acc.coarse[r["kind"]][med.coarse_of(r["hours"])] += n
+
+    async def _flow_records(self, conn: asyncpg.Connection,
+                            accs: dict[tuple[str, dt.date | None], _Acc]) -> None:
+        """The flow figures of the filter's periods no cell holds, from the records."""
+        blocks = self.flow_record_blocks
+        if not blocks:
+            return
+        lo, hi = code_range(self.within)
+        # Records are read over plain covers only (see _cover): every sign is 1.
+        rows = await conn.fetch(fq.BASE_FLOWS, [b.lo for b in blocks], [b.hi for b in blocks],
+                                lo, hi, len(self.prefixes[0]), self.unit, self.category,
+                                self.group, self.src)
+        for r in rows:
+            acc = accs.get(self._key(r["key"], r["bucket"]))
+            if acc is not None:
+                acc.flow[_FLOW_KINDS[r["kind"]]] += r["n"]
 
     async def _medians(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,
                        busy: asyncio.Task[None] | None,
@@ -719,7 +820,14 @@ def _add_hours(found: dict[int, int], hours: Sequence[int], counts: Sequence[int
         found[h] = found.get(h, 0) + n
 
 
-def _result(acc: _Acc, medians: bool) -> StatsResult:
+def _result(acc: _Acc, medians: bool, flow: bool = False) -> StatsResult:
+    if (not any(acc.counts) and not acc.overdue and not any(acc.activity)
+            and not acc.volunteer_hours and not any(acc.network)
+            and all(m is None for m in acc.medians.values())):
+        # Nothing counted (every point of a series asking only for the flow,
+        # empty days): the shared zero figures, not three new objects each.
+        return StatsResult(_ZERO_WISHES, _ZERO_ACTIVITIES, 0, 0, 0,
+                           WishFlow(*map(int, acc.flow)) if flow else None)
     # A sum of bigints is numeric: what the records' statements sum may arrive
     # as Decimal. Ints here, as the schema says (and as the serializer takes as is).
     total, pending, open_, claimed, fulfilled, cancelled = map(int, acc.counts[:6])
@@ -740,8 +848,13 @@ def _result(acc: _Acc, medians: bool) -> StatsResult:
         ),
         teams=int(acc.network[0]), team_members=int(acc.network[1]),
         stations=int(acc.network[2]),
+        flow=WishFlow(*map(int, acc.flow)) if flow else None,
     )
 
 
-def empty_result(medians: bool) -> StatsResult:
-    return _result(_Acc(), medians)
+_ZERO_WISHES = WishStats(0, 0, 0, 0, 0, 0, 0.0, None, None, 0)
+_ZERO_ACTIVITIES = ActivityStats(0, 0, 0, 0, 0.0)
+
+
+def empty_result(medians: bool, flow: bool = False) -> StatsResult:
+    return _result(_Acc(), medians, flow)

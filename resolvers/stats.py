@@ -22,7 +22,7 @@ from hub.places import load_places
 from hub.stats_calendar import check_dates
 from hub.stats_escalated import EscalatedCounts
 from resolvers.context import Context
-from resolvers.lookahead import selects
+from resolvers.lookahead import beyond, selects
 
 OVERDUE_DAYS = hub_stats.OVERDUE_DAYS  # ``overdue``'s default, counted with the other figures
 MAX_OVERDUE_DAYS = 36_525
@@ -93,33 +93,36 @@ def wants_medians(selections: list[Selection], *above: str) -> bool:
                for name in ("medianHoursToClaim", "medianHoursToFulfill"))
 
 
+def wants_stock(selections: list[Selection], *above: str) -> bool:
+    """Whether any figure but ``flow`` is asked for (else only the flow is counted)."""
+    return beyond(selections, above, ("wishes", "flow"))
+
+
 async def stats(ctx: Context, f: FilterInput | None, medians: bool = True,
-                flow: bool = False) -> Figures:
+                flow: bool = False, stock: bool = True) -> Figures:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
-        result = await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool)
-        found = (await hub_flow.flows(conn, [flt]))[0] if flow else None
-    return Figures(result, flt, flow=found)
+        result = await hub_stats.stats(conn, flt, medians=medians, pool=ctx.pool, flow=flow,
+                                       stock=stock)
+    return Figures(result, flt, flow=result.flow)
 
 
 async def stats_by_region(
     ctx: Context, f: FilterInput | None, level: RegionLevel, medians: bool = True,
-    flow: bool = False,
+    flow: bool = False, stock: bool = True,
 ) -> list[tuple[Region, Figures]]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_by_region(conn, flt, level, medians=medians,
-                                               pool=ctx.pool)
-        flows = (await hub_flow.flows(conn, [hub_stats.region_filter(flt, c) for c, _ in rows])
-                 if flow else [None] * len(rows))
+                                               pool=ctx.pool, flow=flow, stock=stock)
     regions = await _regions(ctx, [code for code, _ in rows])
     batch = ("region", flt, level)
     out: list[tuple[Region, Figures]] = []
-    for index, (region, (code, result), found) in enumerate(zip(regions, rows, flows, strict=True)):
+    for index, (region, (code, result)) in enumerate(zip(regions, rows, strict=True)):
         if index and index % _SLICE == 0:
             await asyncio.sleep(0)  # thousands of villages: let the event loop run
         if region is not None:
-            out.append((region, Figures(result, None, batch, code, found)))
+            out.append((region, Figures(result, None, batch, code, result.flow)))
     return out
 
 
@@ -132,22 +135,19 @@ async def _regions(ctx: Context, codes: list[str]) -> list[Region | None]:
 
 async def stats_series(
     ctx: Context, f: FilterInput | None, granularity: Any, medians: bool = True,
-    flow: bool = False,
+    flow: bool = False, stock: bool = True,
 ) -> list[tuple[dt.date, Figures]]:
     flt = hub_filter(f)
     async with ctx.pool.acquire() as conn:
         rows = await hub_stats.stats_series(conn, flt, granularity.value, medians=medians,
-                                            pool=ctx.pool)
-        flows = (await hub_flow.flows(conn, [hub_stats.bucket_filter(flt, day, granularity.value)
-                                            for day, _ in rows])
-                 if flow else [None] * len(rows))
+                                            pool=ctx.pool, flow=flow, stock=stock)
     # A point's ``overdue(days)`` counts within its own bucket, as its other figures do.
     batch = ("series", flt, granularity.value)
     out: list[tuple[dt.date, Figures]] = []
-    for index, ((day, result), found) in enumerate(zip(rows, flows, strict=True)):
+    for index, (day, result) in enumerate(rows):
         if index and index % _SLICE == 0:
             await asyncio.sleep(0)  # up to 1,000 points: let the event loop run
-        out.append((day, Figures(result, None, batch, day, found)))
+        out.append((day, Figures(result, None, batch, day, result.flow)))
     return out
 
 

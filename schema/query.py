@@ -114,7 +114,7 @@ class Query:
     async def stats(self, info: CtxInfo, filter: StatsFilter | None = None) -> Stats:
         selections = info.selected_fields[0].selections
         return wrap(await r.stats(info.context, filter, r.wants_medians(selections),
-                                  r.wants_flow(selections)))
+                                  r.wants_flow(selections), r.wants_stock(selections)))
 
     @strawberry.field(
         description="按区划分组的统计，列出筛选区划下该层级的每个区划 / Figures for every "
@@ -125,7 +125,8 @@ class Query:
     ) -> list[RegionStats]:
         medians = r.wants_medians(info.selected_fields[0].selections, "stats")
         flow = r.wants_flow(info.selected_fields[0].selections, "stats")
-        rows = await r.stats_by_region(info.context, filter, level, medians, flow)
+        stock = r.wants_stock(info.selected_fields[0].selections, "stats")
+        rows = await r.stats_by_region(info.context, filter, level, medians, flow, stock)
         return [RegionStats(region=region, stats=wrap(figures)) for region, figures in rows]  # type: ignore[arg-type]
 
     @strawberry.field(
@@ -140,5 +141,6 @@ class Query:
     ) -> list[SeriesPoint]:
         medians = r.wants_medians(info.selected_fields[0].selections, "stats")
         flow = r.wants_flow(info.selected_fields[0].selections, "stats")
-        points = await r.stats_series(info.context, filter, granularity, medians, flow)
+        stock = r.wants_stock(info.selected_fields[0].selections, "stats")
+        points = await r.stats_series(info.context, filter, granularity, medians, flow, stock)
         return [SeriesPoint(start=day, stats=wrap(figures)) for day, figures in points]

@@ -14,6 +14,8 @@ a region subtree as a code range in the "C" collation (codes nest by prefix)
 and group by ``left(region_code, $n)``.
 """
 
+from hub.sql.stats_flow import records_branches
+
 # ---------------------------------------------------------------- reference
 
 SOURCE_ID = "select id from sources where code = $1"
@@ -58,7 +60,8 @@ _COARSE_NULLS = "null::integer[] as claim, null::integer[] as fulfil"
 # Ranges: tag 0 the wish cells' periods, each read once for two sums: its
 # sign for the filter's figures, ``odue`` for the overdue wishes (a period
 # may count for one and not the other: the filter's dates and the overdue
-# ones mostly share their periods); tag 2 the activity cells' periods.
+# ones mostly share their periods); tag 2 the activity cells' periods; tag 4
+# the flow cells' (below).
 #
 # The 'w' branch alone (WISH_FIGURES) and the others alone (OTHER_FIGURES)
 # are statements too: the medians' next step waits only for the first, and
@@ -140,6 +143,26 @@ select 's', c.area, null, null, sum(c.stations), null, null, null, null, null, n
  group by 2"""
 
 
+# The flow figures (migration 0011: events on their own day) over the
+# periods of tag 4, in each area's own lateral join like the wish branch:
+# n1..n4 submitted, claimed, fulfilled, cancelled. Read in the same statement
+# as the other cells when both are asked for (one round trip), alone when
+# only they are.
+def _flow_branch(a: dict[str, str]) -> str:
+    return f"""
+select 'f' as kind, a.area, x.bucket, null::smallint[] as srcs, x.n1, x.n2, x.n3, x.n4,
+       null as n5, null as n6, null as n7, null as n8, null as n9, null::numeric as hours,
+       {_COARSE_NULLS}
+  from unnest({a['areas']}::text[]) as a(area) cross join lateral (
+select {_bucket(a)} as bucket,
+       sum(c.submitted * r.sign) as n1, sum(c.claimed * r.sign) as n2,
+       sum(c.fulfilled * r.sign) as n3, sum(c.cancelled * r.sign) as n4
+  from r join stats_flow_cells c on c.g = r.g::"char" and c.p >= r.lo and c.p < r.hi
+ where r.tag = 4 and c.area = a.area and c.cat = {a['cat']}
+   and c.grp = {a['grp']} and {_source(a)}
+ group by 1) x"""
+
+
 FIGURES = (_RANGES + _wish_branch(_COARSE_SUMS, _ALL_ARGS) + "\nunion all"
            + _other_branches(_COARSE_NULLS, _ALL_ARGS))
 # The same without the histograms, when no median is asked for: far fewer
@@ -148,6 +171,12 @@ FIGURES_COUNTS = (_RANGES + _wish_branch(_COARSE_NULLS, _ALL_ARGS) + "\nunion al
                   + _other_branches(_COARSE_NULLS, _ALL_ARGS))
 WISH_FIGURES = _RANGES + _wish_branch(_COARSE_SUMS, _WISH_ARGS)
 OTHER_FIGURES = _OTHER_RANGES + _other_branches(_COARSE_NULLS, _OTHER_ARGS)
+# With the flow figures too (the same parameters), and the flow figures alone
+# (WISH_FIGURES' parameters).
+FIGURES_FLOW = FIGURES + "\nunion all" + _flow_branch(_ALL_ARGS)
+FIGURES_COUNTS_FLOW = FIGURES_COUNTS + "\nunion all" + _flow_branch(_ALL_ARGS)
+WISH_FIGURES_FLOW = WISH_FIGURES + "\nunion all" + _flow_branch(_WISH_ARGS)
+FLOW_FIGURES = _RANGES + _flow_branch(_WISH_ARGS)
 
 
 # One-hour counts inside one coarse bucket cb (stats_coarse), summed per
@@ -246,6 +275,14 @@ union all
 select key, bucket, tag, 'f', null, fulfil_hours, count(*)
   from base where tag = 0 and fulfil_hours is not null group by 1, 2, 3, 6
 """
+
+# BASE_WISHES and the flow figures no flow cell holds (hub.sql.stats_flow),
+# in one round trip: the flow's periods [$11, $12), rows of tag 4 whose kind
+# is the event's ('s', 'c', 'f', 'x').
+BASE_WISHES_FLOWS = BASE_WISHES + "union all" + records_branches({
+    "los": "$11", "his": "$12", "rlo": "$4", "rhi": "$5", "key_len": "$6", "unit": "$7",
+    "category": "$8", "group": "$9", "src": "$10", "columns": "4 as tag, ",
+    "nulls": "null as label, null::integer as hours, "})
 
 # One-hour counts straight from the records, for medians no histogram holds:
 # wishes whose hours lie in [blo, bhi) and day in [lo, hi), per measure m,

@@ -244,6 +244,48 @@ async def test_flow_of_every_row_and_point_in_a_few_statements_equals_each_alone
         assert p["stats"]["wishes"]["flow"]["submitted"] == p["stats"]["wishes"]["submitted"]
 
 
+async def test_flow_asked_with_the_other_figures_is_read_in_their_statements(
+    counted: tuple[httpx.AsyncClient, StatementLog], clean_db: asyncpg.Pool
+) -> None:
+    """``flow`` beside the other figures costs no statement more (its cells, and
+    its records where no cell holds it, are read in the same statements);
+    asked alone, the other figures are not read at all."""
+    client, log = counted
+    await _claimed_and_open(clean_db)
+    flow = "flow { submitted claimed fulfilled cancelled }"
+    dates = '{from: "2022-02-20", to: "2022-04-20"}'
+    for query, path in (
+        ("{ stats(filter: DATES) { %s } }", ("stats",)),
+        ("{ statsByRegion(filter: DATES, level: COUNTY) { region { code } stats { %s } } }",
+         ("statsByRegion",)),
+        ("{ statsSeries(filter: DATES, granularity: DAY) { start stats { %s } } }",
+         ("statsSeries",)),
+        # A county with a category: no cell holds it, every figure from the records.
+        ("{ stats(filter: ONE_COUNTY) { %s } }", ("stats",)),
+    ):
+        query = query.replace("DATES", dates).replace(
+            "ONE_COUNTY", '{regionCode: "210102", category: BOOKS, from: "2022-02-20"}')
+        log.reset()
+        await gql(client, query % "wishes { submitted claimed } teams")
+        stock = len(log.statements)
+        log.reset()
+        both = await gql(client, query % ("wishes { submitted claimed " + flow + " } teams"))
+        assert "errors" not in both, both
+        assert len(log.statements) == stock, log.statements
+        log.reset()
+        alone = await gql(client, query % ("wishes { " + flow + " }"))
+        assert len(log.statements) == 1, log.statements
+        assert "stats_wish_cells" not in log.statements[0]
+        assert "status" not in log.statements[0]
+        got, expected = both["data"][path[0]], alone["data"][path[0]]
+        if isinstance(got, dict):
+            got, expected = [got], [expected]
+        flows_both = [(g.get("stats") or g)["wishes"]["flow"] for g in got]
+        assert flows_both == [(e.get("stats") or e)["wishes"]["flow"] for e in expected]
+        if "210102" not in query:
+            assert sum(f["claimed"] for f in flows_both) == 56
+
+
 async def test_flow_counted_on_demand_equals_flow_counted_with_the_list(
     clean_db: asyncpg.Pool,
 ) -> None:

@@ -396,10 +396,15 @@ async def test_every_figure_equals_a_brute_force_count(
 
             some = filters | anchored(wishes)
             drawn = data.draw(st.lists(some, min_size=8, max_size=8), label="filters")
-            for f in drawn:
-                assert _figures(await stats(conn, f, today=TODAY)) == await brute(conn, f), f
+            expected = [await brute_flow(conn, f) for f in drawn]
+            for f, flow in zip(drawn, expected, strict=True):
+                got = await stats(conn, f, today=TODAY, flow=True)
+                assert _figures(got) == await brute(conn, f), f
+                # The flow read with the other figures, and alone.
+                assert got.flow == flow, f
+                assert (await stats(conn, f, today=TODAY, flow=True, stock=False)).flow == flow, f
             # Flow figures, all eight in one call as a list's are.
-            assert await flows(conn, drawn) == [await brute_flow(conn, f) for f in drawn], drawn
+            assert await flows(conn, drawn) == expected, drawn
 
             f = data.draw(some, label="by region filter")
             level = data.draw(st.sampled_from(list(RegionLevel)), label="level")
@@ -437,7 +442,7 @@ async def _check_by_region(conn: asyncpg.Connection, f: StatsFilter, level: Regi
     depth = list(RegionLevel)
     if depth.index(level) < depth.index(_regions.level_of_code(code)):
         return
-    rows = await stats_by_region(conn, f, level, today=TODAY)
+    rows = await stats_by_region(conn, f, level, today=TODAY, flow=True)
     prefix = _regions.prefix_of(code)
     expected = [r["code"] for r in await conn.fetch(
         "select code from regions where level = $1 and code like $2 || '%' order by code",
@@ -448,7 +453,11 @@ async def _check_by_region(conn: asyncpg.Connection, f: StatsFilter, level: Regi
         sub = StatsFilter(region, f.from_, f.to, f.category, f.beneficiary_group, f.source_code)
         assert _figures(result) == await brute(conn, sub), (region, f)
         subs.append(sub)
-    assert await flows(conn, subs) == [await brute_flow(conn, sub) for sub in subs], f
+    expected = [await brute_flow(conn, sub) for sub in subs]
+    assert await flows(conn, subs) == expected, f
+    assert [result.flow for _, result in rows] == expected, f
+    alone = await stats_by_region(conn, f, level, today=TODAY, flow=True, stock=False)
+    assert [result.flow for _, result in alone] == expected, f
 
 
 async def _check_series(conn: asyncpg.Connection, f: StatsFilter,
@@ -466,7 +475,7 @@ async def _check_series(conn: asyncpg.Connection, f: StatsFilter,
             assert await stats_series(conn, f, granularity, today=TODAY) == []
             return
         lo, hi = lo or span[0], hi or span[1] + dt.timedelta(days=1)
-    points = await stats_series(conn, f, granularity, today=TODAY)
+    points = await stats_series(conn, f, granularity, today=TODAY, flow=True)
     if not _regions.in_province(f.region_code or "210000") or lo >= hi:
         assert points == []
         return
@@ -478,7 +487,12 @@ async def _check_series(conn: asyncpg.Connection, f: StatsFilter,
     # A point's flow: its bucket within the filter's own dates (the whole
     # bucket where the filter has none), as the schema's loader asks for it.
     subs = [bucket_filter(f, start, granularity) for start, _ in points]
-    assert await flows(conn, subs) == [await brute_flow(conn, sub) for sub in subs], f
+    expected = [await brute_flow(conn, sub) for sub in subs]
+    assert await flows(conn, subs) == expected, f
+    # Read with the other figures, and alone.
+    assert [result.flow for _, result in points] == expected, f
+    alone = await stats_series(conn, f, granularity, today=TODAY, flow=True, stock=False)
+    assert [result.flow for _, result in alone] == expected, f
 
 
 # ---------------------------------------------------------------- named cases
