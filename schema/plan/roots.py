@@ -98,7 +98,7 @@ class _List:
 
 _WISHES = _List(
     connection="WishConnection", edge="WishEdge", node="Wish", alias="w",
-    page=lambda ascending: q.WISHES_PAGE_ASC if ascending else q.WISHES_PAGE_DESC,
+    page=lambda ascending: q.WISHES_ROWS_ASC if ascending else q.WISHES_ROWS_DESC,
     own_params=16, count=q.WISHES_COUNT,
     order=lambda a, asc: f"{a}.submitted_at, {a}.id" if asc else f"{a}.submitted_at desc, {a}.id desc",
     cursor=lambda a, asc: sql.cursor("wish-asc" if asc else "wish-desc", f"{a}.submitted_at",
@@ -107,14 +107,14 @@ _WISHES = _List(
 
 _TEAMS = _List(
     connection="TeamConnection", edge="TeamEdge", node="Team", alias="t",
-    page=lambda ascending: q.TEAMS_PAGE, own_params=7, count=q.TEAMS_COUNT,
+    page=lambda ascending: q.TEAMS_ROWS, own_params=7, count=q.TEAMS_COUNT,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("team", f"{a}.id"),
 )
 
 
 _STATIONS = _List(
     connection="StationConnection", edge="StationEdge", node="Station", alias="s",
-    page=lambda ascending: q.STATIONS_PAGE, own_params=6, count=q.STATIONS_COUNT,
+    page=lambda ascending: q.STATIONS_ROWS, own_params=6, count=q.STATIONS_COUNT,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("station", f"{a}.id"),
 )
 
@@ -253,7 +253,7 @@ def _wish(node: FieldNode, fragments: Mapping[str, FragmentDefinitionNode]) -> S
     built = object_json("Wish", node.selection_set, "w", scope)
     if built is None:
         return None
-    return Statement(sql.row_statement(q.WISHES_BY_ID, "w", built), tuple(scope.params))
+    return Statement(sql.row_statement(q.WISHES_ROWS_BY_ID, "w", built), tuple(scope.params))
 
 
 def _wish_prepare(ctx: Any, args: dict[str, Any]) -> Any:
