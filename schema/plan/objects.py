@@ -34,7 +34,10 @@ class Scope:
     params: list[str] = field(default_factory=list)
     # A claim's alias -> its wish's alias (a claim's team is found by the wish's source).
     wish_of: dict[str, str] = field(default_factory=dict)
+    # The alias of a page's own rows, and the joins compiled for them
+    # (``sql.region_join``).
     row_alias: str = ""
+    row_joins: list[str] = field(default_factory=list)
     _next_alias: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -144,6 +147,9 @@ def _shown_region(column: str) -> Compile:
         if fields is None:
             return None
         code = sql.shown_region_code(f"{alias}.{column}", scope.sees_villages())
+        if alias == scope.row_alias:
+            scope.row_joins.append(sql.region_join(fields, inner, code))
+            return sql.non_null(f"{inner}_j.json", f"{alias}.{column}")
         return sql.non_null(sql.region_object(fields, inner, code), f"{alias}.{column}")
     return build
 

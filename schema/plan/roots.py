@@ -169,7 +169,8 @@ def _edges(kind: _List, node: FieldNode, scope: Scope, cursor: str, order: str) 
         if built is None:
             return None
         pairs.append((response, built))
-    return sql.edges(sql.json_object(pairs), kind.alias, order, _first_param(scope))
+    return sql.edges(sql.json_object(pairs), kind.alias, order, _first_param(scope),
+                     " ".join(scope.row_joins))
 
 
 def _page_info(node: FieldNode, scope: Scope, cursor: str, order: str) -> str | None:
@@ -249,6 +250,7 @@ def _first(args: dict[str, Any]) -> int:
 
 
 def _wish(node: FieldNode, fragments: Mapping[str, FragmentDefinitionNode]) -> Statement | None:
+    # One row: its region by a subquery (a join pays only over many rows).
     scope = Scope(fragments=fragments, first_param=2)
     built = object_json("Wish", node.selection_set, "w", scope)
     if built is None:
