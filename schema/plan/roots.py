@@ -255,14 +255,14 @@ def _wish(node: FieldNode, fragments: Mapping[str, FragmentDefinitionNode]) -> S
     built = object_json("Wish", node.selection_set, "w", scope)
     if built is None:
         return None
-    return Statement(sql.row_statement(q.WISHES_ROWS_BY_ID, "w", built), tuple(scope.params))
+    return Statement(sql.row_statement(q.WISH_ROW_BY_ID, "w", built), tuple(scope.params))
 
 
 def _wish_prepare(ctx: Any, args: dict[str, Any]) -> Any:
     key = ids.decode_int_id(args["id"], "Wish")
     if key is None:
         return None
-    return None, [[key]], {"sees_villages": ctx.caller.sees_villages}
+    return None, [key], {"sees_villages": ctx.caller.sees_villages}
 
 
 # ---------------------------------------------------------------- the planner's entry
