@@ -43,6 +43,7 @@ ENTITY_TYPES = ("Region", "Source", "Station", "Team", "Wish", "Activity")
 
 
 class HubSchema(strawberry.federation.Schema):
+    direct_answers = False
     def entities_resolver(
         self, info: Info, representations: list[FederationAny]
     ) -> list[FederationAny]:
@@ -105,6 +106,9 @@ def build_schema(extra_extensions: Sequence[ExtensionFactory] = ()) -> strawberr
         ],
     )
     descriptions.apply(built._schema)
+    # Documents the planner covers entirely may be answered without strawberry's
+    # execution (schema.plan.direct) only when no other extension must see them.
+    built.direct_answers = not extra_extensions
     return built
 
 

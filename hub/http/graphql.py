@@ -70,6 +70,7 @@ from hub.response_cache import Entry, ResponseCache
 from hub.security.text import variable_problem
 from resolvers.context import Context
 from schema.plan import splice, unspliced
+from schema.plan.direct import DirectAnswers
 
 log = logging.getLogger("hub.graphql")
 
@@ -103,6 +104,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         # Root fields the query planner covers answered in SQL (schema.plan);
         # HUB_PLANNER=off overrides the setting (the benchmark's "before").
         self.planner = settings.planner and os.environ.get("HUB_PLANNER", "").lower() != "off"
+        # Documents it covers entirely, answered without strawberry's execution.
+        self.direct = (DirectAnswers(schema) if self.planner and getattr(schema, "direct_answers", False)
+                       else None)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None
@@ -280,8 +284,14 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         self, request: Request, operation: GraphQLRequestData, context: Context
     ) -> ExecutionResult:
         is_get = request.method == "GET"
+        direct = self.direct
+        if direct is not None and operation.query is not None:
+            answered = await direct.answer(operation.query, operation.operation_name,
+                                           operation.variables, context)
+            if answered is not None:
+                return answered
         try:
-            return await self.schema.execute(
+            result = await self.schema.execute(
                 operation.query,
                 variable_values=operation.variables,
                 context_value=context,
@@ -295,6 +305,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             raise HTTPException(400, exc.as_http_error_reason(request.method)) from exc
         except MissingQueryError as exc:
             raise HTTPException(400, "the request has no `query`") from exc
+        if direct is not None and operation.query is not None:
+            direct.learn(operation.query, operation.operation_name, result)
+        return result
 
     def _cache_control(self, request: Request, errors: bool) -> str:
         if request.method != "GET" or errors or self.get_max_age <= 0:

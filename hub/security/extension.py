@@ -14,12 +14,14 @@ module-level schema serves any configuration.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from graphql import (
     DocumentNode,
     FragmentDefinitionNode,
     GraphQLError,
+    GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationDefinitionNode,
 )
@@ -55,23 +57,38 @@ class SecurityLimits(SchemaExtension):
         name: str | None = getattr(ctx, "_provided_operation_name", None)
         chosen = [op for op in operations if name is None or (op.name and op.name.value == name)]
         for operation in chosen:
-            cost = operation_cost(
-                ctx.schema._schema, operation, fragments, ctx.variables,
-                list_size=limits.list_size, max_first=limits.max_first,
-            )
-            if cost > limits.max_cost:
-                raise GraphQLError(
-                    f"The query could return about {cost:,} values (list sizes multiplied "
-                    f"through nesting: `first`, or {limits.list_size} for a list without it); "
-                    f"the limit is {limits.max_cost:,}. Ask for smaller pages or fewer nested "
-                    "lists.",
-                    operation,
-                    extensions={"code": "QUERY_TOO_COSTLY", "cost": cost,
-                                "limit": limits.max_cost},
-                )
-            if not caller_of(ctx.context).sees_villages:
-                for error in village_errors(operation, fragments, ctx.variables):
-                    raise error
+            error = check_operation(ctx.schema._schema, operation, fragments, ctx.variables,
+                                    ctx.context)
+            if error is not None:
+                raise error
+
+
+def check_operation(
+    schema: GraphQLSchema, operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any] | None,
+    context: Any,
+) -> GraphQLError | None:
+    """The refusal of an operation of a checked document that depends on the
+    request (its variables, the caller): its cost, the village rule. Also
+    asked by the planner's direct answers (``schema.plan.direct``)."""
+    limits = settings_of(context).limits
+    cost = operation_cost(
+        schema, operation, fragments, variables,
+        list_size=limits.list_size, max_first=limits.max_first,
+    )
+    if cost > limits.max_cost:
+        return GraphQLError(
+            f"The query could return about {cost:,} values (list sizes multiplied "
+            f"through nesting: `first`, or {limits.list_size} for a list without it); "
+            f"the limit is {limits.max_cost:,}. Ask for smaller pages or fewer nested "
+            "lists.",
+            operation,
+            extensions={"code": "QUERY_TOO_COSTLY", "cost": cost, "limit": limits.max_cost},
+        )
+    if not caller_of(context).sees_villages:
+        for error in village_errors(operation, fragments, variables):
+            return error
+    return None
 
 
 # Documents that passed the checks that depend on nothing else (shape and

@@ -129,6 +129,15 @@ def region_object(fields_sql: str, alias: str, code_sql: str) -> str:
     return f"(select {fields_sql} from regions {alias} where {alias}.code = {code_sql})"
 
 
+def region_join(fields_sql: str, alias: str, code_sql: str) -> str:
+    """One region by code for each of a statement's own rows, as a join (its
+    JSON is ``<alias>_j.json``; null when none): PostgreSQL then reads regions
+    once for the page, where a subquery per row scanned the table again for
+    every row (two thirds of a team page's execution)."""
+    return (f"left join lateral (select {fields_sql} as json from regions {alias} "
+            f"where {alias}.code = {code_sql}) {alias}_j on true")
+
+
 def station_object(fields_sql: str, alias: str, where_sql: str) -> str:
     """One station that is not deleted, found by ``where_sql`` over ``alias``."""
     return f"(select {fields_sql} from stations {alias} where {where_sql} and not {alias}.deleted)"
@@ -158,9 +167,10 @@ def reverse_order(order_sql: str) -> str:
                      for part in order_sql.split(", "))
 
 
-def edges(edge_sql: str, alias: str, order_sql: str, first: str) -> str:
+def edges(edge_sql: str, alias: str, order_sql: str, first: str, joins: str = "") -> str:
+    """The page's edges; ``joins`` (``region_join``) added to its rows."""
     return (f"coalesce((select '[' || string_agg({edge_sql}, ',' order by {order_sql}) || ']' "
-            f"from {shown_rows(alias, order_sql, first)}), '[]')")
+            f"from {shown_rows(alias, order_sql, first)} {joins}), '[]')")
 
 
 def has_next(first: str) -> str:

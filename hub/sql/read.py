@@ -69,8 +69,11 @@ class ListSql:
     columns: str
     to_one: tuple[ToOne, ...] = ()
 
-    def select(self) -> str:
+    def select(self, to_one: bool = True) -> str:
+        """Its columns, and with ``to_one`` each relation's id (a subquery per row)."""
         a = self.alias
+        if not to_one:
+            return f"{a}.*"
         joined = "".join(
             f""",
        (select x.id from {r.table} x
@@ -98,16 +101,18 @@ REGION = (
 )
 
 
-def page(kind: ListSql, keys: tuple[Key, ...], descending: bool) -> str:
+def page(kind: ListSql, keys: tuple[Key, ...], descending: bool, *, to_one: bool = True) -> str:
     """A page of ``kind`` in ``keys``' order after a keyset position: the filter's
-    parameters, then one per key (all null: the first page), then the limit."""
+    parameters, then one per key (all null: the first page), then the limit.
+    Without ``to_one``: the table's rows as they are (the query planner's,
+    which reads a relation by reference only when the query asks for it)."""
     a = kind.alias
     n = len(kind.conditions)
     at = [f"${n + 1 + i}::{k.type}" for i, k in enumerate(keys)]
     columns = ", ".join(f"{a}.{k.column}" for k in keys)
     order = ", ".join(f"{a}.{k.column}{' desc' if descending else ''}" for k in keys)
     return f"""
-select {kind.select()}
+select {kind.select(to_one)}
 from (
     select {a}.* from {kind.table} {a}
     where {kind.where()}
@@ -123,12 +128,25 @@ def count(kind: ListSql) -> str:
     return f"select count(*) from {kind.table} {kind.alias}\nwhere {kind.where()}"
 
 
-def by_id(kind: ListSql) -> str:
+def by_id(kind: ListSql, *, to_one: bool = True) -> str:
     a = kind.alias
     return f"""
-select {kind.select()}
+select {kind.select(to_one)}
 from {kind.table} {a}
 where {a}.id = any($1::bigint[]) and {kind.hidden.format(a=a)}
+"""
+
+
+def one_by_id(kind: ListSql) -> str:
+    """One row of ``kind`` by id (``$1``), as the table has it, the rows no
+    list shows left out above the lookup (``offset 0`` keeps the condition
+    there): beside the id, PostgreSQL tries each of the table's partial
+    indexes against it at every execution (custom plans), and wishes have 23
+    (half the planning of the query planner's one-wish statement)."""
+    a = kind.alias
+    return f"""
+select {a}.* from (select {a}.* from {kind.table} {a} where {a}.id = $1 offset 0) {a}
+where {kind.hidden.format(a=a)}
 """
 
 
@@ -169,6 +187,10 @@ WISHES_PAGE_DESC = page(WISHES, BY_SUBMITTED, descending=True)
 WISHES_PAGE_ASC = page(WISHES, BY_SUBMITTED, descending=False)
 WISHES_COUNT = count(WISHES)
 WISHES_BY_ID = by_id(WISHES)
+# The query planner's (``hub.sql.plan``): rows without their to-one ids.
+WISHES_ROWS_DESC = page(WISHES, BY_SUBMITTED, descending=True, to_one=False)
+WISHES_ROWS_ASC = page(WISHES, BY_SUBMITTED, descending=False, to_one=False)
+WISH_ROW_BY_ID = one_by_id(WISHES)
 
 CLAIMS_BY_WISH = """
 select c.wish_id, c.claimant_kind, c.claimant_name, c.claimed_at,
@@ -199,6 +221,7 @@ TEAMS = ListSql(
 TEAMS_PAGE = page(TEAMS, BY_ID, descending=False)
 TEAMS_COUNT = count(TEAMS)
 TEAMS_BY_ID = by_id(TEAMS)
+TEAMS_ROWS = page(TEAMS, BY_ID, descending=False, to_one=False)
 
 # ---------------------------------------------------------------- stations
 
@@ -215,6 +238,7 @@ STATIONS = ListSql(
 STATIONS_PAGE = page(STATIONS, BY_ID, descending=False)
 STATIONS_COUNT = count(STATIONS)
 STATIONS_BY_ID = by_id(STATIONS)
+STATIONS_ROWS = page(STATIONS, BY_ID, descending=False, to_one=False)
 
 # ---------------------------------------------------------------- activities
 

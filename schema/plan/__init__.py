@@ -42,6 +42,8 @@ class Counts:
 
     answered: int = 0
     fell_back: int = 0
+    # Requests answered without strawberry's execution (``schema.plan.direct``).
+    direct: int = 0
 
 
 COUNTS = Counts()

@@ -6,9 +6,9 @@ A selection it cannot build (an unknown field, an argument, a directive, a
 fragment on another type, one response name for two different fields) makes
 the whole root field fall back to the resolver path: ``None`` all the way up.
 
-The rows are those of ``hub.sql.read``: a wish row has that module's wish
-columns (``station_id`` among them), a team row of a page its team columns,
-a team reached through a claim is a raw ``teams`` row.
+The rows are the tables' own (``hub.sql.read``'s ``*_ROWS`` statements: the
+lists' filters and order, without the to-one ids their other statements
+compute per row); a relation is read by reference, only when asked for.
 """
 
 from __future__ import annotations
@@ -34,9 +34,10 @@ class Scope:
     params: list[str] = field(default_factory=list)
     # A claim's alias -> its wish's alias (a claim's team is found by the wish's source).
     wish_of: dict[str, str] = field(default_factory=dict)
-    # Aliases of raw ``teams`` rows (their station by reference, not ``station_id``).
-    raw_teams: set[str] = field(default_factory=set)
+    # The alias of a page's own rows, and the joins compiled for them
+    # (``sql.region_join``).
     row_alias: str = ""
+    row_joins: list[str] = field(default_factory=list)
     _next_alias: int = 0
 
     def alias(self, prefix: str) -> str:
@@ -146,6 +147,9 @@ def _shown_region(column: str) -> Compile:
         if fields is None:
             return None
         code = sql.shown_region_code(f"{alias}.{column}", scope.sees_villages())
+        if alias == scope.row_alias:
+            scope.row_joins.append(sql.region_join(fields, inner, code))
+            return sql.non_null(f"{inner}_j.json", f"{alias}.{column}")
         return sql.non_null(sql.region_object(fields, inner, code), f"{alias}.{column}")
     return build
 
@@ -157,18 +161,9 @@ def _region_parent(node: FieldNode, alias: str, scope: Scope) -> str | None:
         sql.region_object(fields, inner, f"{alias}.parent_code"))
 
 
-def _station_by_id(column: str) -> Compile:
-    def build(node: FieldNode, alias: str, scope: Scope) -> str | None:
-        inner = scope.alias("s")
-        fields = object_json("Station", node.selection_set, inner, scope)
-        return None if fields is None else sql.or_null(sql.station_object(
-            fields, inner, f"{inner}.id = {alias}.{column}"))
-    return build
-
-
-def _team_station(node: FieldNode, alias: str, scope: Scope) -> str | None:
-    if alias not in scope.raw_teams:
-        return _station_by_id("station_id")(node, alias, scope)
+def _station(node: FieldNode, alias: str, scope: Scope) -> str | None:
+    """A wish's or team's station, by its reference (the rows are the
+    table's own: no ``station_id`` computed for every row whether asked or not)."""
     inner = scope.alias("s")
     fields = object_json("Station", node.selection_set, inner, scope)
     return None if fields is None else sql.or_null(sql.station_object(
@@ -191,7 +186,6 @@ def _claims(node: FieldNode, alias: str, scope: Scope) -> str | None:
 
 def _claim_team(node: FieldNode, alias: str, scope: Scope) -> str | None:
     inner = scope.alias("t")
-    scope.raw_teams.add(inner)
     fields = object_json("Team", node.selection_set, inner, scope)
     wish = scope.wish_of[alias]
     return None if fields is None else sql.or_null(sql.team_object(
@@ -220,7 +214,7 @@ _TYPES: dict[str, dict[str, Compile]] = {
         "memberCount": _column("member_count"),
         "sourceId": _column("source_id"),
         "region": _shown_region("region_code"),
-        "station": _team_station,
+        "station": _station,
     },
     "Claim": {
         "claimantKind": _column("claimant_kind"),
@@ -242,7 +236,7 @@ _TYPES: dict[str, dict[str, Compile]] = {
         "handlingLevel": _column("handling_level"),
         "sourceId": _column("source_id"),
         "region": _shown_region("region_code"),
-        "station": _station_by_id("station_id"),
+        "station": _station,
         "claims": _claims,
     },
 }

@@ -98,7 +98,7 @@ class _List:
 
 _WISHES = _List(
     connection="WishConnection", edge="WishEdge", node="Wish", alias="w",
-    page=lambda ascending: q.WISHES_PAGE_ASC if ascending else q.WISHES_PAGE_DESC,
+    page=lambda ascending: q.WISHES_ROWS_ASC if ascending else q.WISHES_ROWS_DESC,
     own_params=16, count=q.WISHES_COUNT,
     order=lambda a, asc: f"{a}.submitted_at, {a}.id" if asc else f"{a}.submitted_at desc, {a}.id desc",
     cursor=lambda a, asc: sql.cursor("wish-asc" if asc else "wish-desc", f"{a}.submitted_at",
@@ -107,14 +107,14 @@ _WISHES = _List(
 
 _TEAMS = _List(
     connection="TeamConnection", edge="TeamEdge", node="Team", alias="t",
-    page=lambda ascending: q.TEAMS_PAGE, own_params=7, count=q.TEAMS_COUNT,
+    page=lambda ascending: q.TEAMS_ROWS, own_params=7, count=q.TEAMS_COUNT,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("team", f"{a}.id"),
 )
 
 
 _STATIONS = _List(
     connection="StationConnection", edge="StationEdge", node="Station", alias="s",
-    page=lambda ascending: q.STATIONS_PAGE, own_params=6, count=q.STATIONS_COUNT,
+    page=lambda ascending: q.STATIONS_ROWS, own_params=6, count=q.STATIONS_COUNT,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("station", f"{a}.id"),
 )
 
@@ -169,7 +169,8 @@ def _edges(kind: _List, node: FieldNode, scope: Scope, cursor: str, order: str) 
         if built is None:
             return None
         pairs.append((response, built))
-    return sql.edges(sql.json_object(pairs), kind.alias, order, _first_param(scope))
+    return sql.edges(sql.json_object(pairs), kind.alias, order, _first_param(scope),
+                     " ".join(scope.row_joins))
 
 
 def _page_info(node: FieldNode, scope: Scope, cursor: str, order: str) -> str | None:
@@ -249,18 +250,19 @@ def _first(args: dict[str, Any]) -> int:
 
 
 def _wish(node: FieldNode, fragments: Mapping[str, FragmentDefinitionNode]) -> Statement | None:
+    # One row: its region by a subquery (a join pays only over many rows).
     scope = Scope(fragments=fragments, first_param=2)
     built = object_json("Wish", node.selection_set, "w", scope)
     if built is None:
         return None
-    return Statement(sql.row_statement(q.WISHES_BY_ID, "w", built), tuple(scope.params))
+    return Statement(sql.row_statement(q.WISH_ROW_BY_ID, "w", built), tuple(scope.params))
 
 
 def _wish_prepare(ctx: Any, args: dict[str, Any]) -> Any:
     key = ids.decode_int_id(args["id"], "Wish")
     if key is None:
         return None
-    return None, [[key]], {"sees_villages": ctx.caller.sees_villages}
+    return None, [key], {"sees_villages": ctx.caller.sees_villages}
 
 
 # ---------------------------------------------------------------- the planner's entry
