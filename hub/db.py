@@ -149,7 +149,8 @@ def _alive(pid: int) -> bool:
 
 # initdb sizes a server for a small shared machine (128 MB of shared buffers,
 # 4 MB per sort); the province's figures want their rollups in memory.
-_TUNED_MARK = "# sized by the hub"
+# Changed with the sizes below, so that a data directory sized before is sized again.
+_TUNED_MARK = "# sized by the hub: shared_buffers up to 4 GB"
 
 
 def _embedded_settings() -> dict[str, str]:
@@ -157,7 +158,7 @@ def _embedded_settings() -> dict[str, str]:
         memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         memory = 4 << 30
-    shared_mb = max(128, min(2048, memory // 8 >> 20))
+    shared_mb = max(128, min(4096, memory // 8 >> 20))
     return {"shared_buffers": f"{shared_mb}MB", "work_mem": "16MB"}
 
 

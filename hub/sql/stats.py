@@ -415,6 +415,10 @@ PREWARM_RELATIONS = (
     "stats_wishes_category_claim", "stats_wishes_category_fulfil",
     "stats_wishes_group_claim", "stats_wishes_group_fulfil",
     "stats_activities_region_date",
-    # Flow figures (migration 0011).
+    # Flow figures (migrations 0011, 0019): the cells, and the records'
+    # indexes that count what no cell holds.
     "stats_flow_cells", "stats_flow_cells_pkey",
+    "stats_wishes_region_claim_day", "stats_wishes_region_fulfil_day",
+    "stats_wishes_region_cancel_day", "stats_wishes_dims_claim_day",
+    "stats_wishes_dims_fulfil_day", "stats_wishes_dims_cancel_day",
 )
