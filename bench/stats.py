@@ -36,7 +36,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import json
-import os
 import random
 import statistics
 import sys
@@ -52,6 +51,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 import adapters  # noqa: E402
+from bench._data import database_url  # noqa: E402
 from bench._server import serve_hub  # noqa: E402
 from hub import db  # noqa: E402
 from hub import stats as hub_stats  # noqa: E402
@@ -542,12 +542,7 @@ def main() -> None:
     parser.add_argument("--ingest", action="store_true", help="push deliveries while measuring")
     args = parser.parse_args()
 
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        server = db.start_embedded(Path(os.environ.get("HUB_DATA_DIR")
-                                        or ROOT / ".hub-data/bench-stats"))
-        asyncio.run(db.ensure_database(server, "hub"))
-        url = db.with_database(server, "hub")
+    url = database_url(ROOT, "bench-stats")
     # Migrated (and seeded) before the hub starts: a hub started first meets
     # the tables of a newer migration missing while it warms its connections.
     today = asyncio.run(prepare(url, args.scale))

@@ -24,7 +24,6 @@ import asyncio
 import collections
 import datetime as dt
 import gc
-import os
 import random
 import statistics
 import sys
@@ -40,6 +39,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 from bench import stats as b  # noqa: E402
+from bench._data import database_url  # noqa: E402
 from hub import db  # noqa: E402
 from hub import stats as hub_stats  # noqa: E402
 from hub.app import create_app  # noqa: E402
@@ -158,12 +158,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30, help="per kind (tables, series: half)")
     parser.add_argument("kinds", nargs="*", help="only the kinds containing these")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        server = db.start_embedded(Path(os.environ.get("HUB_DATA_DIR")
-                                        or ROOT / ".hub-data/bench-stats"))
-        asyncio.run(db.ensure_database(server, "hub"))
-        url = db.with_database(server, "hub")
+    url = database_url(ROOT, "bench-stats")
     asyncio.run(run(url, args.requests, args.kinds))
 
 
