@@ -11,6 +11,7 @@ PostGraphile's figures have a floor to be read against.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 from collections.abc import AsyncIterator
@@ -40,6 +41,17 @@ _SQL = {
                  order by w.submitted_at desc, w.id desc), '[]')
           from (select * from wishes
                  where county_code = $1 and status = $2 and not deleted and not shadowed
+                 order by submitted_at desc, id desc limit 50) w
+          join regions r on r.code = w.region_code""",
+    # The next page after a cursor: the previous page's last (submittedAt, id).
+    "list_after": f"""
+        select coalesce(json_agg(json_build_object(
+                   'id', w.id, 'title', w.title, 'status', w.status,
+                   'submittedAt', w.submitted_at, 'region', r.name, 'claims', {_CLAIMS})
+                 order by w.submitted_at desc, w.id desc), '[]')
+          from (select * from wishes
+                 where county_code = $1 and status = $2 and not deleted and not shadowed
+                   and (submitted_at, id) < ($3::timestamptz, $4::bigint)
                  order by submitted_at desc, id desc limit 50) w
           join regions r on r.code = w.region_code""",
     "detail": f"""
@@ -84,12 +96,17 @@ def _endpoint(name: str) -> Any:
     async def answer(request: Request) -> Response:
         variables = json.loads(await request.body())
         args = [variables[n] for n in names]
+        after = variables.get("after") if name == "list" else None
         async with request.app.state.pool.acquire() as conn:
-            data = await conn.fetchval(sql, *args)
+            if after:
+                data = await conn.fetchval(_SQL["list_after"], *args,
+                                           dt.datetime.fromisoformat(after[0]), int(after[1]))
+            else:
+                data = await conn.fetchval(sql, *args)
         return Response(data or "null", media_type="application/json")
 
     return answer
 
 
-app = Starlette(routes=[Route(f"/{name}", _endpoint(name), methods=["POST"]) for name in _SQL],
+app = Starlette(routes=[Route(f"/{name}", _endpoint(name), methods=["POST"]) for name in _ARGS],
                 lifespan=_lifespan)

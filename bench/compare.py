@@ -45,6 +45,7 @@ import argparse
 import asyncio
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import random
@@ -53,6 +54,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -80,8 +82,8 @@ BEFORE = "hub-resolvers"
 # ---------------------------------------------------------------- the documents
 
 HUB = {
-    "list": """query List($region: String!, $status: WishStatus!) {
-  wishes(first: 50, filter: {regionCode: $region, status: [$status]}) {
+    "list": """query List($region: String!, $status: WishStatus!, $after: String) {
+  wishes(first: 50, after: $after, filter: {regionCode: $region, status: [$status]}) {
     edges { node { id title status submittedAt region { name }
                    claims { claimantName team { name } } } }
   }
@@ -102,8 +104,8 @@ HUB = {
 
 _PG_VISIBLE = "deleted: false, shadowed: false"
 POSTGRAPHILE = {
-    "list": f"""query List($county: String!, $status: String!) {{
-  allWishes(first: 50, orderBy: [SUBMITTED_AT_DESC, ID_DESC],
+    "list": f"""query List($county: String!, $status: String!, $after: Cursor) {{
+  allWishes(first: 50, after: $after, orderBy: [SUBMITTED_AT_DESC, ID_DESC],
             condition: {{countyCode: $county, status: $status, {_PG_VISIBLE}}}) {{
     nodes {{ id title status submittedAt regionByRegionCode {{ name }}
              claimsByWishId(orderBy: ORDINAL_ASC) {{ nodes {{ claimantName team {{ name }} }} }} }}
@@ -146,6 +148,15 @@ $$
 """
 
 
+# Where the next list page starts, by (county, status, depth, server kind): each
+# server's own cursor for the end of page ``depth`` (``_cursors``).
+Cursors = dict[tuple[str, str, int, str], Any]
+
+
+def _kind(server: str) -> str:
+    return "hub" if server.startswith("hub") else server
+
+
 @dataclass(frozen=True)
 class Request:
     """One page with one set of variables, as each server is asked for it."""
@@ -154,36 +165,140 @@ class Request:
     county: str = ""
     status: str = ""
     wish_id: int = 0
+    depth: int = 0  # list pages: pages skipped by following cursors (0: the first page)
 
-    def body(self, server: str) -> tuple[str, str]:
+    def variables(self, server: str, cursors: Cursors) -> dict[str, Any]:
+        kind = _kind(server)
+        if self.page == "detail":
+            return {"id": encode_id("Wish", self.wish_id) if kind == "hub"
+                    else str(self.wish_id) if kind == "postgraphile" else self.wish_id}
+        county = {"region" if kind == "hub" else "county": self.county}
+        if self.page != "list":
+            return county
+        after = cursors[(self.county, self.status, self.depth, kind)] if self.depth else None
+        if kind == "floor":
+            return {**county, "status": self.status, **({"after": after} if after else {})}
+        return {**county, "status": self.status, "after": after}
+
+    def body(self, server: str, cursors: Cursors) -> tuple[str, str]:
         """(path, JSON body) for ``server``."""
-        if server.startswith("hub"):
-            variables: dict[str, Any] = (
-                {"id": encode_id("Wish", self.wish_id)} if self.page == "detail"
-                else {"region": self.county, "status": self.status} if self.page == "list"
-                else {"region": self.county})
-            return "/graphql", json.dumps({"query": HUB[self.page], "variables": variables})
-        variables = (
-            {"id": str(self.wish_id) if server == "postgraphile" else self.wish_id}
-            if self.page == "detail"
-            else {"county": self.county, "status": self.status} if self.page == "list"
-            else {"county": self.county})
-        if server == "postgraphile":
-            return "/graphql", json.dumps({"query": POSTGRAPHILE[self.page], "variables": variables})
-        return f"/{self.page}", json.dumps(variables)
+        path, head, tail = _frame(self.page, server)
+        return path, head + json.dumps(self.variables(server, cursors)) + tail
 
 
-def _requests(wish_ids: list[int], rng: random.Random) -> dict[str, list[Request]]:
-    pools = {
-        "list": [Request("list", county=c, status=s) for c in COUNTIES for s in STATUSES],
-        "detail": [Request("detail", wish_id=i) for i in wish_ids],
-        "teams": [Request("teams", county=c) for c in COUNTIES],
-        "counts": [Request("counts", county=c) for c in COUNTIES],
-    }
-    mix: list[Request] = []
-    for page, weight in MIX.items():
-        mix += [rng.choice(pools[page]) for _ in range(weight * 4)]
-    return {**pools, "mix": mix}
+def _frame(page: str, server: str) -> tuple[str, str, str]:
+    """(path, text before the variables, text after them) of ``page``'s body."""
+    kind = _kind(server)
+    if kind == "floor":
+        return f"/{page}", "", ""
+    doc = HUB[page] if kind == "hub" else POSTGRAPHILE[page]
+    return "/graphql", '{"query": ' + json.dumps(doc) + ', "variables": ', "}"
+
+
+# ---------------------------------------------------------------- traffic
+
+# Real traffic (``--traffic real``). Each choice is what a province's wish walls
+# (公众号/小程序 pages of a county's wishes), dashboards and mini-programs do:
+#
+# Readers come from where people live: a county is drawn by its resident
+# population (approximate, in ten-thousands, rounded; the 16 counties of the
+# bench data, 沈阳 铁西 to 本溪县, a ten-to-one spread as in the province).
+POPULATION = {
+    "210102": 111, "210106": 183, "210112": 54, "210202": 38, "210303": 30, "210521": 24,
+    "210604": 17, "210703": 40, "210802": 24, "210902": 30, "211002": 22, "211102": 28,
+    "211202": 34, "211302": 45, "211421": 51, "211481": 45,
+}
+# A wall's default tab is the wishes waiting for someone (待认领); 已实现 is the
+# showcase; claimed and cancelled ones are looked at by the few who follow up.
+STATUS_WEIGHTS = {"OPEN": 55, "FULFILLED": 25, "CLAIMED": 15, "CANCELLED": 5}
+# Most readers see the first page only; a few scroll ("load more": the next
+# page's `after` cursor), fewer the farther: pages 1..4.
+DEPTH_WEIGHTS = (80, 12, 5, 3)
+# A wish is opened from a wall, a shared link or a search: popularity is
+# Zipf-like over ALL visible wishes by recency rank (the newest, which the walls'
+# first pages show, most), with the exponent web request streams show
+# (Breslau et al., 1999: 0.64-0.83); 0.8 is the hard end for a cache of the two
+# likely.
+ZIPF = 0.8
+# Writes: ~900,000 wishes a year ≈ 2,500 a day, each changing ~3 times
+# (submitted, claimed, fulfilled): ~7,400 record changes a day, ~0.17/s over 12
+# waking hours, ~0.5/s in a busy hour. Five platforms and the ledgers (six
+# sources), each pushing its changes every ~15 s when it has any, make a push
+# every ~2.5 s of one or two records. The benchmark pushes every PUSH_SECONDS,
+# PUSH_RECORDS records (a new wish, and a claim of one pushed earlier):
+# ~0.67 changes/s, a busy hour. Every push moves the data version, so the
+# response cache is invalidated as often as in production.
+PUSH_SECONDS = 3.0
+PUSH_RECORDS = 2
+MAX_DEPTH = len(DEPTH_WEIGHTS) - 1
+
+
+def _streams(traffic: str, sampled: list[int], by_recency: list[int], length: int,
+             rng: random.Random) -> dict[str, list[Request]]:
+    """The requests of each page and of the mix, in the order sent (the same for
+    every server: one seed)."""
+    def draw(page: str, n: int) -> list[Request]:
+        if traffic == "uniform":  # the earlier pools: 16 x 4 list pages, 200 wishes
+            if page == "list":
+                return [Request("list", county=rng.choice(COUNTIES), status=rng.choice(STATUSES))
+                        for _ in range(n)]
+            if page == "detail":
+                return [Request("detail", wish_id=rng.choice(sampled)) for _ in range(n)]
+            return [Request(page, county=rng.choice(COUNTIES)) for _ in range(n)]
+        counties = rng.choices(list(POPULATION), weights=list(POPULATION.values()), k=n)
+        if page == "list":
+            statuses = rng.choices(list(STATUS_WEIGHTS), weights=list(STATUS_WEIGHTS.values()), k=n)
+            depths = rng.choices(range(len(DEPTH_WEIGHTS)), weights=DEPTH_WEIGHTS, k=n)
+            return [Request("list", county=c, status=s, depth=d)
+                    for c, s, d in zip(counties, statuses, depths, strict=True)]
+        if page == "detail":
+            return [Request("detail", wish_id=i)
+                    for i in rng.choices(by_recency, cum_weights=zipf, k=n)]
+        return [Request(page, county=c) for c in counties]
+
+    zipf = list(itertools.accumulate((r + 1) ** -ZIPF for r in range(len(by_recency))))
+    streams = {page: draw(page, length) for page in PAGES}
+    order = rng.choices(PAGES, weights=[MIX[p] for p in PAGES], k=length)
+    drawn = {page: iter(draw(page, order.count(page))) for page in PAGES}
+    return {**streams, "mix": [next(drawn[page]) for page in order]}
+
+
+_CURSOR_DOCS = {
+    "hub": """query C($region: String!, $status: WishStatus!, $after: String) {
+  wishes(first: 50, after: $after, filter: {regionCode: $region, status: [$status]}) {
+    pageInfo { endCursor } } }""",
+    "postgraphile": f"""query C($county: String!, $status: String!, $after: Cursor) {{
+  allWishes(first: 50, after: $after, orderBy: [SUBMITTED_AT_DESC, ID_DESC],
+            condition: {{countyCode: $county, status: $status, {_PG_VISIBLE}}}) {{
+    pageInfo {{ endCursor }} }} }}""",
+}
+
+
+def _cursors(ports: dict[str, int], servers: tuple[str, ...]) -> Cursors:
+    """Each server's cursor at the end of pages 1..MAX_DEPTH of every county and
+    status, by walking the pages as a reader who scrolls does."""
+    cursors: Cursors = {}
+    with httpx.Client(timeout=30) as client:
+        for kind in dict.fromkeys(_kind(s) for s in servers):
+            port = ports[next(s for s in servers if _kind(s) == kind)]
+            for county in COUNTIES:
+                for status in STATUSES:
+                    for depth in range(1, MAX_DEPTH + 1):
+                        req = Request("list", county=county, status=status, depth=depth - 1)
+                        variables = req.variables(kind, cursors)
+                        if kind == "floor":
+                            rows = client.post(f"http://127.0.0.1:{port}/list",
+                                               json=variables).json()
+                            cursor: Any = [rows[-1]["submittedAt"], rows[-1]["id"]] if rows else None
+                        else:
+                            data = client.post(f"http://127.0.0.1:{port}/graphql", json={
+                                "query": _CURSOR_DOCS[kind], "variables": variables}).json()["data"]
+                            found = data["wishes" if kind == "hub" else "allWishes"]["pageInfo"]
+                            cursor = found["endCursor"]
+                        if cursor is None:
+                            raise SystemExit(f"{kind}: no page {depth + 1} of {county} {status}")
+                        cursors[(county, status, depth, kind)] = cursor
+    return cursors
 
 
 # ---------------------------------------------------------------- same answers
@@ -236,17 +351,21 @@ def _normalise(page: str, server: str, answer: Any) -> Any:
     return {s.lower(): answer[s.lower()]["totalCount"] for s in STATUSES}
 
 
-def _check(ports: dict[str, int], pools: dict[str, list[Request]], rng: random.Random,
-           servers: tuple[str, ...]) -> bool:
+def _check(ports: dict[str, int], streams: dict[str, list[Request]], cursors: Cursors,
+           rng: random.Random, servers: tuple[str, ...]) -> bool:
     same = True
     with httpx.Client(timeout=30) as client:
         for page in PAGES:
-            sample = rng.sample(pools[page], min(5, len(pools[page])))
+            distinct = list(dict.fromkeys(streams[page]))
+            sample = rng.sample(distinct, min(5, len(distinct)))
+            deep = [r for r in distinct if r.depth]
+            if deep and not any(r.depth for r in sample):
+                sample[-1] = rng.choice(deep)  # a page after a cursor, too
             agreed = 0
             for req in sample:
                 answers = {}
                 for server in servers:
-                    path, body = req.body(server)
+                    path, body = req.body(server, cursors)
                     resp = client.post(f"http://127.0.0.1:{ports[server]}{path}", content=body,
                                        headers={"content-type": "application/json"})
                     answers[server] = _normalise(page, server, resp.json())
@@ -385,21 +504,33 @@ def _servers(url: str, data: Path, servers: tuple[str, ...], cache: bool
 
 _LUA = """
 local paths = {%s}
-local bodies = {%s}
-local n = #bodies
+local heads = {%s}
+local tails = {%s}
+local threads = %d
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 local counter = 0
 function setup(thread)
   counter = counter + 1
-  thread:set("seed", counter)
+  thread:set("thread_no", counter)
 end
+-- The stream's lines are "<page>\\t<variables JSON>"; thread t of n sends
+-- requests t, t + n, t + 2n ... of it (wrapping at its end).
+local pages, vars, at, total = {}, {}, 0, 0
 function init(args)
-  math.randomseed(os.time() * 1000 + (seed or 0) * 7919)
+  for line in io.lines([==[%s]==]) do
+    local k, v = line:match("^(%%d+)\\t(.*)$")
+    pages[#pages + 1] = tonumber(k)
+    vars[#vars + 1] = v
+  end
+  total = #vars
+  at = (thread_no or 1) - 1
 end
 function request()
-  local k = math.random(n)
-  return wrk.format(nil, paths[k], nil, bodies[k])
+  local i = at %% total + 1
+  at = at + threads
+  local k = pages[i]
+  return wrk.format(nil, paths[k], nil, heads[k] .. vars[i] .. tails[k])
 end
 function done(summary, latency, requests)
   local e = summary.errors
@@ -408,13 +539,21 @@ function done(summary, latency, requests)
     e.connect + e.read + e.write + e.timeout))
 end
 """
+_THREADS = 2
 
 
-def _lua(requests: list[Request], server: str, folder: Path, name: str) -> Path:
-    pairs = [r.body(server) for r in requests]
+def _lua(requests: list[Request], cursors: Cursors, server: str, folder: Path, name: str) -> Path:
+    """A wrk script sending ``requests`` in order (their variables in a file beside it)."""
+    frames = [_frame(page, server) for page in PAGES]
+    stream = folder / f"{name}-{server}.txt"
+    with stream.open("w") as out:
+        for r in requests:
+            out.write(f"{PAGES.index(r.page) + 1}\t{json.dumps(r.variables(server, cursors))}\n")
     script = folder / f"{name}-{server}.lua"
-    script.write_text(_LUA % (", ".join(f"[==[{p}]==]" for p, _ in pairs),
-                              ", ".join(f"[==[{b}]==]" for _, b in pairs)))
+    script.write_text(_LUA % (", ".join(f"[==[{p}]==]" for p, _, _ in frames),
+                              ", ".join(f"[==[{h}]==]" for _, h, _ in frames),
+                              ", ".join(f"[==[{t}]==]" for _, _, t in frames),
+                              _THREADS, stream))
     return script
 
 
@@ -459,7 +598,7 @@ def _hit_rate(before: dict[str, float], after: dict[str, float]) -> float | None
 
 def _wrk(script: Path, port: int, seconds: int, connections: int,
          cpu: Callable[[], tuple[dict[int, float], dict[int, float]]]) -> Run:
-    threads = min(2, connections)
+    threads = min(_THREADS, connections)
     server0, pg0 = cpu()
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
                           "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
@@ -510,18 +649,81 @@ async def _load(url: str, wishes: int) -> None:
 # ---------------------------------------------------------------- main
 
 def _prepare(url: str, wishes: int) -> list[int]:
+    """The visible wishes' ids, newest first (after loading them once)."""
     async def go() -> list[int]:
         await _load(url, wishes)
         conn = await db.connect(url)
         try:
             await conn.execute(_CLAIM_TEAM)
-            rows = await conn.fetch(
-                "select id from wishes tablesample system (5) "
-                "where not deleted and not shadowed limit 200")
-            return sorted(r["id"] for r in rows)
+            rows = await conn.fetch("select id from wishes where not deleted and not shadowed "
+                                    "order by submitted_at desc, id desc")
+            return [r["id"] for r in rows]
         finally:
             await conn.close()
     return asyncio.run(go())
+
+
+class _Pusher:
+    """A platform pushing a few records every ``every`` seconds through the
+    hub's ingest path (``hub.ingest``, from this process, so that no server's
+    CPU figure includes it), while measuring: each push commits, moves the
+    data version and so invalidates the hub's response caches, as in
+    production. Each push is a new wish (submitted now, in a county drawn by
+    population) and the claim of the wish pushed three pushes before."""
+
+    def __init__(self, url: str, every: float, rng: random.Random) -> None:
+        self.url, self.every, self.rng = url, every, rng
+        self.pushes = 0
+        self._run = f"RT-{int(time.time())}-"
+        self._counties: dict[int, str] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> _Pusher:
+        if self.every > 0:
+            self._thread = threading.Thread(target=lambda: asyncio.run(self._loop()), daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+
+    async def _loop(self) -> None:
+        from hub.ingest import ingest
+
+        pool = await db.create_pool(self.url, min_size=1, max_size=1)
+        try:
+            while not self._stop.wait(self.every):
+                await ingest(pool, "wenhuayun", json.dumps(
+                    {"code": 0, "items": self._records(self.pushes)}).encode())
+                self.pushes += 1
+        finally:
+            await pool.close()
+
+    def _records(self, n: int) -> list[dict[str, Any]]:
+        now = dt.datetime.now(dt.UTC).isoformat()
+        self._counties[n] = self.rng.choices(list(POPULATION), weights=list(POPULATION.values()))[0]
+        records = [self._wish(n, now, claimed=False)]
+        if n >= 3 and PUSH_RECORDS > 1:
+            records.append(self._wish(n - 3, now, claimed=True))
+        return records
+
+    def _wish(self, n: int, now: str, *, claimed: bool) -> dict[str, Any]:
+        record = _wishes(n, 1)[0]
+        team = n % 500
+        return {**record, "wish_id": f"{self._run}{n}", "title": f"想要一套画笔{n}",
+                "division_code": self._counties[n],
+                "state": "已认领" if claimed else "待认领", "submit_time": self._submitted(n),
+                "claim_time": now if claimed else None, "updated_at": now,
+                "claimers": [{"kind": "队伍", "name": f"爱心队{team}", "team_id": f"BT-{team}"}]
+                if claimed else []}
+
+    def _submitted(self, n: int) -> str:
+        # The same instant at both of a wish's pushes (its claim keeps it).
+        return (dt.datetime.fromtimestamp(int(self._run.split("-")[1]), dt.UTC)
+                + dt.timedelta(seconds=n)).isoformat()
 
 
 def _ensure_wrk() -> None:
@@ -547,6 +749,12 @@ def main() -> None:
                         help="the hub's response cache ([cache] responses)")
     parser.add_argument("--before", action="store_true",
                         help=f"also run the hub with its query planner off ({BEFORE})")
+    parser.add_argument("--traffic", choices=("real", "uniform"), default="real",
+                        help="real: skewed variables over all the data, and pushes "
+                             "(the module's docstring); uniform: the earlier small pools, no writes")
+    parser.add_argument("--push-seconds", type=float, default=None,
+                        help=f"seconds between pushes while measuring (real: {PUSH_SECONDS:g}; "
+                             "uniform: 0, none)")
     parser.add_argument("--pages", default=",".join((*PAGES, "mix")),
                         help="comma-separated subset of list,detail,teams,counts,mix")
     args = parser.parse_args()
@@ -559,38 +767,52 @@ def main() -> None:
     server = db.start_embedded(data)
     asyncio.run(db.ensure_database(server, "hub"))
     url = db.with_database(server, "hub")
-    wish_ids = _prepare(url, args.wishes)
+    by_recency = _prepare(url, args.wishes)
     rng = random.Random(22)
-    pools = _requests(wish_ids, rng)
+    # Long enough that no run goes round its stream (a repeat would be a free hit).
+    length = max(20_000, args.seconds * 8_000)
+    streams = _streams(args.traffic, rng.sample(by_recency, 200), by_recency, length, rng)
+    every = args.push_seconds if args.push_seconds is not None else (
+        PUSH_SECONDS if args.traffic == "real" else 0.0)
     postmaster = _postmaster(url)
     pages = [p for p in args.pages.split(",") if p]
 
     results = Results()
+    wrapped = False
     with (_servers(url, data, servers, args.cache == "on") as (ports, pids),
           tempfile.TemporaryDirectory() as tmp):
-        same = _check(ports, pools, rng, servers)
-        scripts = {(page, s): _lua(pools[page], s, Path(tmp), page) for page in pages
+        cursors = _cursors(ports, servers) if args.traffic == "real" else {}
+        same = _check(ports, streams, cursors, rng, servers)
+        scripts = {(page, s): _lua(streams[page], cursors, s, Path(tmp), page) for page in pages
                    for s in servers}
-        for s in servers:  # warm every server (plans, caches, JIT) before measuring
-            _wrk(scripts[(pages[-1], s)], ports[s], 2, args.connections, lambda: ({}, {}))
-        for rnd in range(args.rounds):
-            for i, page in enumerate(pages):
-                turn = (rnd + i) % len(servers)
-                order = servers[turn:] + servers[:turn]
-                for s in order:
-                    def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
-                        return _tree_cpu(pid), _tree_cpu(postmaster)
-                    counted = _cache_counts(ports[s]) if s == "hub" else {}
-                    run = _wrk(scripts[(page, s)], ports[s], args.seconds, args.connections, cpu)
-                    if s == "hub":
-                        run.hit_rate = _hit_rate(counted, _cache_counts(ports[s]))
-                    results.runs.setdefault((page, s), []).append(run)
-                    print(f"  round {rnd + 1} {page:6} {s:12} {run.rps:8.0f} req/s  "
-                          f"p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms  "
-                          f"cpu {run.server_ms:.2f}+{run.pg_ms:.2f} ms/req"
-                          + (f"  cache hits {run.hit_rate:.0%}" if run.hit_rate is not None else "")
-                          + (f"  ERRORS {run.errors}" if run.errors else ""), flush=True)
+        pusher = _Pusher(url, every, random.Random(23))
+        with pusher:  # writes from here on (not while the answers were compared)
+            for s in servers:  # warm every server (plans, caches, JIT) before measuring
+                _wrk(scripts[(pages[-1], s)], ports[s], 2, args.connections, lambda: ({}, {}))
+            for rnd in range(args.rounds):
+                for i, page in enumerate(pages):
+                    turn = (rnd + i) % len(servers)
+                    order = servers[turn:] + servers[:turn]
+                    for s in order:
+                        def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
+                            return _tree_cpu(pid), _tree_cpu(postmaster)
+                        counted = _cache_counts(ports[s]) if s == "hub" else {}
+                        pushed = pusher.pushes
+                        run = _wrk(scripts[(page, s)], ports[s], args.seconds, args.connections, cpu)
+                        if s == "hub":
+                            run.hit_rate = _hit_rate(counted, _cache_counts(ports[s]))
+                        wrapped |= run.rps * args.seconds > length
+                        results.runs.setdefault((page, s), []).append(run)
+                        print(f"  round {rnd + 1} {page:6} {s:12} {run.rps:8.0f} req/s  "
+                              f"p50 {run.p50_ms:.1f} ms  p99 {run.p99_ms:.1f} ms  "
+                              f"cpu {run.server_ms:.2f}+{run.pg_ms:.2f} ms/req"
+                              + (f"  cache hits {run.hit_rate:.0%}"
+                                 if run.hit_rate is not None else "")
+                              + (f"  pushes {pusher.pushes - pushed}" if every else "")
+                              + (f"  ERRORS {run.errors}" if run.errors else ""), flush=True)
 
+    writes = (f"a push of {PUSH_RECORDS} records every {every:g} s" if every else "no writes")
+    print(f"\ntraffic {args.traffic} ({writes}); the hub's response cache {args.cache}")
     print(f"\n{args.wishes:,} wishes; wrk -c{args.connections}, {args.seconds} s per run, "
           f"medians of {args.rounds} alternated round(s); 2 workers each; CPU per request: "
           f"server + PostgreSQL, in ms; the hub's response cache {args.cache}")
@@ -612,6 +834,8 @@ def main() -> None:
               + (f"   hub/{BEFORE} = {hub / results.median(page, BEFORE, 'rps'):.2f}"
                  f" (CPU {results.median(page, BEFORE, 'server_ms'):.2f} -> "
                  f"{results.median(page, 'hub', 'server_ms'):.2f} ms)" if args.before else ""))
+    if wrapped:
+        print(f"NOTE: a run sent more than its stream's {length:,} requests and went round it")
     if not same:
         print("WARNING: the servers did not answer alike for every sampled variable set (above)")
     if "mix" in pages:
