@@ -7,13 +7,32 @@ at the hub's tables with virtual foreign keys and one SQL function for a
 claim's team, as in the field notes) and a bare starlette + asyncpg endpoint
 running one hand-written SQL statement per page (``bench/_floor.py``).
 
-Four pages and their mix (50/25/15/10), variables drawn at random per request
-by a wrk Lua script from the same pools for every server:
+Four pages and their mix (50/25/15/10):
 
 - list:   the 50 newest wishes of a county and status, with region and claims' team names
+          (and, for a reader who scrolls, the next pages through ``after`` cursors)
 - detail: one wish with its claims and their teams
 - teams:  20 teams of a county with their region
 - counts: a county's wish counts by status
+
+Each page's requests (and the mix's) are one stream of variable sets drawn in
+advance with one seed and sent in the same order to every server (wrk reads
+the stream from a file; thread t of n sends requests t, t + n, ...).
+``--traffic`` says how the variables vary:
+
+- ``real`` (the default: the issue's target for the hub "as shipped" is stated
+  on traffic like a province's, and a benchmark that only its cache's best
+  case flatters says little): counties drawn by population; list pages of
+  status OPEN 55 %, FULFILLED 25 %, CLAIMED 15 %, CANCELLED 5 %, the first page
+  80 % of the time and pages 2, 3, 4 12, 5 and 3 % (each server's own
+  cursors, walked once before measuring); wish ids Zipf-distributed (exponent
+  0.8) over all visible wishes by recency, the newest most; and while
+  measuring a platform push of 2 records every 3 s through the ingest path,
+  so that the data version moves and the hub's caches are invalidated as in
+  production. Why each choice: the comments at ``POPULATION`` below.
+- ``uniform``: the earlier pools (16 counties x 4 statuses, 200 sampled wishes,
+  first pages only, no writes): the figures of earlier sessions, and the
+  response cache's best case (hit rates of 99-100 %).
 
 Rounds alternate the servers (their order rotates), each run has the same
 time and connections. Before measuring, every server's answers are compared
@@ -23,11 +42,13 @@ per request of the server's processes and of PostgreSQL's (from
 ``mix ratio hub/postgraphile = R``.
 
     python bench/compare.py [--wishes 300000] [--seconds 20] [--connections 32] [--rounds 3]
-                            [--cache on|off] [--before]
+                            [--cache on|off] [--traffic real|uniform] [--push-seconds S]
+                            [--before]
 
 ``--cache off`` serves the hub with its response cache off (``[cache]
 responses = false``: the engine's own speed); ``on`` (default) as shipped,
-and the hub's lines then show the cache's hit rate over the run.
+and the hub's lines then show the cache's hit rate over the run (and, with
+writes, how many pushes committed during it).
 
 ``--before`` adds the hub with its query planner off (``HUB_PLANNER=off``:
 every field through the resolvers), in the same rounds, and prints the hub's

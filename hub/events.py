@@ -149,6 +149,15 @@ class WishEvents:
         if self._versions is not None:
             self._versions.heard(payload)
 
+    def _lost(self, _conn: Any) -> None:
+        """The listening connection closed (the server ended it, the network
+        dropped it): notifications stop now, not at the next poll, so the data
+        version is no longer trusted from them (requests read it) until the
+        listener has reconnected and read it again."""
+        if self._versions is not None:
+            self._versions.listening_from(None)
+        self._wake.set()  # the loop's next read fails and it reconnects
+
     async def _run(self) -> None:
         failures = 0
         while True:
@@ -156,6 +165,7 @@ class WishEvents:
                 async with db.session(self._pool) as conn:
                     reader: _Reader = self._pool if conn is None else conn
                     if conn is not None:
+                        conn.add_termination_listener(self._lost)
                         await conn.add_listener(q.CHANNEL, self._notified)
                         await conn.add_listener(data_version.CHANNEL, self._version_notified)
                     try:
@@ -170,6 +180,7 @@ class WishEvents:
                         if self._versions is not None:
                             self._versions.listening_from(None)
                         if conn is not None:
+                            conn.remove_termination_listener(self._lost)
                             with contextlib.suppress(Exception):
                                 await conn.remove_listener(q.CHANNEL, self._notified)
                             with contextlib.suppress(Exception):

@@ -21,7 +21,8 @@ every write committed before it arrived, in any process or host. Without
 it, the version the process's notifications last told (one listening
 connection, ``hub.events``); a request then sees a write of another process
 once its notification has arrived (well under a millisecond on one host),
-and falls back to a read while the listener is not connected.
+and falls back to a read while the listener is not connected (from the
+moment its connection closes: ``hub.events``).
 """
 
 from __future__ import annotations
