@@ -42,13 +42,15 @@ per request of the server's processes and of PostgreSQL's (from
 ``mix ratio hub/postgraphile = R``.
 
     python bench/compare.py [--wishes 300000] [--seconds 20] [--connections 32] [--rounds 3]
-                            [--cache on|off] [--traffic real|uniform] [--push-seconds S]
+                            [--cache on|off|notified] [--traffic real|uniform] [--push-seconds S]
                             [--before]
 
 ``--cache off`` serves the hub with its response cache off (``[cache]
 responses = false``: the engine's own speed); ``on`` (default) as shipped,
 and the hub's lines then show the cache's hit rate over the run (and, with
-writes, how many pushes committed during it).
+writes, how many pushes committed during it); ``notified`` as ``on`` with
+``[cache] confirm_version = false`` (a hit reads no version: it trusts the
+listener's notifications, docs/operators.md "How stale").
 
 ``--before`` adds the hub with its query planner off (``HUB_PLANNER=off``:
 every field through the resolvers), in the same rounds, and prints the hub's
@@ -485,13 +487,14 @@ def _postgraphile_dir(data: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _servers(url: str, data: Path, servers: tuple[str, ...], cache: bool
+def _servers(url: str, data: Path, servers: tuple[str, ...], cache: str
              ) -> Iterator[tuple[dict[str, int], dict[str, int]]]:
     """Start them all; yields (ports, root pids)."""
     ports = {s: free_port() for s in servers}
     config = data / "hub.toml"
     config.write_text("[public]\nenabled = true\n[security.rate_limit]\nenabled = false\n"
-                      f"[cache]\nresponses = {'true' if cache else 'false'}\n")
+                      f"[cache]\nresponses = {'false' if cache == 'off' else 'true'}\n"
+                      f"confirm_version = {'false' if cache == 'notified' else 'true'}\n")
     env = {**os.environ, "DATABASE_URL": url, "HUB_CONFIG": str(config),
            "HUB_LOG_LEVEL": "warning", "BENCH_FLOOR_DATABASE_URL": url,
            "NODE_ENV": "production"}
@@ -766,8 +769,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--cache", choices=("on", "off"), default="on",
-                        help="the hub's response cache ([cache] responses)")
+    parser.add_argument("--cache", choices=("on", "off", "notified"), default="on",
+                        help="the hub's response cache ([cache] responses; notified: on, "
+                             "with confirm_version = false)")
     parser.add_argument("--before", action="store_true",
                         help=f"also run the hub with its query planner off ({BEFORE})")
     parser.add_argument("--traffic", choices=("real", "uniform"), default="real",
@@ -800,7 +804,7 @@ def main() -> None:
 
     results = Results()
     wrapped = False
-    with (_servers(url, data, servers, args.cache == "on") as (ports, pids),
+    with (_servers(url, data, servers, args.cache) as (ports, pids),
           tempfile.TemporaryDirectory() as tmp):
         cursors = _cursors(ports, servers) if args.traffic == "real" else {}
         same = _check(ports, streams, cursors, rng, servers)
