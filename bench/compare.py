@@ -687,6 +687,17 @@ def _prepare(url: str, wishes: int) -> list[int]:
     return asyncio.run(go())
 
 
+def _data_version(url: str) -> int:
+    """The committed data version (each move empties the hub's response caches)."""
+    async def read() -> int:
+        conn = await db.connect(url)
+        try:
+            return int(await conn.fetchval("select version from data_version"))
+        finally:
+            await conn.close()
+    return asyncio.run(read())
+
+
 class _Pusher:
     """A platform pushing a few records every ``every`` seconds through the
     hub's ingest path (``hub.ingest``, from this process, so that no server's
@@ -822,7 +833,7 @@ def main() -> None:
                         def cpu(pid: int = pids[s]) -> tuple[dict[int, float], dict[int, float]]:
                             return _tree_cpu(pid), _tree_cpu(postmaster)
                         counted = _cache_counts(ports[s]) if s == "hub" else {}
-                        pushed = pusher.pushes
+                        pushed, version = pusher.pushes, _data_version(url)
                         run = _wrk(scripts[(page, s)], ports[s], args.seconds, args.connections, cpu)
                         if s == "hub":
                             run.hit_rate = _hit_rate(counted, _cache_counts(ports[s]))
@@ -834,6 +845,8 @@ def main() -> None:
                               + (f"  cache hits {run.hit_rate:.0%}"
                                  if run.hit_rate is not None else "")
                               + (f"  pushes {pusher.pushes - pushed}" if every else "")
+                              + (f"  data versions +{_data_version(url) - version}"
+                                 if s == "hub" else "")
                               + (f"  ERRORS {run.errors}" if run.errors else ""), flush=True)
 
     writes = (f"a push of {PUSH_RECORDS} records every {every:g} s" if every else "no writes")
