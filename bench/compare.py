@@ -24,8 +24,8 @@ the stream from a file; thread t of n sends requests t, t + n, ...).
   on traffic like a province's, and a benchmark that only its cache's best
   case flatters says little): counties drawn by population; list pages of
   status OPEN 55 %, FULFILLED 25 %, CLAIMED 15 %, CANCELLED 5 %, the first page
-  80 % of the time and pages 2, 3, 4 12, 5 and 3 % (each server's own
-  cursors, walked once before measuring); wish ids Zipf-distributed (exponent
+  80 % of the time, the second 12 %, the third 5 %, the fourth 3 % (through
+  each server's own cursors, walked once before measuring); wish ids Zipf-distributed (exponent
   0.8) over all visible wishes by recency, the newest most; and while
   measuring a platform push of 2 records every 3 s through the ingest path,
   so that the data version moves and the hub's caches are invalidated as in
@@ -623,7 +623,7 @@ def _hit_rate(before: dict[str, float], after: dict[str, float]) -> float | None
 
 def _wrk(script: Path, port: int, seconds: int, connections: int,
          cpu: Callable[[], tuple[dict[int, float], dict[int, float]]]) -> Run:
-    threads = min(_THREADS, connections)
+    threads = _THREADS  # the scripts' stride through their streams
     server0, pg0 = cpu()
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s",
                           "--timeout", "10s", "-s", str(script), f"http://127.0.0.1:{port}"],
@@ -795,6 +795,8 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join((*PAGES, "mix")),
                         help="comma-separated subset of list,detail,teams,counts,mix")
     args = parser.parse_args()
+    if args.connections < _THREADS:
+        parser.error(f"--connections must be at least {_THREADS} (wrk's threads)")
     servers = (*SERVERS, BEFORE) if args.before else SERVERS
     _ensure_wrk()
     if not shutil.which("npm"):
