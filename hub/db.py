@@ -53,8 +53,11 @@ EMBEDDED_DATABASE = "hub"
 #   the table's statistics. Measured on bench/compare.py's 300,000 wishes
 #   (pg_stat_statements: plans against calls), the list and counts
 #   statements stayed custom on all 20 connections while the one-wish and
-#   team-page statements went generic; tests/hub/test_plan_modes.py holds
-#   a point lookup and a filtered list to this.
+#   team-page statements went generic.
+# * The query planner's lists are written for the filters a request sets
+#   (``hub.sql.read.Shape``: no ``is null or``), so their generic plans use
+#   those filters' indexes, as a custom plan would, and are kept.
+# tests/hub/test_plan_modes.py holds each kind to this.
 # Behind PgBouncer statements are unnamed and so always planned with their
 # values (below).
 SERVER_SETTINGS = {
