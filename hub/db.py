@@ -31,12 +31,37 @@ log = logging.getLogger("hub.db")
 
 EMBEDDED_DATABASE = "hub"
 
-# Every connection the hub opens. Custom plans let the planner see which
-# optional filters of a named query are null (our queries are fixed strings
-# with "$n is null or ..." predicates); the time zone makes date arithmetic in
-# SQL happen in Beijing time whatever the server's setting.
+# Every connection the hub opens. The time zone makes date arithmetic in SQL
+# happen in Beijing time whatever the server's setting.
+#
+# Plans: PostgreSQL's own choice (``auto``). A prepared statement gets custom
+# plans (planned with its values) for its first five runs on a connection;
+# then its generic plan (planned once, for any values) is kept only if its
+# estimated cost is below the custom plans' average (planning included).
+# * Point lookups (every predicate a bound id: one wish, its claims) have a
+#   generic plan as cheap as a custom one, so they are planned once per
+#   connection: the one-wish statement spent 0.50 ms planning and 0.08 ms
+#   running at every request under ``force_custom_plan``.
+# * Statements with optional filters (``($n::type is null or ...)``,
+#   ``hub.sql``) keep custom plans, which see which filters are unset and use
+#   their indexes: a generic plan cannot use an index for a filter it must
+#   also skip, and the planner estimates each unset filter's test as
+#   selective, so such a plan costs a walk of the whole table (the wish
+#   list's: 3.9 million against hundreds) and loses the comparison. It wins
+#   only where a whole scan is cheap anyway (the 500 teams of the benchmark:
+#   a scan and sort of cost 26) and is re-decided by every connection, from
+#   the table's statistics. Measured on bench/compare.py's 300,000 wishes
+#   (pg_stat_statements: plans against calls), the list and counts
+#   statements stayed custom on all 20 connections while the one-wish and
+#   team-page statements went generic.
+# * The query planner's lists are written for the filters a request sets
+#   (``hub.sql.read.Shape``: no ``is null or``), so their generic plans use
+#   those filters' indexes, as a custom plan would, and are kept.
+# tests/hub/test_plan_modes.py holds each kind to this.
+# Behind PgBouncer statements are unnamed and so always planned with their
+# values (below).
 SERVER_SETTINGS = {
-    "plan_cache_mode": "force_custom_plan",
+    "plan_cache_mode": "auto",
     # Every statement here is short; JIT compiling one (on by default, above
     # a cost the rollup sums reach) took 20-30 ms of a 5 ms read.
     "jit": "off",
@@ -54,8 +79,8 @@ SERVER_SETTINGS = {
 #   (``statement_cache_size=0``): every statement is parsed and bound in one
 #   exchange as an unnamed statement (Debian's PgBouncer 1.18 does not know
 #   the protocol's named statements; 1.21+ with ``max_prepared_statements``
-#   would). Unnamed statements are planned with their values every time,
-#   which is what ``plan_cache_mode`` asks for anyway.
+#   would). Unnamed statements are planned with their values every time:
+#   right for the optional filters, a replanning cost for point lookups.
 # * Settings: PgBouncer refuses startup parameters it does not track; only the
 #   time zone and the application name travel. ``jit`` and
 #   ``statement_timeout`` are the role's (``alter role``, docs/scaling.md);

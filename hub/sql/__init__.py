@@ -4,8 +4,10 @@
 One module per concern: ``migrations``, ``reference`` (regions, sources),
 ``read`` (the API's pages and loaders), ``write`` (ingest upserts),
 ``deadletters``, ``stats``. Optional filters are written as
-``($n::type is null or ...)``; connections run with
-``plan_cache_mode = force_custom_plan`` so the planner sees which are unset.
+``($n::type is null or ...)``: such a statement keeps custom plans (planned
+with its values, so the planner sees which are unset) under PostgreSQL's
+``plan_cache_mode = auto``, while point lookups get generic ones (``hub.db``,
+``SERVER_SETTINGS``, says why and what was measured).
 """
 
 from hub.sql.migrations import (

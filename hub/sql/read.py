@@ -83,14 +83,41 @@ class ListSql:
         )
         return self.columns.strip() + joined
 
-    def where(self) -> str:
-        """Its filter: ``$1``… in the order of ``conditions``."""
+    def where(self, shape: Shape | None = None) -> str:
+        """Its filter: ``$1``… in the order of ``conditions``; with ``shape``,
+        written for the conditions it says are set (see ``Shape``)."""
         a = self.alias
         lines = [self.hidden.format(a=a)]
         for n, c in enumerate(self.conditions, start=1):
             p = f"${n}"
-            lines.append(f"({p}::{c.type} is null or {c.sql.format(a=a, p=p)})")
+            if shape is None:
+                lines.append(f"({p}::{c.type} is null or {c.sql.format(a=a, p=p)})")
+            elif shape.conditions[n - 1]:
+                lines.append(f"({c.sql.format(a=a, p=f'{p}::{c.type}')})")
+            else:
+                lines.append(_unset(p, c.type))
         return "\n      and ".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """Which of a list statement's optional parameters a request sets: one
+    flag per condition, and whether it starts after a cursor.
+
+    The statements written with ``($n is null or ...)`` take any filter and
+    must be planned with their values (custom plans) to use the index of the
+    filter given. The query planner writes one statement per shape instead:
+    a set condition plainly, an unset one as ``($n::type is null or true)``
+    (the parameter keeps its type; the planner folds the test away), so that
+    PostgreSQL's generic plan of the statement, made once per connection, is
+    the plan of those very filters (``hub.db``, ``SERVER_SETTINGS``)."""
+
+    conditions: tuple[bool, ...]
+    after: bool
+
+
+def _unset(param: str, pg_type: str) -> str:
+    return f"({param}::{pg_type} is null or true)"
 
 
 # Every list's first three conditions: its region, as hub.read.RegionScope gives it.
@@ -101,22 +128,31 @@ REGION = (
 )
 
 
-def page(kind: ListSql, keys: tuple[Key, ...], descending: bool, *, to_one: bool = True) -> str:
+def page(kind: ListSql, keys: tuple[Key, ...], descending: bool, *, to_one: bool = True,
+         shape: Shape | None = None) -> str:
     """A page of ``kind`` in ``keys``' order after a keyset position: the filter's
     parameters, then one per key (all null: the first page), then the limit.
     Without ``to_one``: the table's rows as they are (the query planner's,
-    which reads a relation by reference only when the query asks for it)."""
+    which reads a relation by reference only when the query asks for it).
+    With ``shape``: for the filters and position it says are set (``Shape``)."""
     a = kind.alias
     n = len(kind.conditions)
     at = [f"${n + 1 + i}::{k.type}" for i, k in enumerate(keys)]
     columns = ", ".join(f"{a}.{k.column}" for k in keys)
     order = ", ".join(f"{a}.{k.column}{' desc' if descending else ''}" for k in keys)
+    after = f"({columns}) {'<' if descending else '>'} ({', '.join(at)})"
+    if shape is None:
+        position = f"({at[0]} is null or {after})"
+    elif shape.after:
+        position = f"({after})"
+    else:
+        position = " and ".join(_unset(f"${n + 1 + i}", k.type) for i, k in enumerate(keys))
     return f"""
 select {kind.select(to_one)}
 from (
     select {a}.* from {kind.table} {a}
-    where {kind.where()}
-      and ({at[0]} is null or ({columns}) {'<' if descending else '>'} ({', '.join(at)}))
+    where {kind.where(shape)}
+      and {position}
     order by {order}
     limit ${n + 1 + len(keys)}
 ) {a}
@@ -124,8 +160,8 @@ order by {order}
 """
 
 
-def count(kind: ListSql) -> str:
-    return f"select count(*) from {kind.table} {kind.alias}\nwhere {kind.where()}"
+def count(kind: ListSql, shape: Shape | None = None) -> str:
+    return f"select count(*) from {kind.table} {kind.alias}\nwhere {kind.where(shape)}"
 
 
 def by_id(kind: ListSql, *, to_one: bool = True) -> str:

@@ -12,6 +12,7 @@ error makes the field fall back to the resolver path, which reports it.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,13 @@ class Statement:
     extra: tuple[str, ...]  # names of the parameters after the list's own
 
 
+# Statements kept per root field: a client's usual combinations of filters
+# (each a statement of its own, planned once per connection), not every one
+# a client could send (2^15 for the wish list).
+MAX_STATEMENTS = 32
+_MISSING = object()
+
+
 @dataclass
 class RootPlan:
     """How to answer one root field in SQL, given its arguments."""
@@ -48,16 +56,22 @@ class RootPlan:
     # null without SQL; raises as the resolver would.
     prepare: Callable[[Any, dict[str, Any]], tuple[Any, list[Any], dict[str, Any]] | None]
     # statement key -> the statement (compiled on first use: a wish list's
-    # order is an argument, possibly a variable).
+    # order is an argument, possibly a variable, and a list is written for
+    # the filters a request sets, ``hub.sql.read.Shape``).
     compile: Callable[[Any], Statement | None]
-    statements: dict[Any, Statement | None] = field(default_factory=dict)
+    statements: OrderedDict[Any, Statement | None] = field(default_factory=OrderedDict)
     # (the strawberry schema, its compiled argument conversion), made on first use.
     converter: tuple[Any, Callable[[Mapping[str, Any]], dict[str, Any]]] | None = None
 
     def statement(self, key: Any) -> Statement | None:
-        if key not in self.statements:
-            self.statements[key] = self.compile(key)
-        return self.statements[key]
+        found = self.statements.get(key, _MISSING)
+        if found is not _MISSING:
+            self.statements.move_to_end(key)
+            return found
+        compiled = self.statements[key] = self.compile(key)
+        if len(self.statements) > MAX_STATEMENTS:
+            self.statements.popitem(last=False)
+        return compiled
 
     def arguments(self, variables: Any, schema: Any) -> dict[str, Any]:
         """The field's arguments as the resolver receives them (``variables``:
@@ -89,17 +103,17 @@ class _List:
     edge: str
     node: str
     alias: str
-    page: Callable[[bool], str]  # ascending -> the page statement
+    sql: q.ListSql
+    keys: tuple[q.Key, ...]
+    descending: Callable[[bool], bool]  # ascending -> whether the page statement descends
     own_params: int  # parameters of the page statement
-    count: str
     order: Callable[[str, bool], str]  # (alias, ascending) -> order by
     cursor: Callable[[str, bool], str]  # (alias, ascending) -> the cursor's SQL
 
 
 _WISHES = _List(
     connection="WishConnection", edge="WishEdge", node="Wish", alias="w",
-    page=lambda ascending: q.WISHES_ROWS_ASC if ascending else q.WISHES_ROWS_DESC,
-    own_params=16, count=q.WISHES_COUNT,
+    sql=q.WISHES, keys=q.BY_SUBMITTED, descending=lambda ascending: not ascending, own_params=16,
     order=lambda a, asc: f"{a}.submitted_at, {a}.id" if asc else f"{a}.submitted_at desc, {a}.id desc",
     cursor=lambda a, asc: sql.cursor("wish-asc" if asc else "wish-desc", f"{a}.submitted_at",
                                      f"{a}.id", instant_first=True),
@@ -107,20 +121,21 @@ _WISHES = _List(
 
 _TEAMS = _List(
     connection="TeamConnection", edge="TeamEdge", node="Team", alias="t",
-    page=lambda ascending: q.TEAMS_ROWS, own_params=7, count=q.TEAMS_COUNT,
+    sql=q.TEAMS, keys=q.BY_ID, descending=lambda ascending: False, own_params=7,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("team", f"{a}.id"),
 )
 
 
 _STATIONS = _List(
     connection="StationConnection", edge="StationEdge", node="Station", alias="s",
-    page=lambda ascending: q.STATIONS_ROWS, own_params=6, count=q.STATIONS_COUNT,
+    sql=q.STATIONS, keys=q.BY_ID, descending=lambda ascending: False, own_params=6,
     order=lambda a, asc: f"{a}.id", cursor=lambda a, asc: sql.cursor("station", f"{a}.id"),
 )
 
 
 def _connection(kind: _List, node: FieldNode, fragments: Mapping[str, FragmentDefinitionNode],
-                ascending: bool) -> Statement | None:
+                key: tuple[bool, q.Shape]) -> Statement | None:
+    ascending, shape = key
     scope = Scope(fragments=fragments, first_param=kind.own_params + 1, row_alias=kind.alias)
     top = fields_of(node.selection_set, kind.connection, fragments)
     if top is None:
@@ -135,7 +150,7 @@ def _connection(kind: _List, node: FieldNode, fragments: Mapping[str, FragmentDe
         if name == "__typename":
             built: str | None = sql.json_name(kind.connection)
         elif name == "totalCount":
-            built = sql.value(f"({kind.count})")
+            built = sql.value(f"({q.count(kind.sql, shape)})")
         elif name == "edges":
             built = _edges(kind, sub, scope, cursor, order)
         elif name == "pageInfo":
@@ -145,8 +160,9 @@ def _connection(kind: _List, node: FieldNode, fragments: Mapping[str, FragmentDe
         if built is None:
             return None
         pairs.append((response, built))
-    return Statement(sql.page_statement(kind.page(ascending), sql.json_object(pairs)),
-                     tuple(scope.params))
+    page = q.page(kind.sql, kind.keys, descending=kind.descending(ascending),
+                  to_one=False, shape=shape)
+    return Statement(sql.page_statement(page, sql.json_object(pairs)), tuple(scope.params))
 
 
 def _edges(kind: _List, node: FieldNode, scope: Scope, cursor: str, order: str) -> str | None:
@@ -216,7 +232,7 @@ def _wishes_prepare(ctx: Any, args: dict[str, Any]) -> Any:
     query = wish_query(args.get("filter"), order)
     after = args.get("after")
     own = _own(query, first, after)
-    return query.ascending, own, _extra(ctx, first, after)
+    return (query.ascending, _shape(query, own, after)), own, _extra(ctx, first, after)
 
 
 def _teams_prepare(ctx: Any, args: dict[str, Any]) -> Any:
@@ -224,7 +240,7 @@ def _teams_prepare(ctx: Any, args: dict[str, Any]) -> Any:
     query = team_query(args.get("filter"))
     after = args.get("after")
     own = _own(query, first, after)
-    return False, own, _extra(ctx, first, after)
+    return (False, _shape(query, own, after)), own, _extra(ctx, first, after)
 
 
 def _stations_prepare(ctx: Any, args: dict[str, Any]) -> Any:
@@ -232,13 +248,19 @@ def _stations_prepare(ctx: Any, args: dict[str, Any]) -> Any:
     query = station_query(args.get("filter"))
     after = args.get("after")
     own = _own(query, first, after)
-    return False, own, _extra(ctx, first, after)
+    return (False, _shape(query, own, after)), own, _extra(ctx, first, after)
 
 
 def _own(query: Any, first: int, after: str | None) -> list[Any]:
     """The list statement's parameters, as ``hub.read.page`` passes them."""
     kind = query.kind
     return [*kind.params(query), *kind.orders[query.order].position(after), first + 1]
+
+
+def _shape(query: Any, own: list[Any], after: str | None) -> q.Shape:
+    """Which of the list statement's parameters (``own``) are set."""
+    filters = own[:len(query.kind.sql.conditions)]
+    return q.Shape(tuple(v is not None for v in filters), after is not None)
 
 
 def _first(args: dict[str, Any]) -> int:
@@ -278,21 +300,18 @@ def compile_root(field_def: GraphQLField, node: FieldNode,
     name = node.name.value
     if node.directives:
         return None
-    if name == "wishes":
-        plan = RootPlan(field_def, node, _wishes_prepare,
-                        lambda asc: _connection(_WISHES, node, fragments, bool(asc)))
-    elif name == "teams":
-        plan = RootPlan(field_def, node, _teams_prepare,
-                        lambda asc: _connection(_TEAMS, node, fragments, False))
-    elif name == "stations":
-        plan = RootPlan(field_def, node, _stations_prepare,
-                        lambda asc: _connection(_STATIONS, node, fragments, False))
+    lists = {"wishes": (_WISHES, _wishes_prepare), "teams": (_TEAMS, _teams_prepare),
+             "stations": (_STATIONS, _stations_prepare)}
+    if name in lists:
+        kind, prepare = lists[name]
+        plan = RootPlan(field_def, node, prepare,
+                        lambda key: _connection(kind, node, fragments, key))
+        # Found out now whether the selection is covered (every order and shape alike).
+        unfiltered = q.Shape((False,) * len(kind.sql.conditions), after=False)
+        covered = plan.statement((False, unfiltered)) is not None
     elif name == "wish":
-        plan = RootPlan(field_def, node, _wish_prepare,
-                        lambda _: _wish(node, fragments))
+        plan = RootPlan(field_def, node, _wish_prepare, lambda _: _wish(node, fragments))
+        covered = plan.statement(None) is not None
     else:
         return None
-    # Found out now whether the selection is covered (either order compiles alike).
-    if plan.statement(False if name != "wish" else None) is None:
-        return None
-    return plan
+    return plan if covered else None
