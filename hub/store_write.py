@@ -311,8 +311,9 @@ class _Writer:
             accepted += _counted(entries, {r["source_id"] for r in rows})
             await self._replace_claims(entries, rows)
             inserted = [f"{self._source}:{r['source_id']}" for r in rows if r["inserted"]]
-            if inserted:
-                await self._conn.execute(q.SHADOW_MIRRORS, inserted)
+            mirrors = await self._conn.fetch(q.UNSHADOWED_MIRRORS, inserted) if inserted else []
+            if mirrors:
+                await self._conn.execute(q.SHADOW_MIRRORS, [r["id"] for r in mirrors])
         return accepted
 
     async def _held_origins(self, kind: _Kind) -> set[str]:
