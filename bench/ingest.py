@@ -56,7 +56,9 @@ After this branch (orjson, ``ingest_wish`` rows, the cells fold on narrow
 rows, two unused statistics indexes dropped), same machine, busy (load 4-8),
 main and this branch back to back: 200,000 records, hub 90 -> 72 us and
 PostgreSQL 149 -> 133 us a record; 100,000 records alternated twice, hub
-102/96 -> 89/87 us and PostgreSQL 165/169 -> 153/143 us. The wish cells'
+102/96 -> 89/87 us and PostgreSQL 165/169 -> 153/143 us; again, load 3-6,
+this branch first: 6,633 and 8,473 records/s (hub 80/74 us, PostgreSQL
+143/126 us) against main's 7,367 and 6,565 (86/83, 141/141). The wish cells'
 fold 56 -> 38 us a record of wall time with four clients. Records/s on the
 busy machine followed the load (4,000-6,400 either way); at ~205 us of CPU
 a record two quiet cores allow at most ~9,700 records/s, so 10,000 still
