@@ -30,11 +30,12 @@ def beijing_local(value: str) -> dt.datetime | None:
         return None
     try:
         # The regex fixed the shape; fromisoformat is ~10x faster than strptime
-        # and rejects the same impossible dates (2022-02-30).
-        local = dt.datetime.fromisoformat(text)
+        # and rejects the same impossible dates (2022-02-30). The offset read
+        # with it saves a replace() per time (three a record).
+        local = dt.datetime.fromisoformat(text + "+08:00")
     except ValueError:
         return None
-    return local.replace(tzinfo=BEIJING).astimezone(UTC)
+    return local.astimezone(UTC)
 
 
 def epoch_millis(value: int) -> dt.datetime | None:

@@ -25,6 +25,45 @@ and PostgreSQL 253-288 us a record; after it 2,491-2,831 records/s, server
 cores give at most ~8,000 records/s: 10,000 needs the wishes upsert cheaper
 (its 27 indexes, 14 of them the statistics' covering ones, are now most of
 PostgreSQL's share).
+
+Where a record's CPU went (2026-12-06 evening, before migration 0022; the
+server under cProfile with the parse inline, pg_stat_statements with one
+client and 30,000 records, per-index costs from inserting 30,000 wishes into
+an empty copy of the table with that index alone; us a record):
+
+* hub (83 quiet): the adapter's translation ~50 (fields, clocks, places,
+  masking: no single part above 10 %), JSON 11 -> 7 (orjson when it reads a
+  body exactly as json), asyncpg encoding the wishes' 24 parallel arrays 10.4
+  -> 4.5 (one array of ``ingest_wish`` rows: an abstract-class check per
+  array element is gone), planning and columns 4.4, scope checks ~3 -> ~1
+  (cached per code), the rest (body, HMAC, claims, report, collector) ~5.
+* PostgreSQL (150 quiet): the wishes' upsert 92, of it the indexes ~50 (the
+  list pages' county_status 5.4 and city_status 4.7, title_trgm 3.9,
+  stats_wishes_region_day 3.4, category_day 2.7, county_day 2.5, day 2.4,
+  group_day 2.2, ... 28 more under 2.2 each) and the statement triggers'
+  captures ~11 (flows 7.2, wishes 2.3, wish_events 1.9); the commit-time
+  folds: wish cells 24, flow cells 10.5, histograms 3.5; the background
+  medians refresh 7-12; the mirrors' shadowing 2.8 (1,000 probes of
+  wishes_origin a batch; its update, and the four statement triggers an
+  update of no row ran, now only when a mirror is found); claims 2.5;
+  regions 0.7.
+* With four clients, waits rather than CPU: the places insert (the first
+  batch adds 182 of the 190 towns; the three others wait for its commit)
+  and the sources row, held from the counters' update through the
+  commit-time folds.
+
+After this branch (orjson, ``ingest_wish`` rows, the cells fold on narrow
+rows, two unused statistics indexes dropped), same machine, busy (load 4-8),
+main and this branch back to back: 200,000 records, hub 90 -> 72 us and
+PostgreSQL 149 -> 133 us a record; 100,000 records alternated twice, hub
+102/96 -> 89/87 us and PostgreSQL 165/169 -> 153/143 us; again, load 3-6,
+this branch first: 6,633 and 8,473 records/s (hub 80/74 us, PostgreSQL
+143/126 us) against main's 7,367 and 6,565 (86/83, 141/141). The wish cells'
+fold 56 -> 38 us a record of wall time with four clients. Records/s on the
+busy machine followed the load (4,000-6,400 either way); at ~205 us of CPU
+a record two quiet cores allow at most ~9,700 records/s, so 10,000 still
+needs ~30 us less: the next candidates are the medians refresh during
+ingest (7-16 us), the translation (~45 us) and the upsert's indexes (~45).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ The rules it enforces, whatever order deliveries arrive in:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -129,9 +130,14 @@ def _misplaced(record: Record, source: str, scope: str) -> tuple[str, str] | Non
     if isinstance(record, ClaimCardRecord):
         return None  # a card has no region: its pink's is checked
     code = record.region.code
-    if not _regions.is_code(code) or not _regions.is_within(code, scope):
+    if not _within(code, scope):
         return ("region", f"region {code} is outside this source's scope {scope}")
     return None
+
+
+@functools.lru_cache(maxsize=32768)  # a batch names the same few hundred places
+def _within(code: str, scope: str) -> bool:
+    return _regions.is_code(code) and _regions.is_within(code, scope)
 
 
 def _placed(
@@ -305,8 +311,9 @@ class _Writer:
             accepted += _counted(entries, {r["source_id"] for r in rows})
             await self._replace_claims(entries, rows)
             inserted = [f"{self._source}:{r['source_id']}" for r in rows if r["inserted"]]
-            if inserted:
-                await self._conn.execute(q.SHADOW_MIRRORS, inserted)
+            mirrors = await self._conn.fetch(q.UNSHADOWED_MIRRORS, inserted) if inserted else []
+            if mirrors:
+                await self._conn.execute(q.SHADOW_MIRRORS, [r["id"] for r in mirrors])
         return accepted
 
     async def _held_origins(self, kind: _Kind) -> set[str]:
@@ -439,6 +446,7 @@ def _state_time(record: WishRecord) -> dt.datetime:
 # Each returns the arrays its upsert statement unnests, in the statement's order.
 
 
+@functools.lru_cache(maxsize=32768)  # region codes: Liaoning has ~17,000 villages
 def _divisions(code: str) -> tuple[str, str | None]:
     """``(city_code, county_code)`` denormalised from a region code."""
     level = _regions.level_of_code(code)
@@ -503,38 +511,37 @@ def _activity_columns(records: Sequence[ActivityRecord]) -> Columns:
 def _wish_columns(
     kind: _Kind, held_origins: set[str]
 ) -> Callable[[Sequence[WishRecord]], Columns]:
-    """Wish arrays; a pink's first times start from every version the batch carried,
-    and a mirror whose city copy the hub holds is shadowed."""
+    """The wishes as one array of ``ingest_wish`` rows (UPSERT_WISHES); a pink's
+    first times start from every version the batch carried, and a mirror whose
+    city copy the hub holds is shadowed."""
     pinks = _pink_times(kind)
 
     def columns(records: Sequence[WishRecord]) -> Columns:
-        cards = [r.claims_from_cards for r in records]
-        none: tuple[None, None] = (None, None)
-        times = [pinks.get(r.meta.source_id, none) for r in records]
-        return [
-            *_meta_columns(records),
-            [r.origin for r in records],
-            [r.title for r in records],
-            [r.kind.value for r in records],
-            [r.category.value for r in records],
-            [r.beneficiary_group.value for r in records],
-            [r.beneficiary_name for r in records],
-            [r.status.value for r in records],
-            *_place_columns(records),
-            [r.station_ref for r in records],
-            [r.submitted_at for r in records],
-            [r.claimed_at for r in records],
-            [r.fulfilled_at for r in records],
-            [r.handling_level.value for r in records],
-            cards,
-            [r.status.value if c else None for r, c in zip(records, cards, strict=True)],
-            [_state_time(r) if c else None for r, c in zip(records, cards, strict=True)],
-            [t[0] for t in times],
-            [t[1] for t in times],
-            [r.origin in held_origins for r in records],
-        ]
+        return [[_wish_row(r, pinks.get(r.meta.source_id, _NO_TIMES), held_origins)
+                 for r in records]]
 
     return columns
+
+
+_NO_TIMES: tuple[None, None] = (None, None)
+
+
+def _wish_row(
+    r: WishRecord, first_times: tuple[dt.datetime | None, dt.datetime | None],
+    held_origins: set[str],
+) -> tuple[Any, ...]:
+    """One ``ingest_wish`` row, in its fields' order."""
+    meta, region = r.meta, r.region.code
+    city, county = _divisions(region)
+    cards = r.claims_from_cards
+    return (
+        meta.source_id, meta.version, meta.deleted, r.origin, r.title, r.kind.value,
+        r.category.value, r.beneficiary_group.value, r.beneficiary_name, r.status.value,
+        region, city, county, r.station_ref, r.submitted_at, r.claimed_at, r.fulfilled_at,
+        r.handling_level.value, cards,
+        r.status.value if cards else None, _state_time(r) if cards else None,
+        first_times[0], first_times[1], r.origin in held_origins,
+    )
 
 
 def _card_columns(records: Sequence[ClaimCardRecord]) -> Columns:

@@ -100,20 +100,18 @@ on conflict (source, source_id) do update
 returning t.source_id, (t.xmax = 0) as inserted
 """
 
-# $25 says, per row, whether the hub holds the city copy a mirror names
-# (MIRRORS_HELD, just before, under the mirrors lock).
+# The wishes come as one array of rows (type ingest_wish, migration 0022, its
+# fields the columns after source in this order), not parallel arrays: asyncpg
+# checks every element of an array against abstract classes, 43 checks a
+# wish. A row's shadowed says whether the hub holds the city copy a mirror
+# names (MIRRORS_HELD, just before, under the mirrors lock).
 UPSERT_WISHES = """
 insert into wishes as t (source, source_id, version, deleted, origin, title, kind, category,
                          beneficiary_group, beneficiary_name, status, region_code,
                          city_code, county_code, station_ref, submitted_at, claimed_at,
                          fulfilled_at, handling_level, claims_from_cards, own_status,
                          own_at, first_open_at, first_seen_at, shadowed)
-select $1::smallint, u.* from unnest(
-    $2::text[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[],
-    $8::text[], $9::text[], $10::text[], $11::text[], $12::text[],
-    $13::text[], $14::text[], $15::text[], $16::timestamptz[], $17::timestamptz[],
-    $18::timestamptz[], $19::text[], $20::boolean[], $21::text[],
-    $22::timestamptz[], $23::timestamptz[], $24::timestamptz[], $25::boolean[]) as u
+select $1::smallint, u.* from unnest($2::ingest_wish[]) as u
 on conflict (source, source_id) do update
    set version = excluded.version, received_at = now(), deleted = excluded.deleted,
        origin = excluded.origin, shadowed = excluded.shadowed, title = excluded.title,
@@ -130,7 +128,7 @@ on conflict (source, source_id) do update
                              then t.handling_level else excluded.handling_level end,
        claims_from_cards = excluded.claims_from_cards, own_status = excluded.own_status,
        own_at = excluded.own_at
- where not $26::boolean and excluded.version > t.version
+ where not $3::boolean and excluded.version > t.version
 returning t.id, t.source_id, (t.xmax = 0) as inserted
 """
 
@@ -144,9 +142,14 @@ select u.code, u.source_id
   join wishes c on c.source = s.id and c.source_id = u.source_id
 """
 
-# City copies just stored: their mirrors ("<code>:<id>") stop counting.
+# City copies just stored: their mirrors ("<code>:<id>") stop counting. Found
+# first, then updated only when there are some: an update, even of no row,
+# runs wishes' four statement triggers (~2 ms a batch).
+UNSHADOWED_MIRRORS = """
+select id from wishes where origin = any($1::text[]) and not shadowed
+"""
 SHADOW_MIRRORS = """
-update wishes set shadowed = true where origin = any($1::text[]) and not shadowed
+update wishes set shadowed = true where id = any($1::bigint[]) and not shadowed
 """
 
 DELETE_CLAIMS = "delete from claims where wish_id = any($1::bigint[])"
