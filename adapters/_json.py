@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-import orjson
-
 from hub.errors import AdapterError
 
 
@@ -35,9 +33,6 @@ def decode_object(body: bytes, platform: str) -> Mapping[str, object]:
 
     The message never quotes the body: it may hold personal data.
     """
-    fast = _fast_loads(body)
-    if isinstance(fast, dict):
-        return fast
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -51,31 +46,6 @@ def decode_object(body: bytes, platform: str) -> Mapping[str, object]:
     if not isinstance(value, dict):
         raise AdapterError(f"{platform}: body is not a JSON object")
     return value
-
-
-# A run of 19 digits may be an integer past 64 bits, which orjson would read
-# as a float (the standard parser keeps it exact, or puts it aside). Found by
-# mapping digits to "0" and the rest to " " (C speed; a regex scan of the
-# body cost twice orjson's parse).
-_DIGITS_ONLY = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_LONG_RUN = b"0" * 19
-
-
-def _fast_loads(body: bytes) -> object:
-    """The body read by orjson (3-4x faster than ``json``), or None.
-
-    None whenever the two parsers could disagree or orjson refuses the body
-    (invalid UTF-8, a lone surrogate, NaN, 1e400, nesting past 1,024, long
-    digit runs): ``json``'s reading, and its errors, then stand as before.
-    Where orjson succeeds otherwise, both give the same value (duplicate
-    keys: the last wins in both; floats: both correctly rounded).
-    """
-    if _LONG_RUN in body.translate(_DIGITS_ONLY):
-        return None
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
 
 
 def _loads(text: str) -> object:
