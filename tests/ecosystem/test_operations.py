@@ -244,5 +244,12 @@ def test_metrics_add_up_over_several_workers(database_url: str, tmp_path: Path) 
         assert scrapes == {n}
         assert len({p.name.split("_")[-1] for p in metrics_dir.glob("counter_*.db")}) == 2  # two pids
         assert [e for e in server.log_lines() if e.get("logger") == "hub.access"] == []
+        # Where a slow answer's time went: each worker samples its loop's lag
+        # and times its collections (both workers have run a while by now).
+        scraped = samples(httpx.get(f"{server.url}/metrics").text)
+        assert value(scraped, "hub_event_loop_lag_seconds_count") >= 2
+        assert value(scraped, "hub_event_loop_lag_seconds_bucket", le="+Inf") == value(
+            scraped, "hub_event_loop_lag_seconds_count")
+        assert value(scraped, "hub_gc_pause_seconds_count", generation="0") >= 1
     finally:
         stop_server(server)
