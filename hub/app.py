@@ -53,7 +53,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
             app.state.pool = pool
             replicas = _watch_data_version(app, pool, cfg)
             try:
-                async with metrics.pool_sampler(pool):
+                async with metrics.pool_sampler(pool), metrics.runtime_sampler():
                     yield
             finally:
                 await events.close_app(app)
@@ -82,7 +82,7 @@ def create_app(*, config: Config | None = None, pool: asyncpg.Pool | None = None
         gc.collect()
         gc.freeze()
         try:
-            async with metrics.pool_sampler(app.state.pool):
+            async with metrics.pool_sampler(app.state.pool), metrics.runtime_sampler():
                 yield
         finally:
             await events.close_app(app)

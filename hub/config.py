@@ -63,7 +63,8 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
     EnvironmentVariable("HUB_PLANNER", "on",
                         "`off` turns the query planner off whatever `[graphql] planner` says"),
     EnvironmentVariable("HUB_LOG_LEVEL", "`INFO`",
-                        "log level of server workers (`hub -v` sets `DEBUG`)"),
+                        "log level of the `hub` commands and server workers: `DEBUG`, `INFO`, "
+                        "`WARNING` (no access line per request), `ERROR`; `hub -v` sets `DEBUG`"),
     EnvironmentVariable("HUB_LOG_FORMAT", "JSON when not a terminal",
                         "`json` or `text`: the format of log lines"),
     EnvironmentVariable("PROMETHEUS_MULTIPROC_DIR", "a new temporary directory",

@@ -106,6 +106,15 @@ def setup(level: int | str = logging.INFO, *, stream: TextIO | None = None, fmt:
         logger.propagate = True
 
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def level_from_env(default: str = "INFO") -> str:
+    """``HUB_LOG_LEVEL`` when it names a level (any case), else ``default``."""
+    wanted = os.environ.get("HUB_LOG_LEVEL", "").strip().upper()
+    return wanted if wanted in LEVELS else default
+
+
 def setup_from_env() -> None:
     """In a server worker process: the level the parent asked for (``HUB_LOG_LEVEL``)."""
-    setup(os.environ.get("HUB_LOG_LEVEL", "INFO").upper())
+    setup(level_from_env())

@@ -17,7 +17,12 @@ Series (all prefixed ``hub_``):
   ``reads_total`` by ``database`` (primary, replica): ``hub.response_cache``,
   ``hub.replicas``;
 - ``source_sync_lag_seconds`` by ``source``: read from the database at each
-  scrape (see ``hub.http.metrics``), so it is right whichever process synced.
+  scrape (see ``hub.http.metrics``), so it is right whichever process synced;
+- ``event_loop_lag_seconds``: how late each worker's event loop runs a timer
+  due every 0.1 s, and ``gc_pause_seconds`` by ``generation``: each garbage
+  collection's pause (``runtime_sampler``). A slow answer's time is either
+  the database's, the loop's (other requests' callbacks, a collection, the
+  process waiting for a CPU) or its own; these two tell the loop's share.
 
 Multi-worker: when ``PROMETHEUS_MULTIPROC_DIR`` is set before this module is
 imported (``hub serve --workers N`` sets it), every process writes its values
@@ -29,9 +34,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 import re
 import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -104,6 +111,19 @@ RESPONSE_CACHE = Counter(
     "hub_response_cache_total",
     "GraphQL requests by what the response cache did: hit, miss, skip (not cacheable).",
     ["outcome"],
+    registry=REGISTRY,
+)
+LOOP_LAG = Histogram(
+    "hub_event_loop_lag_seconds",
+    "How late the event loop ran a timer due every 0.1 s (busy with other callbacks or off the CPU).",
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+    registry=REGISTRY,
+)
+GC_PAUSES = Histogram(
+    "hub_gc_pause_seconds",
+    "Garbage collections by generation, by how long each held the process.",
+    ["generation"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1),
     registry=REGISTRY,
 )
 READS = Counter(
@@ -213,3 +233,41 @@ def render() -> bytes:
         _mp.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(REGISTRY)
+
+
+_LAG_EVERY = 0.1
+
+
+@contextlib.asynccontextmanager
+async def runtime_sampler() -> AsyncIterator[None]:
+    """Record the loop's lag and the collector's pauses while the app runs."""
+    started = [0.0]
+    # A collection can start inside prometheus-client's own (non-reentrant)
+    # lock: the callback only notes the pause, the loop below records it.
+    pauses: list[tuple[int, float]] = []
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        elif started[0] and len(pauses) < 10_000:
+            pauses.append((info["generation"], time.perf_counter() - started[0]))
+
+    async def loop() -> None:
+        while True:
+            due = time.perf_counter() + _LAG_EVERY
+            await asyncio.sleep(_LAG_EVERY)
+            LOOP_LAG.observe(max(0.0, time.perf_counter() - due))
+            noted = len(pauses)
+            for generation, seconds in pauses[:noted]:
+                GC_PAUSES.labels(str(generation)).observe(seconds)
+            del pauses[:noted]
+
+    gc.callbacks.append(on_gc)
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        gc.callbacks.remove(on_gc)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

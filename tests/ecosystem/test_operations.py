@@ -203,7 +203,9 @@ def test_every_request_has_an_id_and_one_log_line_without_variables(hub_server: 
 
 
 def test_metrics_add_up_over_several_workers(database_url: str, tmp_path: Path) -> None:
-    """``--workers 2``: whichever worker answers a scrape, it counts both."""
+    """``--workers 2``: whichever worker answers a scrape, it counts both. With
+    ``HUB_LOG_LEVEL=warning`` the workers write no access line (they did at
+    INFO whatever the variable said), yet count every request."""
     import subprocess
     import sys
 
@@ -214,7 +216,7 @@ def test_metrics_add_up_over_several_workers(database_url: str, tmp_path: Path) 
     port = free_port()
     metrics_dir = tmp_path / "metrics"
     env = {"DATABASE_URL": database_url, "HUB_CONFIG": str(config), "HUB_LOG_FORMAT": "json",
-           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+           "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "HUB_LOG_LEVEL": "warning"}
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
@@ -241,5 +243,13 @@ def test_metrics_add_up_over_several_workers(database_url: str, tmp_path: Path) 
         }
         assert scrapes == {n}
         assert len({p.name.split("_")[-1] for p in metrics_dir.glob("counter_*.db")}) == 2  # two pids
+        assert [e for e in server.log_lines() if e.get("logger") == "hub.access"] == []
+        # Where a slow answer's time went: each worker samples its loop's lag
+        # and times its collections (both workers have run a while by now).
+        scraped = samples(httpx.get(f"{server.url}/metrics").text)
+        assert value(scraped, "hub_event_loop_lag_seconds_count") >= 2
+        assert value(scraped, "hub_event_loop_lag_seconds_bucket", le="+Inf") == value(
+            scraped, "hub_event_loop_lag_seconds_count")
+        assert value(scraped, "hub_gc_pause_seconds_count", generation="0") >= 1
     finally:
         stop_server(server)
