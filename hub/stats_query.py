@@ -29,6 +29,7 @@ import asyncpg
 
 from hub import regions as _regions
 from hub import stats_medians as med
+from hub.db import custom_plans
 from hub.models import BeneficiaryGroup, RegionLevel, WishCategory
 from hub.sql import stats as q
 from hub.sql import stats_flow as fq
@@ -373,15 +374,18 @@ class Query:
         """
         accs = {(p, b): _Acc() for p in self.prefixes for b in self.bucket_keys}
         stored = self._stored_periods(accs) if self.medians else {}
-        await self._stored_medians(conn, accs, stored)
-        # Histograms are summed only for the groups whose medians are not stored.
-        coarse = self.medians and len(stored) < len(accs)
-        if (coarse and pool is not None and (len(accs) > 1 or self._fine_from_both())
-                and pool.get_idle_size() > 0):
-            async with pool.acquire() as other:
-                await self._read(conn, other, accs, coarse, stored)
-        else:
-            await self._read(conn, None, accs, coarse, stored)
+        # The statements' filters are optional: planned with their values on
+        # every run (hub.db.SERVER_SETTINGS says why).
+        async with custom_plans(conn):
+            await self._stored_medians(conn, accs, stored)
+            # Histograms are summed only for the groups whose medians are not stored.
+            coarse = self.medians and len(stored) < len(accs)
+            if (coarse and pool is not None and (len(accs) > 1 or self._fine_from_both())
+                    and pool.get_idle_size() > 0):
+                async with pool.acquire() as other, custom_plans(other):
+                    await self._read(conn, other, accs, coarse, stored)
+            else:
+                await self._read(conn, None, accs, coarse, stored)
         return {key: _result(acc, self.medians, self.flow) for key, acc in accs.items()}
 
     async def _read(self, conn: asyncpg.Connection, other: asyncpg.Connection | None,

@@ -1,4 +1,4 @@
-"""What /readyz and /metrics read."""
+"""What /readyz and /metrics read, and the session settings the pool sets."""
 
 # Seconds since each source last delivered successfully (a stored push or
 # pull page, or a finished sync run); null for a source never heard from.
@@ -21,3 +21,7 @@ select count(*) from regions where level in ('TOWN', 'VILLAGE') and name = code
 # Settings as PostgreSQL holds them for this session (durations in their
 # unit: statement_timeout in ms), for the warning of a pool behind PgBouncer.
 SETTINGS = "select name, setting from pg_settings where name = any($1::text[])"
+
+# For the rest of one transaction: plan every statement with its values
+# (hub.db.custom_plans).
+CUSTOM_PLANS = "set local plan_cache_mode = force_custom_plan"
