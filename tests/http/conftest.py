@@ -38,17 +38,30 @@ _INTROSPECTION = ("WITH RECURSIVE typeinfo_tree", "SELECT current_setting('jit')
 
 
 class StatementLog:
-    """Records the hub's SQL statements on a pool (asyncpg's query logger)."""
+    """Records the hub's SQL statements on a pool (asyncpg's query logger):
+    ``statements`` those that read or write data, ``control`` the transactions'
+    and settings' (``BEGIN``, ``COMMIT``, ``set local``: a constant few a
+    request, never one per row)."""
 
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.control: list[str] = []
 
     def __call__(self, record: Any) -> None:
-        if not " ".join(record.query.split()).startswith(_INTROSPECTION):
+        text = " ".join(record.query.split())
+        if text.startswith(_INTROSPECTION):
+            return
+        if text.upper().startswith(_CONTROL):
+            self.control.append(record.query)
+        else:
             self.statements.append(record.query)
 
     def reset(self) -> None:
         self.statements.clear()
+        self.control.clear()
+
+
+_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "SET LOCAL ")
 
 
 @contextlib.asynccontextmanager
