@@ -32,28 +32,26 @@ _CLAIMS = """
       where c.wish_id = w.id)
 """
 
+
+def _list_page(after: str) -> str:
+    """The 50 newest wishes of a county and status (``$1``, ``$2``), ``after`` a position."""
+    return f"""
+        select coalesce(json_agg(json_build_object(
+                   'id', w.id, 'title', w.title, 'status', w.status,
+                   'submittedAt', w.submitted_at, 'region', r.name, 'claims', {_CLAIMS})
+                 order by w.submitted_at desc, w.id desc), '[]')
+          from (select * from wishes
+                 where county_code = $1 and status = $2 and not deleted and not shadowed
+                   {after}
+                 order by submitted_at desc, id desc limit 50) w
+          join regions r on r.code = w.region_code"""
+
+
 # One statement per page; limit first, join after.
 _SQL = {
-    "list": f"""
-        select coalesce(json_agg(json_build_object(
-                   'id', w.id, 'title', w.title, 'status', w.status,
-                   'submittedAt', w.submitted_at, 'region', r.name, 'claims', {_CLAIMS})
-                 order by w.submitted_at desc, w.id desc), '[]')
-          from (select * from wishes
-                 where county_code = $1 and status = $2 and not deleted and not shadowed
-                 order by submitted_at desc, id desc limit 50) w
-          join regions r on r.code = w.region_code""",
+    "list": _list_page(""),
     # The next page after a cursor: the previous page's last (submittedAt, id).
-    "list_after": f"""
-        select coalesce(json_agg(json_build_object(
-                   'id', w.id, 'title', w.title, 'status', w.status,
-                   'submittedAt', w.submitted_at, 'region', r.name, 'claims', {_CLAIMS})
-                 order by w.submitted_at desc, w.id desc), '[]')
-          from (select * from wishes
-                 where county_code = $1 and status = $2 and not deleted and not shadowed
-                   and (submitted_at, id) < ($3::timestamptz, $4::bigint)
-                 order by submitted_at desc, id desc limit 50) w
-          join regions r on r.code = w.region_code""",
+    "list_after": _list_page("and (submitted_at, id) < ($3::timestamptz, $4::bigint)"),
     "detail": f"""
         select json_build_object(
                    'id', w.id, 'title', w.title, 'status', w.status, 'category', w.category,
