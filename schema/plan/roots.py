@@ -226,29 +226,31 @@ def _extra(ctx: Any, first: int, after: str | None) -> dict[str, Any]:
             "sees_villages": ctx.caller.sees_villages}
 
 
-def _wishes_prepare(ctx: Any, args: dict[str, Any]) -> Any:
-    first = read.check_first(_first(args))
-    order = args.get("order_by") or WishOrder.SUBMITTED_DESC
-    query = wish_query(args.get("filter"), order)
-    after = args.get("after")
-    own = _own(query, first, after)
-    return (query.ascending, _shape(query, own, after)), own, _extra(ctx, first, after)
+def _list_prepare(query_of: Callable[[dict[str, Any]], tuple[Any, bool]]
+                  ) -> Callable[[Any, dict[str, Any]], Any]:
+    """A list root's step before its statement, from ``query_of`` (the
+    arguments' ``hub.read`` query and whether it is in ascending order): the
+    page size checked, the statement's key (order, ``Shape``) and parameters."""
+    def prepare(ctx: Any, args: dict[str, Any]) -> Any:
+        first = read.check_first(_first(args))
+        query, ascending = query_of(args)
+        after = args.get("after")
+        own = _own(query, first, after)
+        return (ascending, _shape(query, own, after)), own, _extra(ctx, first, after)
+    return prepare
 
 
-def _teams_prepare(ctx: Any, args: dict[str, Any]) -> Any:
-    first = read.check_first(_first(args))
-    query = team_query(args.get("filter"))
-    after = args.get("after")
-    own = _own(query, first, after)
-    return (False, _shape(query, own, after)), own, _extra(ctx, first, after)
+def _wishes_query(args: dict[str, Any]) -> tuple[Any, bool]:
+    query = wish_query(args.get("filter"), args.get("order_by") or WishOrder.SUBMITTED_DESC)
+    return query, query.ascending
 
 
-def _stations_prepare(ctx: Any, args: dict[str, Any]) -> Any:
-    first = read.check_first(_first(args))
-    query = station_query(args.get("filter"))
-    after = args.get("after")
-    own = _own(query, first, after)
-    return (False, _shape(query, own, after)), own, _extra(ctx, first, after)
+# Teams and stations have one order, by id (the key's flag is not read).
+_PREPARE = {
+    "wishes": _list_prepare(_wishes_query),
+    "teams": _list_prepare(lambda args: (team_query(args.get("filter")), False)),
+    "stations": _list_prepare(lambda args: (station_query(args.get("filter")), False)),
+}
 
 
 def _own(query: Any, first: int, after: str | None) -> list[Any]:
@@ -300,11 +302,10 @@ def compile_root(field_def: GraphQLField, node: FieldNode,
     name = node.name.value
     if node.directives:
         return None
-    lists = {"wishes": (_WISHES, _wishes_prepare), "teams": (_TEAMS, _teams_prepare),
-             "stations": (_STATIONS, _stations_prepare)}
+    lists = {"wishes": _WISHES, "teams": _TEAMS, "stations": _STATIONS}
     if name in lists:
-        kind, prepare = lists[name]
-        plan = RootPlan(field_def, node, prepare,
+        kind = lists[name]
+        plan = RootPlan(field_def, node, _PREPARE[name],
                         lambda key: _connection(kind, node, fragments, key))
         # Found out now whether the selection is covered (every order and shape alike).
         unfiltered = q.Shape((False,) * len(kind.sql.conditions), after=False)
