@@ -72,6 +72,43 @@ async def test_hostile_variables_on_a_planned_document_are_client_mistakes(
     assert ok.status_code == 200 and "errors" not in ok.json()
 
 
+_TEAMS = """query Teams($region: String, $search: String, $first: Int, $after: String) {
+  teams(first: $first, after: $after, filter: {regionCode: $region, search: $search}) {
+    totalCount edges { cursor node { id name region { name } } }
+  }
+}"""
+_STATIONS = """query Stations($region: String, $level: [StationLevel!]) {
+  stations(first: 5, filter: {regionCode: $region, level: $level}) { edges { node { id name } } }
+}"""
+
+
+async def test_hostile_filters_on_planned_team_and_station_pages_are_client_mistakes(
+    client: httpx.AsyncClient, clean_db: asyncpg.Pool,
+) -> None:
+    # Their statements are written for the filters a request sets (hub.sql.read.Shape):
+    # each set filter's value reaches PostgreSQL as a typed parameter.
+    await push_items(clean_db, wenhuayun_items(wishes=3))
+    for _ in range(2):  # seen, then answered on the direct path
+        for doc, variables in ((_TEAMS, {"first": 5}), (_STATIONS, {})):
+            ok = await _post(client, doc, variables)
+            assert ok.status_code == 200 and "errors" not in ok.json(), ok.text
+    direct = plan.COUNTS.direct
+    for variables in ({"region": _NUL}, {"search": "\x00" * 10}, {"region": "9" * 100_000},
+                      {"search": "王建国 13812345678"}, {"region": "210106", "search": "%_\\"}):
+        r = await _post(client, _TEAMS, {"first": 5, **variables})
+        assert r.status_code < 500, r.text
+        assert "13812345678" not in r.text and "9" * 100 not in r.text
+    _refused_without_echo(await _post(client, _TEAMS, {"first": _HUGE}), str(_HUGE))
+    _refused_without_echo(await _post(client, _TEAMS, {"first": 5, "after": "\x00" * 50}))
+    _refused_without_echo(await _post(client, _STATIONS, {"level": ["VILLAGE; drop"]}), "drop")
+    _refused_without_echo(await _post(client, _STATIONS, {"level": [[["STATION"]]] }))
+    r = await _post(client, _STATIONS, {"region": _NUL, "level": ["STATION"] * 1000})
+    assert r.status_code < 500, r.text
+    assert plan.COUNTS.direct > direct
+    ok = await _post(client, _TEAMS, {"first": 5})
+    assert ok.status_code == 200 and "errors" not in ok.json()
+
+
 async def test_a_hostile_min_version_header_is_ignored_not_an_error(
     client: httpx.AsyncClient,
 ) -> None:
