@@ -13,6 +13,9 @@ from hub import db
 from hub.bootstrap import prepare_database
 from hub.commands._common import announce_database
 
+# The HTTP protocol uvicorn runs (``--http``): each response in one write.
+HTTP_PROTOCOL = "hub.http.protocol:OneWriteHttpTools"
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser("serve", help="migrate the database, then serve the API")
@@ -62,6 +65,7 @@ def serve(host: str, port: int, workers: int = 1) -> None:
         access_log=False,
         lifespan="on",
         log_config=None,  # our handlers (hub.observability.logs): one format for every line
+        http=HTTP_PROTOCOL,  # each response in one write (hub.http.protocol)
     )
 
 

@@ -31,6 +31,7 @@ import openpyxl
 import pytest
 
 from hub import seed
+from hub.commands.serve import HTTP_PROTOCOL
 from hub.security.keys import hash_token
 from hub.seed.load import load as load_seed
 
@@ -114,7 +115,7 @@ sha256 = "{hash_token(CITY_TOKEN)}"
     env = {**os.environ, "DATABASE_URL": database_url, "HUB_CONFIG": str(config)}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"],
+         "--port", str(port), "--log-level", "warning", "--http", HTTP_PROTOCOL],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from hub.commands.serve import HTTP_PROTOCOL
 from tests.http.conftest import OPEN_CONFIG, client, counted
 
 __all__ = ["client", "counted"]  # fixtures shared with tests/http
@@ -98,7 +99,8 @@ def start_server(
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory",
-             "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
+             "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+             "--http", HTTP_PROTOCOL],  # as `hub serve` runs it
             cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
         )
     server = HubServer(url=f"http://127.0.0.1:{port}", log_path=log_path, process=process)

@@ -22,6 +22,7 @@ import websockets
 from starlette.websockets import WebSocket
 from websockets.asyncio.client import ClientConnection
 
+from hub.commands.serve import HTTP_PROTOCOL
 from hub.config import Config
 from hub.http.subscriptions import SubscriptionContext, SubscriptionEndpoint, _Refused
 from hub.security.documents import Document, add_documents, sha256_of
@@ -82,7 +83,7 @@ def _spawn(database_url: str, directory: Path) -> Server:
     with (directory / "server.log").open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host",
-             "127.0.0.1", "--port", str(port), "--no-access-log"],
+             "127.0.0.1", "--port", str(port), "--no-access-log", "--http", HTTP_PROTOCOL],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     return Server(port, process, directory / "server.log")
 
