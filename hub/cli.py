@@ -26,7 +26,7 @@ import sys
 import threading
 from collections.abc import Sequence
 
-from hub.errors import HubError
+from hub.errors import ConfigError, HubError
 from hub.observability import logs
 
 _COMMANDS = (
@@ -76,7 +76,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # ``-v`` over ``HUB_LOG_LEVEL`` over INFO. At WARNING a server writes no
     # access line per request (about 0.1 ms of a worker's CPU each).
-    level = "DEBUG" if args.verbose else logs.level_from_env()
+    try:
+        level = "DEBUG" if args.verbose else logs.level_from_env()
+    except ConfigError as exc:
+        print(f"hub: {exc}", file=sys.stderr)
+        return 2
     os.environ["HUB_LOG_LEVEL"] = level  # server worker processes set up their logs alike
     logs.setup(level)
     try:

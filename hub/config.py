@@ -64,7 +64,8 @@ ENVIRONMENT: tuple[EnvironmentVariable, ...] = (
                         "`off` turns the query planner off whatever `[graphql] planner` says"),
     EnvironmentVariable("HUB_LOG_LEVEL", "`INFO`",
                         "log level of the `hub` commands and server workers: `DEBUG`, `INFO`, "
-                        "`WARNING` (no access line per request), `ERROR`; `hub -v` sets `DEBUG`"),
+                        "`WARNING` (no access line per request), `ERROR`, `CRITICAL`; `hub -v` sets "
+                        "`DEBUG`; any other value is refused at start"),
     EnvironmentVariable("HUB_LOG_FORMAT", "JSON when not a terminal",
                         "`json` or `text`: the format of log lines"),
     EnvironmentVariable("PROMETHEUS_MULTIPROC_DIR", "a new temporary directory",

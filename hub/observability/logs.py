@@ -19,6 +19,8 @@ import sys
 from contextvars import ContextVar
 from typing import Any, TextIO
 
+from hub.errors import ConfigError
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("hub_request_id", default=None)
 
 FORMATS = ("json", "text")
@@ -110,9 +112,24 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 def level_from_env(default: str = "INFO") -> str:
-    """``HUB_LOG_LEVEL`` when it names a level (any case), else ``default``."""
+    """``HUB_LOG_LEVEL`` (any case), or ``default`` when it is unset or empty.
+
+    Raises ``ConfigError`` naming the variable when it names no level: a typo
+    must not quietly log at another level than the operator asked for.
+    """
     wanted = os.environ.get("HUB_LOG_LEVEL", "").strip().upper()
-    return wanted if wanted in LEVELS else default
+    if not wanted:
+        return default
+    if wanted not in LEVELS:
+        raise ConfigError(f"HUB_LOG_LEVEL must be one of {', '.join(LEVELS)} (any case), "
+                          f"not {_shown(wanted)}")
+    return wanted
+
+
+def _shown(value: str) -> str:
+    # An operator's typo, shown back bounded and printable.
+    text = value[:20] + ("…" if len(value) > 20 else "")
+    return repr("".join(c if c.isprintable() else "?" for c in text))
 
 
 def setup_from_env() -> None:

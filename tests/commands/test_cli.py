@@ -45,6 +45,22 @@ def test_malformed_database_url_is_one_clear_line_and_exit_2() -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("level", ["verbose", "warn", "\x1b[31m" + "x" * 500])
+def test_an_unknown_log_level_is_refused_at_start(level: str) -> None:
+    # Before any database is touched: the unreachable URL would say so otherwise.
+    result = _hub("migrate", env={"HUB_LOG_LEVEL": level,
+                                  "DATABASE_URL": "postgresql://hub@127.0.0.1:1/hub"})
+    assert result.returncode == 2
+    assert result.stderr.startswith("hub: HUB_LOG_LEVEL must be one of DEBUG, INFO, WARNING")
+    assert len(result.stderr.strip().splitlines()) == 1 and len(result.stderr) < 200
+    assert "\x1b" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_log_level_in_any_case_is_taken() -> None:
+    result = _hub("schema", env={"HUB_LOG_LEVEL": " warning "})
+    assert result.returncode == 0 and "type Query" in result.stdout
+
+
 def test_a_command_says_which_embedded_database_it_creates(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HUB_DATA_DIR", "HUB_CONFIG")}
     result = subprocess.run(
