@@ -5,9 +5,10 @@ uvicorn writes a response's status line and headers as soon as the app sends
 ``http.response.start``, and its body at ``http.response.body``: two socket
 writes, and the first wakes the client for a response it cannot use yet. On a
 loaded machine that wake-up often hands the CPU to the client while the worker
-holds every other request of its event loop: `bench/compare.py`'s list page
-(32 connections, 2 workers, 2 cores) had a p99 of 131–226 ms with two writes
-and 78–89 ms with one, the rest unchanged (docs/scaling.md). So the writes
+holds every other request of its event loop: the list page of
+``bench/compare.py`` (32 connections, 2 workers, 2 cores) had a p99 of 178 ms
+with two writes and 83 ms with one (medians of 8 runs; docs/scaling.md, "The
+tail"). So the writes
 made in one pass of the event loop leave together at its end, in one
 ``writelines`` (no copy); a response of ``FLUSH_BYTES`` or more, or a
 streamed one, leaves as it comes.
