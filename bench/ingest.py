@@ -102,12 +102,13 @@ pg_stat_statements, 30,000 records, sequential; us a record):
   nothing measurable, nor did refreshing medians off or a shorter GIL
   switch interval: the run is CPU-bound, not wait-bound.
 
-This session, 200,000 records, main and this branch alternated three times,
-twice (loaded, load 1-4.6; the lead's benchmarks and the others' tests
-ran): main 7,426-9,410 records/s (median 8,491), hub 71-82 us (77.5),
-PostgreSQL 114-130 us (123); this branch 7,669-10,271 (median 9,284), hub
-60-81 us (67), PostgreSQL 113-147 us (122). Serial, alternated: hub
-91/78/62 -> 80/72/58 us. A quiet start of the evening (load 0.6) gave main
+This session, 200,000 records, main and this branch alternated, eight runs
+each (loaded, load 1-4.6; the lead's benchmarks and the others' tests ran):
+main 7,426-9,508 records/s (median 8,713), hub 70-82 us (76), PostgreSQL
+113-130 us (123.5); this branch 7,669-10,271 (median 9,284), hub 60-81 us
+(67.5), PostgreSQL 113-147 us (124). Serial, alternated: hub 91/78/62 ->
+80/72/58 us. The adapter alone (best of nine passes over 5,000 records,
+alternated): 39.5/42.9/45.8 -> 33.3/41.8/34.2 us a record. A quiet start of the evening (load 0.6) gave main
 10,133 records/s at hub 63 + PostgreSQL 105 us. At ~165 us a record on two
 quiet cores the ceiling is ~12,000 records/s; runs reach ~85 % of it.
 """
