@@ -66,6 +66,15 @@ def _storable(fields: Fields, key: str, text: str, limit: int) -> str:
     return text
 
 
+def _plain(text: str) -> bool:
+    """Whether ``text`` (short, stripped) is stored as it is: nothing ``_storable``
+    refuses and nothing ``blank_numbers`` would change. Letters only (a name,
+    a label, a place: most of what platforms send) hold neither NUL, lone
+    surrogates nor digits; ``text()`` and ``opt_text()`` then skip the checks
+    (one call here against three, for a few of a record's fields)."""
+    return text.isalpha() and len(text) <= MAX_TEXT_CHARS
+
+
 class Fields:
     """Typed access to one native JSON object; ``path`` prefixes field names."""
 
@@ -110,13 +119,16 @@ class Fields:
 
     def text(self, key: str) -> str:
         """A non-empty string, stripped; phone and ID numbers typed into it blanked."""
-        value = self.required(key)
-        if not isinstance(value, str):
-            raise self.invalid(key, "must be a string")
+        value = self._data.get(key)
+        if type(value) is not str:  # absent, null or another type: say which
+            value = self.required(key)
+            if not isinstance(value, str):
+                raise self.invalid(key, "must be a string")
         text = value.strip()
         if not text:
             raise self.invalid(key, "must not be empty")
-        text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        if not _plain(text):
+            text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
         self.texts.append(text)
         return text
 
@@ -130,7 +142,8 @@ class Fields:
         text = value.strip()
         if not text:
             return None
-        text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
+        if not _plain(text):
+            text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
         self.texts.append(text)
         return text
 
@@ -163,9 +176,11 @@ class Fields:
 
     def ident(self, key: str) -> str:
         """A platform id: a non-empty string, or an integer written as one."""
-        value = self.required(key)
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise self.invalid(key, "must be a string or an integer id")
+        value = self._data.get(key)
+        if type(value) is not str:  # an integer id, or not an id: say which
+            value = self.required(key)
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise self.invalid(key, "must be a string or an integer id")
         text = str(value).strip()
         if not text:
             raise self.invalid(key, "must not be empty")
@@ -211,9 +226,15 @@ class Fields:
 
     def choice(self, key: str, mapping: Mapping[str, T]) -> T:
         """A code out of a closed list; integers are read as their digits."""
-        value = self.required(key)
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            raise self.invalid(key, "must be a string")
+        value = self._data.get(key)
+        if type(value) is str:
+            found = mapping.get(value)  # as sent, most often: no strip() needed
+            if found is not None:
+                return found
+        else:
+            value = self.required(key)
+            if isinstance(value, bool) or not isinstance(value, str | int):
+                raise self.invalid(key, "must be a string")
         found = mapping.get(str(value).strip())
         if found is None:
             allowed = ", ".join(mapping)
@@ -256,9 +277,11 @@ class Fields:
     # ------------------------------------------------------------ clocks
 
     def _string_time(self, key: str, parse: Callable[[str], dt.datetime | None], what: str) -> dt.datetime:
-        value = self.required(key)
-        if not isinstance(value, str):
-            raise self.invalid(key, f"must be {what}")
+        value = self._data.get(key)
+        if type(value) is not str:  # absent, null or another type: say which
+            value = self.required(key)
+            if not isinstance(value, str):
+                raise self.invalid(key, f"must be {what}")
         parsed = parse(value)
         if parsed is None:
             raise self.invalid(key, f"is not {what}{_show(value)}")

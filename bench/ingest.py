@@ -64,6 +64,53 @@ busy machine followed the load (4,000-6,400 either way); at ~205 us of CPU
 a record two quiet cores allow at most ~9,700 records/s, so 10,000 still
 needs ~30 us less: the next candidates are the medians refresh during
 ingest (7-16 us), the translation (~45 us) and the upsert's indexes (~45).
+
+``--serial`` stores the same batches one at a time in this process on one
+connection and prints only the CPU a record costs the hub (the adapter's
+thread included) and its backend: no waits, no switching between four
+deliveries. It still moves with the machine's load (60-90 us for the same
+code within minutes), so compare it run against run, alternating.
+
+Where a record's CPU went, 2026-12-06 night (session s18j; one connection,
+pg_stat_statements, 30,000 records, sequential; us a record):
+
+* PostgreSQL (~94): the wishes' upsert 60, of it the statement triggers'
+  captures 9.5 (flows 6.1: ~1.85 rows a wish through a lateral VALUES;
+  wishes 1.9; wish_events 1.5); the commit-time folds 26.4 (wish cells
+  14.2: 21 grouping sets over ~900 rows, then ~380 wide cells updated, about
+  a third of it; flow cells 9.2; histograms 3.0); claims 2.0. Dropping
+  indexes on an empty table, per record: all 15 statistics indexes 20
+  (the six hours-first ones 7, the six flow ones ~6), the five list indexes
+  ~9, title_trgm ~3. None is unused: after bench/stats.py at province scale
+  every statistics index had scans (hours-first 11,752-149,328, the day ones
+  3,270-9,667, the flow ones 822-42,831); the list pages' indexes (0 scans
+  there: that bench reads no list) are the ones hub.sql.plan's list pages
+  use. Their overlaps differ by the leading column (hours, category, group,
+  region): a read served by a sibling instead would filter ~13-19 times the
+  rows (estimated, a category or group among ~18; not measured), so no
+  index was dropped or merged and migration 0023 is not used.
+* hub (~60 serial): the adapter 43 -> 39.5 (letters-only texts skip the
+  storable and number checks, str values skip the required() checks); the
+  JSON 4, frozen dataclasses ~7 of it (WishRecord 4.3, RecordMeta 1.2),
+  _wish_row 1.55 -> 0.6 (enums passed as the str they are); the store's
+  planning and guards ~3; asyncpg and the rest ~15.
+* Waits, sampled every 20 ms over a run with four clients: of the four
+  deliveries in flight, ~1.0 in the wishes' upsert, ~0.9 idle in their
+  transaction (the worker busy with another request), ~0.45 in the
+  commit's folds, only ~0.09 waiting for a lock (the sources row). Folding
+  before the counters' update (SET CONSTRAINTS ... IMMEDIATE) changed
+  nothing measurable, nor did refreshing medians off or a shorter GIL
+  switch interval: the run is CPU-bound, not wait-bound.
+
+This session, 200,000 records, main and this branch alternated, eight runs
+each (loaded, load 1-4.6; the lead's benchmarks and the others' tests ran):
+main 7,426-9,508 records/s (median 8,713), hub 70-82 us (76), PostgreSQL
+113-130 us (123.5); this branch 7,669-10,271 (median 9,284), hub 60-81 us
+(67.5), PostgreSQL 113-147 us (124). Serial, alternated: hub 91/78/62 ->
+80/72/58 us. The adapter alone (best of nine passes over 5,000 records,
+alternated): 39.5/42.9/45.8 -> 33.3/41.8/34.2 us a record. A quiet start of the evening (load 0.6) gave main
+10,133 records/s at hub 63 + PostgreSQL 105 us. At ~165 us a record on two
+quiet cores the ceiling is ~12,000 records/s; runs reach ~85 % of it.
 """
 
 from __future__ import annotations
@@ -300,6 +347,33 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+async def serial(url: str, batches: list[tuple[bytes, str]], records: int) -> None:
+    """The same batches stored one at a time through ``hub.ingest.ingest`` in
+    this process, on one connection: the CPU a record costs the hub (the
+    adapter in its thread included) and its PostgreSQL backend, without the
+    waits, the switching and the other engineers' load that move the HTTP
+    run's figures by 10-20 %. The first batch (it adds the towns) is left out."""
+    from hub.ingest import ingest
+
+    pool = await db.create_pool(url, min_size=1, max_size=1)
+    try:
+        backend: int = await pool.fetchval("select pg_backend_pid()")
+        await ingest(pool, "shengjing", batches[0][0])
+        counted = records - sum(1 for _ in json.loads(batches[0][0])["records"])
+        pg_cpu, hub_cpu = _cpu_seconds([backend]), time.process_time()
+        started = time.perf_counter()
+        for body, _ in batches[1:]:
+            await ingest(pool, "shengjing", body)
+        seconds = time.perf_counter() - started
+        hub_cpu, pg_cpu = time.process_time() - hub_cpu, _cpu_seconds([backend]) - pg_cpu
+    finally:
+        await pool.close()
+    print(
+        f"serial: {counted} records, one batch at a time, in {seconds:.2f} s; CPU per record: "
+        f"hub {hub_cpu / counted * 1e6:.1f} us, PostgreSQL {pg_cpu / counted * 1e6:.1f} us"
+    )
+
+
 async def copy_rows(conn: asyncpg.Connection, table: str, scratch: str, *, indexed: bool) -> float:
     """Seconds to COPY every row of ``table`` into a fresh scratch copy of it."""
     # Table names are this script's constants, never input.
@@ -340,6 +414,9 @@ async def main(args: argparse.Namespace) -> None:
             f"built {args.records} records in {len(batches)} signed batches "
             f"({megabytes:.0f} MB) in {time.perf_counter() - started:.1f} s"
         )
+        if args.serial:
+            await serial(url, batches, args.records)
+            return
         proc, base = start_server(url, config, args.workers)
         await wait_ready(base, proc)
 
@@ -409,6 +486,8 @@ def _args() -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=1000)
     p.add_argument("--concurrency", type=int, default=4)
     p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--serial", action="store_true",
+                   help="store the batches one at a time in this process: CPU per record only")
     return p.parse_args()
 
 

@@ -78,6 +78,8 @@ def is_masked(name: str) -> bool:
 def name_core(value: str) -> str:
     """The name typed into a name field: its letters and mask marks, without
     numbers, spaces or punctuation (王建国(138…) → 王建国)."""
+    if value.isalpha():  # letters only, as most names come: no digit to blank, nothing to drop
+        return value
     return "".join(ch for ch in blank_numbers(value).replace(BLANK, "") if ch.isalpha() or ch in _MASK_MARKS)
 
 

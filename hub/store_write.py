@@ -530,16 +530,21 @@ def _wish_row(
     r: WishRecord, first_times: tuple[dt.datetime | None, dt.datetime | None],
     held_origins: set[str],
 ) -> tuple[Any, ...]:
-    """One ``ingest_wish`` row, in its fields' order."""
+    """One ``ingest_wish`` row, in its fields' order.
+
+    The enums go as they are: each is a ``StrEnum``, a ``str`` whose text is
+    its value, which is what asyncpg encodes (``.value`` cost ~0.3 us each,
+    six a wish).
+    """
     meta, region = r.meta, r.region.code
     city, county = _divisions(region)
     cards = r.claims_from_cards
     return (
-        meta.source_id, meta.version, meta.deleted, r.origin, r.title, r.kind.value,
-        r.category.value, r.beneficiary_group.value, r.beneficiary_name, r.status.value,
+        meta.source_id, meta.version, meta.deleted, r.origin, r.title, r.kind,
+        r.category, r.beneficiary_group, r.beneficiary_name, r.status,
         region, city, county, r.station_ref, r.submitted_at, r.claimed_at, r.fulfilled_at,
-        r.handling_level.value, cards,
-        r.status.value if cards else None, _state_time(r) if cards else None,
+        r.handling_level, cards,
+        r.status if cards else None, _state_time(r) if cards else None,
         first_times[0], first_times[1], r.origin in held_origins,
     )
 
