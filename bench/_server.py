@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from hub.commands.serve import HTTP_PROTOCOL
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -49,7 +51,7 @@ def serve_hub(url: str, workers: int, *, cache: bool = False) -> Iterator[int]:
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "hub.app:factory", "--factory", "--host", "127.0.0.1",
          "--port", str(port), "--workers", str(workers), "--no-access-log",
-         "--log-level", "warning"],
+         "--log-level", "warning", "--http", HTTP_PROTOCOL],  # as `hub serve` runs it
         env=env, cwd=ROOT,
     )
     try:

@@ -139,6 +139,7 @@ import httpx  # noqa: E402
 from bench._server import free_port  # noqa: E402
 from hub import db  # noqa: E402
 from hub.bootstrap import prepare_database  # noqa: E402
+from hub.commands.serve import HTTP_PROTOCOL  # noqa: E402
 
 TOKEN = "bench-token"
 SECRET = "bench-secret"
@@ -273,6 +274,7 @@ def start_server(url: str, config: Path, workers: int) -> tuple[subprocess.Popen
         sys.executable, "-m", "uvicorn", "ingest:bench_app", "--factory",
         "--app-dir", str(Path(__file__).parent), "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
+        "--http", HTTP_PROTOCOL,  # as `hub serve` runs it
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT)
     return proc, f"http://127.0.0.1:{port}"
