@@ -60,7 +60,7 @@ async def test_an_operator_answer_with_villages_is_never_served_to_another_role(
     await push_items(clean_db, items)
     query = "{ wishes { edges { node { region { code } } } } }"
     async with hub_client(clean_db, config()) as client:
-        seen = {}
+        seen: dict[str | None, set[str]] = {}
         for caller in ("province", None, "viewer", "city", "province", None):
             r = await post(client, query, TOKENS[caller] if caller else None)
             seen.setdefault(caller, set()).update(
