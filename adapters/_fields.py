@@ -127,6 +127,11 @@ class Fields:
         text = value.strip()
         if not text:
             raise self.invalid(key, "must not be empty")
+        return self._kept(key, text)
+
+    def _kept(self, key: str, text: str) -> str:
+        """``text`` (stripped, not empty) as stored: refused when unstorable, phone
+        and ID numbers blanked (letters-only text holds neither: ``_plain``)."""
         if not _plain(text):
             text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
         self.texts.append(text)
@@ -142,10 +147,7 @@ class Fields:
         text = value.strip()
         if not text:
             return None
-        if not _plain(text):
-            text = blank_numbers(_storable(self, key, text, MAX_TEXT_CHARS))
-        self.texts.append(text)
-        return text
+        return self._kept(key, text)
 
     def person_name(self, key: str) -> str | None:
         """A person's name, masked (王某某), or ``None``; the full name is

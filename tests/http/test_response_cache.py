@@ -18,8 +18,9 @@ LIST = "query($s: [WishStatus!]) { wishes(first: 5, filter: {status: $s}) { tota
 VILLAGE, TOWN = "210521100201", "210521100"
 
 
-async def _total(client: httpx.AsyncClient, **variables: object) -> int:
-    r = await client.post("/graphql", json={"query": LIST, "variables": variables})
+async def total_count(client: httpx.AsyncClient, query: str = LIST, **variables: object) -> int:
+    """``totalCount`` of the ``wishes`` that ``query`` asks for (a 200 without errors)."""
+    r = await client.post("/graphql", json={"query": query, "variables": variables})
     assert r.status_code == 200, r.text
     assert "errors" not in r.json(), r.text
     total: int = r.json()["data"]["wishes"]["totalCount"]
@@ -31,23 +32,23 @@ async def test_a_repeated_query_is_answered_from_the_cache_until_any_write_commi
 ) -> None:
     await push_items(clean_db, wenhuayun_items(wishes=3))
     async with counting_client(database_url, OPEN_CONFIG) as (client, log):
-        assert await _total(client) == 3
+        assert await total_count(client) == 3
         log.reset()
-        assert await _total(client) == 3
+        assert await total_count(client) == 3
         assert log.statements == []  # the version's read aside, nothing ran
         # Other variables are another answer.
-        assert await _total(client, s=["FULFILLED"]) == 0
+        assert await total_count(client, s=["FULFILLED"]) == 0
         assert log.statements
 
         # Any writer (here psql-like SQL, no hub code): the next answer has it.
         await clean_db.execute("update wishes set deleted = true where id = "
                                "(select min(id) from wishes)")
         log.reset()
-        assert await _total(client) == 2
+        assert await total_count(client) == 2
         assert log.statements
         # A push through the hub likewise.
         await push_items(clean_db, wenhuayun_items(wishes=5))
-        assert await _total(client) == 4
+        assert await total_count(client) == 4
 
 
 async def test_an_operator_answer_with_villages_is_never_served_to_another_role(
@@ -89,9 +90,9 @@ async def test_cache_off_runs_every_query(database_url: str, clean_db: asyncpg.P
     await push_items(clean_db, wenhuayun_items(wishes=2))
     off = dataclasses.replace(OPEN_CONFIG, cache=CacheSettings(responses=False))
     async with counting_client(database_url, off) as (client, log):
-        await _total(client)
+        await total_count(client)
         log.reset()
-        await _total(client)
+        await total_count(client)
         assert log.statements
         assert not any("data_version" in s for s in log.statements)
 

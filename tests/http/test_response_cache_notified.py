@@ -21,6 +21,7 @@ from hub.app import create_app
 from hub.config import CacheSettings
 from hub.data_version import DataVersion
 from tests.http.conftest import OPEN_CONFIG, push_items, wenhuayun_items
+from tests.http.test_response_cache import total_count
 
 COUNT = "{ wishes(first: 1) { totalCount } }"
 NOTIFIED = dataclasses.replace(OPEN_CONFIG, cache=CacheSettings(confirm_version=False))
@@ -87,22 +88,15 @@ async def _until(condition: Callable[[], bool], what: str, within: float = 5.0) 
     return time.monotonic() - started
 
 
-async def _total(client: httpx.AsyncClient) -> int:
-    r = await client.post("/graphql", json={"query": COUNT})
-    assert r.status_code == 200 and "errors" not in r.json(), r.text
-    total: int = r.json()["data"]["wishes"]["totalCount"]
-    return total
-
-
 async def test_a_hit_costs_no_statement_and_a_push_is_answered_once_notified(
     database_url: str, clean_db: asyncpg.Pool,
 ) -> None:
     await push_items(clean_db, wenhuayun_items(wishes=3))
     async with _notified_app(database_url) as (client, log, versions):
-        assert await _total(client) == 3
+        assert await total_count(client, COUNT) == 3
         log.reset()
         for _ in range(5):
-            assert await _total(client) == 3
+            assert await total_count(client, COUNT) == 3
         assert log.of_requests() == []  # not even the data version's read
 
         # A push in another process (here: another pool): its NOTIFY reaches
@@ -110,9 +104,9 @@ async def test_a_hit_costs_no_statement_and_a_push_is_answered_once_notified(
         before = versions.latest
         await push_items(clean_db, wenhuayun_items(wishes=5))
         await _until(lambda: versions.latest != before, "the push's notification arrived", 2.0)
-        assert await _total(client) == 5
+        assert await total_count(client, COUNT) == 5
         log.reset()
-        assert await _total(client) == 5
+        assert await total_count(client, COUNT) == 5
         assert log.of_requests() == []
 
 
@@ -126,7 +120,7 @@ async def test_while_the_listening_connection_is_lost_each_request_reads_the_ver
     monkeypatch.setattr(events, "POLL_SECONDS", 60.0)
     await push_items(clean_db, wenhuayun_items(wishes=3))
     async with _notified_app(database_url) as (client, log, versions):
-        assert await _total(client) == 3
+        assert await total_count(client, COUNT) == 3
         lost = log.listener()
         await clean_db.execute("select pg_terminate_backend($1)", lost)
         # Noticed when the connection closes, not at the listener's next poll.
@@ -135,16 +129,16 @@ async def test_while_the_listening_connection_is_lost_each_request_reads_the_ver
         # No notification can arrive now: each request reads the version (as
         # with confirm_version = true), so a write made meanwhile is answered.
         log.reset()
-        assert await _total(client) == 3  # from the cache, after reading the version
+        assert await total_count(client, COUNT) == 3  # from the cache, after reading the version
         assert log.of_requests() == ["select version from data_version"]
         await clean_db.execute("update wishes set deleted = true where id = "
                                "(select min(id) from wishes)")
-        assert await _total(client) == 2
+        assert await total_count(client, COUNT) == 2
 
         # Reconnected (having read the version): hits cost nothing again.
         await _until(lambda: versions.listening, "the listener reconnected", 5.0)
         assert log.listener() != lost
-        assert await _total(client) == 2
+        assert await total_count(client, COUNT) == 2
         log.reset()
-        assert await _total(client) == 2
+        assert await total_count(client, COUNT) == 2
         assert log.of_requests() == []
