@@ -10,6 +10,7 @@ subscription tests run the whole hub on it too.)
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import threading
 import time
@@ -176,6 +177,16 @@ def test_an_answer_that_closes_arrives_whole_before_the_close(server: str) -> No
     assert received.startswith(b"HTTP/1.1 200 OK") and received.endswith(b"\r\n\r\nbye")
 
 
-def test_garbage_gets_a_400_and_a_close(server: str) -> None:
-    received = _raw(server, b"\x00\x01 NOT HTTP\r\n\r\n")
-    assert received.startswith(b"HTTP/1.1 400 ")
+@pytest.mark.parametrize("garbage", [
+    b"\x00\x01 NOT HTTP\r\n\r\n",
+    bytes(random.Random(7).randrange(256) for _ in range(4096)) + b"\r\n\r\n",
+    b"GET /\xed\xa0\x80\xff HTTP/1.1\r\nhost: x\r\n\r\n",  # a lone surrogate's bytes, and 0xff
+    b"POST /echo HTTP/1.1\r\nhost: x\r\ncontent-length: " + b"9" * 40 + b"\r\n\r\n",
+    b"GET / HTTP/1.1\r\nhost: x\r\nx-big: " + b"a" * 200_000 + b"\r\n\r\n",
+], ids=["nul", "random", "bad-utf8", "huge-length", "huge-header"])
+def test_garbage_gets_a_400_and_a_close(server: str, garbage: bytes) -> None:
+    received = _raw(server, garbage)
+    assert received.startswith(b"HTTP/1.1 4"), received[:200]
+    assert b"x-big" not in received and b"aaaa" not in received  # nothing sent echoed back
+    with httpx.Client(base_url=server) as client:  # and the server goes on answering
+        assert client.post("/echo", content="after").text == "got after"
