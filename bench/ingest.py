@@ -349,6 +349,14 @@ def _cpu_seconds(pids: list[int]) -> float:
     return total
 
 
+def _machine_cpu() -> tuple[float, float, float]:
+    """CPU seconds this machine's cores have been busy, waiting for I/O, and stolen by its host."""
+    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    user, nice, system, _idle, iowait, irq, softirq, steal = fields
+    tick = os.sysconf("SC_CLK_TCK")
+    return (user + nice + system + irq + softirq) / tick, iowait / tick, steal / tick
+
+
 async def serial(url: str, batches: list[tuple[bytes, str]], records: int) -> None:
     """The same batches stored one at a time through ``hub.ingest.ingest`` in
     this process, on one connection: the CPU a record costs the hub (the
@@ -425,9 +433,12 @@ async def main(args: argparse.Namespace) -> None:
         server_cpu = _cpu_seconds([proc.pid])
         watch = await db.connect(url)
         try:
+            machine, client_cpu = _machine_cpu(), time.process_time()
             started = time.perf_counter()
             totals = await push(base, batches, args.concurrency)
             hub_seconds = time.perf_counter() - started
+            machine = tuple(b - a for a, b in zip(machine, _machine_cpu(), strict=True))
+            client_cpu = time.process_time() - client_cpu
             # The hub's pool connections are still open: their backends' CPU.
             backends = [r["pid"] for r in await watch.fetch(_HUB_BACKENDS)]
         finally:
@@ -449,7 +460,13 @@ async def main(args: argparse.Namespace) -> None:
         print(
             f"      CPU per record: hub server {server_cpu / args.records * 1e6:.0f} us, "
             f"PostgreSQL (its {len(backends)} connections, since they opened) "
-            f"{pg_cpu / args.records * 1e6:.0f} us"
+            f"{pg_cpu / args.records * 1e6:.0f} us; the clients {client_cpu / args.records * 1e6:.0f} us, "
+            f"the whole machine {machine[0] / args.records * 1e6:.0f} us"
+        )
+        cores = hub_seconds * (os.cpu_count() or 1)
+        print(
+            f"      the machine's cores: {machine[0] / cores:.0%} busy, "
+            f"{machine[1] / cores:.0%} waiting for I/O, {machine[2] / cores:.0%} stolen by its host"
         )
         proc.terminate()
         proc.wait(timeout=30)
