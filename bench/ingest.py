@@ -5,73 +5,31 @@
 1. A fresh database (a scratch database on ``DATABASE_URL``'s server, else an
    embedded server in a temporary folder), migrated.
 2. The hub (``hub.app.create_app``, with the push endpoint) served by
-   uvicorn on 127.0.0.1 in a subprocess.
+   uvicorn on 127.0.0.1 in a subprocess, as ``hub serve`` serves it.
 3. ``--records`` deterministic, realistic XY wishes, pushed as signed
    batches of ``--batch`` by ``--concurrency`` clients; bodies are built and
-   signed before the clock starts. Prints records/s.
+   signed before the clock starts. Prints records/s, the CPU each record cost
+   the hub server, its PostgreSQL backends, the clients and the whole machine,
+   and how busy the machine's cores were.
 4. The rows the hub stored (``wishes`` and their ``claims``) read back and
    loaded by a bare ``COPY`` into scratch tables without indexes, then into
    copies that carry ``wishes``' indexes. Prints rows/s and hub/COPY ratios.
 
-Target on the development machine: at least 10,000 records/s.
-
-It also prints the CPU each record cost the hub server and PostgreSQL, which
-a busy machine changes far less than records/s. Measured 2026-12-06 on the
-shared 2-core machine (load 6-8), 50,000 records, alternating runs: before
-this session's ingest work (with only the deadlock fix, since the code before
-it failed at once with 503 40P01) 1,669-1,786 records/s, server 107-116 us
-and PostgreSQL 253-288 us a record; after it 2,491-2,831 records/s, server
-90-96 us and PostgreSQL 144-155 us. At ~240 us of CPU a record, two quiet
-cores give at most ~8,000 records/s: 10,000 needs the wishes upsert cheaper
-(its 27 indexes, 14 of them the statistics' covering ones, are now most of
-PostgreSQL's share).
-
-Where a record's CPU went (2026-12-06 evening, before migration 0022; the
-server under cProfile with the parse inline, pg_stat_statements with one
-client and 30,000 records, per-index costs from inserting 30,000 wishes into
-an empty copy of the table with that index alone; us a record):
-
-* hub (83 quiet): the adapter's translation ~50 (fields, clocks, places,
-  masking: no single part above 10 %), JSON 11 (orjson would read it in 7,
-  under 2 % of a record: not kept, see below), asyncpg encoding the wishes' 24 parallel arrays 10.4
-  -> 4.5 (one array of ``ingest_wish`` rows: an abstract-class check per
-  array element is gone), planning and columns 4.4, scope checks ~3 -> ~1
-  (cached per code), the rest (body, HMAC, claims, report, collector) ~5.
-* PostgreSQL (150 quiet): the wishes' upsert 92, of it the indexes ~50 (the
-  list pages' county_status 5.4 and city_status 4.7, title_trgm 3.9,
-  stats_wishes_region_day 3.4, category_day 2.7, county_day 2.5, day 2.4,
-  group_day 2.2, ... 28 more under 2.2 each) and the statement triggers'
-  captures ~11 (flows 7.2, wishes 2.3, wish_events 1.9); the commit-time
-  folds: wish cells 24, flow cells 10.5, histograms 3.5; the background
-  medians refresh 7-12; the mirrors' shadowing 2.8 (1,000 probes of
-  wishes_origin a batch; its update, and the four statement triggers an
-  update of no row ran, now only when a mirror is found); claims 2.5;
-  regions 0.7.
-* With four clients, waits rather than CPU: the places insert (the first
-  batch adds 182 of the 190 towns; the three others wait for its commit)
-  and the sources row, held from the counters' update through the
-  commit-time folds.
-
-After that work (orjson, since removed again, ``ingest_wish`` rows, the cells fold on narrow
-rows, two unused statistics indexes dropped), same machine, busy (load 4-8),
-main and this branch back to back: 200,000 records, hub 90 -> 72 us and
-PostgreSQL 149 -> 133 us a record; 100,000 records alternated twice, hub
-102/96 -> 89/87 us and PostgreSQL 165/169 -> 153/143 us; again, load 3-6,
-this branch first: 6,633 and 8,473 records/s (hub 80/74 us, PostgreSQL
-143/126 us) against main's 7,367 and 6,565 (86/83, 141/141). The wish cells'
-fold 56 -> 38 us a record of wall time with four clients. Records/s on the
-busy machine followed the load (4,000-6,400 either way); at ~205 us of CPU
-a record two quiet cores allow at most ~9,700 records/s, so 10,000 still
-needs ~30 us less: the next candidates are the medians refresh during
-ingest (7-16 us), the translation (~45 us) and the upsert's indexes (~45).
-
 ``--serial`` stores the same batches one at a time in this process on one
 connection and prints only the CPU a record costs the hub (the adapter's
 thread included) and its backend: no waits, no switching between four
-deliveries. It still moves with the machine's load (60-90 us for the same
-code within minutes), so compare it run against run, alternating.
+deliveries.
 
-Where a record's CPU went, 2026-12-06 night (session s18j; one connection,
+Target on the development machine (the adapters' issue): at least 10,000
+records/s. **Not met reliably.** The run is CPU-bound (the cores 90-91 % busy,
+the clients 3 us a record), so records/s is two cores divided by the CPU a
+record costs, and on this VM the same code's CPU per record moves by a third
+between hours with nothing else running (hub 59-89 us, PostgreSQL 112-170 us):
+quiet runs gave 7,312-10,603 records/s (median 9,635, ten runs, early night)
+and 7,736-9,204 (median 8,726, five runs, late night). Compare CPU per record,
+or alternate runs of the two codes being compared.
+
+Where a record's CPU goes, 2026-12-06 night (one connection,
 pg_stat_statements, 30,000 records, sequential; us a record):
 
 * PostgreSQL (~94): the wishes' upsert 60, of it the statement triggers'
@@ -87,30 +45,37 @@ pg_stat_statements, 30,000 records, sequential; us a record):
   there: that bench reads no list) are the ones hub.sql.plan's list pages
   use. Their overlaps differ by the leading column (hours, category, group,
   region): a read served by a sibling instead would filter ~13-19 times the
-  rows (estimated, a category or group among ~18; not measured), so no
-  index was dropped or merged and migration 0023 is not used.
-* hub (~60 serial): the adapter 43 -> 39.5 (letters-only texts skip the
-  storable and number checks, str values skip the required() checks); the
-  JSON 4, frozen dataclasses ~7 of it (WishRecord 4.3, RecordMeta 1.2),
-  _wish_row 1.55 -> 0.6 (enums passed as the str they are); the store's
-  planning and guards ~3; asyncpg and the rest ~15.
+  rows (estimated, a category or group among ~18; not measured).
+* hub (~60 serial): the adapter 39.5 (JSON ~10 of a record's CPU in a
+  sampled profile, Beijing times ~6, frozen dataclasses ~4-7); asyncpg
+  encoding the ``ingest_wish`` rows ~9; the store's planning and guards ~3.
 * Waits, sampled every 20 ms over a run with four clients: of the four
   deliveries in flight, ~1.0 in the wishes' upsert, ~0.9 idle in their
   transaction (the worker busy with another request), ~0.45 in the
   commit's folds, only ~0.09 waiting for a lock (the sources row). Folding
-  before the counters' update (SET CONSTRAINTS ... IMMEDIATE) changed
-  nothing measurable, nor did refreshing medians off or a shorter GIL
-  switch interval: the run is CPU-bound, not wait-bound.
+  before the counters' update, refreshing medians off and a shorter GIL
+  switch interval changed nothing measurable.
 
-This session, 200,000 records, main and this branch alternated, eight runs
-each (loaded, load 1-4.6; the lead's benchmarks and the others' tests ran):
-main 7,426-9,508 records/s (median 8,713), hub 70-82 us (76), PostgreSQL
-113-130 us (123.5); this branch 7,669-10,271 (median 9,284), hub 60-81 us
-(67.5), PostgreSQL 113-147 us (124). Serial, alternated: hub 91/78/62 ->
-80/72/58 us. The adapter alone (best of nine passes over 5,000 records,
-alternated): 39.5/42.9/45.8 -> 33.3/41.8/34.2 us a record. A quiet start of the evening (load 0.6) gave main
-10,133 records/s at hub 63 + PostgreSQL 105 us. At ~165 us a record on two
-quiet cores the ceiling is ~12,000 records/s; runs reach ~85 % of it.
+Tried and not kept: an orjson fast path for bodies (11 -> 7 us, under 2 % of a
+record, for a second parser and a gate keeping its reading identical to
+json's).
+
+The figure over time (200,000 records, batches of 1,000, 4 clients, 1 worker):
+
+* the adapters' issue (2026-11-23, before the flow cells, wish events and
+  dispatch): 9,832 records/s; 2 workers 8,028 (two cores shared with
+  PostgreSQL);
+* the code when the one-home issue began (1f0ad49) against main (3f15ff4 and
+  this file's printing), alternated five times each on 2026-12-06 late night:
+  6,118-7,237 records/s (median 6,710) -> 7,736-9,204 (median 8,726), +30 %,
+  every run of main above every run of the older code (in between, main had
+  for a while deadlocked under four clients, 40P01 -> 503: fixed);
+* what bought it, hub + PostgreSQL CPU per record: the commit-time folds as
+  one GROUPING SETS pass over per-county-day sums (the per-record SQL budget
+  783 -> 343 us), one array of ``ingest_wish`` rows instead of 24 parallel
+  arrays (asyncpg's encoding 10.4 -> 4.5 us), two statistics indexes no read
+  used dropped, the mirrors' shadowing skipped when no mirror is named, the
+  translation checking letters-only texts once (adapter 43 -> 39.5 us).
 """
 
 from __future__ import annotations
@@ -433,11 +398,11 @@ async def main(args: argparse.Namespace) -> None:
         server_cpu = _cpu_seconds([proc.pid])
         watch = await db.connect(url)
         try:
-            machine, client_cpu = _machine_cpu(), time.process_time()
+            before, client_cpu = _machine_cpu(), time.process_time()
             started = time.perf_counter()
             totals = await push(base, batches, args.concurrency)
             hub_seconds = time.perf_counter() - started
-            machine = tuple(b - a for a, b in zip(machine, _machine_cpu(), strict=True))
+            machine = [b - a for a, b in zip(before, _machine_cpu(), strict=True)]
             client_cpu = time.process_time() - client_cpu
             # The hub's pool connections are still open: their backends' CPU.
             backends = [r["pid"] for r in await watch.fetch(_HUB_BACKENDS)]
