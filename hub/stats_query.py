@@ -752,8 +752,10 @@ class Query:
             await asyncio.shield(busy)
         ranges = list(wanted)
         lo, hi = code_range(self.within)
+        # Many keys (a table of regions): their lookups' rows as they are (see q.RECORDS_FINE).
+        statement = q.RECORDS_FINE_ROWS if len(self.prefixes) > 1 else q.RECORDS_FINE
         rows: list[asyncpg.Record] = await conn.fetch(
-            q.RECORDS_FINE, [w[0] for w in ranges], [w[1] for w in ranges],
+            statement, [w[0] for w in ranges], [w[1] for w in ranges],
             [w[2] for w in ranges], [w[3] for w in ranges], [w[4] for w in ranges],
             [w[5] for w in ranges], len(self.prefixes[0]), self.unit, lo, hi, self.category,
             self.group, self.src, [r.key[0] for r in requests],
