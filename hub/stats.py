@@ -251,8 +251,9 @@ async def warm(conn: asyncpg.Connection) -> None:
         await conn.fetch(q.HIST_FINE, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.HIST_FINE_SETS, no, no, no, no, no, no, no, no, no, no, no)
         await conn.fetch(q.STORED_MEDIANS, no, no, no, no)
-        await conn.fetch(q.RECORDS_FINE, no, no, no, no, no, no, 2, None, "21", "22", None,
-                         None, None, no, no, no, no)
+        for fine in (q.RECORDS_FINE, q.RECORDS_FINE_ROWS):
+            await conn.fetch(fine, no, no, no, no, no, no, 2, None, "21", "22", None,
+                             None, None, no, no, no, no)
         await conn.fetch(q.BASE_WISHES, no, no, no, "21", "22", 2, None, None, None, None)
         await conn.fetch(q.BASE_WISHES_FLOWS, no, no, no, "21", "22", 2, None, None, None, None,
                          no, no)

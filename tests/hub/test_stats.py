@@ -875,7 +875,7 @@ async def test_warming_a_connection_runs_every_statement_of_the_figures(
         cached = {r["statement"] for r in await conn.fetch(
             "select statement from pg_prepared_statements")}
         for sql in (q.FIGURES, q.FIGURES_COUNTS, q.HIST_FINE, q.HIST_FINE_SETS, q.STORED_MEDIANS,
-                    q.RECORDS_FINE, q.BASE_WISHES, q.BASE_ACTIVITIES):
+                    q.RECORDS_FINE, q.RECORDS_FINE_ROWS, q.BASE_WISHES, q.BASE_ACTIVITIES):
             assert sql in cached
 
 
