@@ -115,16 +115,22 @@ class Fields:
             raise self.invalid(key, "is a number out of range")
         return value
 
+    def _string(self, key: str, what: str) -> str:
+        """The value when it is a string; else why not (``required``'s reasons,
+        or "must be ``what``"). A string, the common case, is read once."""
+        value = self._data.get(key)
+        if type(value) is str:
+            return value
+        value = self.required(key)
+        if not isinstance(value, str):
+            raise self.invalid(key, f"must be {what}")
+        return value
+
     # ------------------------------------------------------------ scalars
 
     def text(self, key: str) -> str:
         """A non-empty string, stripped; phone and ID numbers typed into it blanked."""
-        value = self._data.get(key)
-        if type(value) is not str:  # absent, null or another type: say which
-            value = self.required(key)
-            if not isinstance(value, str):
-                raise self.invalid(key, "must be a string")
-        text = value.strip()
+        text = self._string(key, "a string").strip()
         if not text:
             raise self.invalid(key, "must not be empty")
         return self._kept(key, text)
@@ -279,11 +285,7 @@ class Fields:
     # ------------------------------------------------------------ clocks
 
     def _string_time(self, key: str, parse: Callable[[str], dt.datetime | None], what: str) -> dt.datetime:
-        value = self._data.get(key)
-        if type(value) is not str:  # absent, null or another type: say which
-            value = self.required(key)
-            if not isinstance(value, str):
-                raise self.invalid(key, f"must be {what}")
+        value = self._string(key, what)
         parsed = parse(value)
         if parsed is None:
             raise self.invalid(key, f"is not {what}{_show(value)}")

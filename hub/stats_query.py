@@ -750,8 +750,8 @@ class Query:
         """One-hour counts from the records, for cell blocks without histograms
         (on ``conn`` once ``busy``, if any, is done with it)."""
         lvl = self.lvl
-        held = lvl is not None and not self.dims  # then blocks with histograms are read there
-        # The days of the blocks without histograms, of each series bucket, once.
+        # The days of the blocks without histograms (those with one are read by
+        # _fine_cells when there are no dimensions), of each series bucket, once.
         bare: dict[dt.date | None, list[tuple[dt.date, dt.date, int]]] = {}
         wanted: dict[tuple[str, int, int, dt.date, dt.date, int], None] = {}
         for r in requests:
@@ -759,7 +759,7 @@ class Query:
             if days is None:
                 days = bare[r.key[1]] = _day_ranges(
                     b for b in self._cell_blocks(r.key[1])
-                    if not (held and lvl is not None and _histogram(lvl, b.g)))
+                    if lvl is None or self.dims or not _histogram(lvl, b.g))
             for first, end, sign in days:
                 wanted[(r.m, r.lo, r.hi, first, end, sign)] = None
         if not wanted:
